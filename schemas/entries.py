@@ -1,0 +1,79 @@
+"""Entries as they arrive (RawEntry) and the dedup verdict every entry receives (EntryVerdict)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import SCHEMA_VERSION, Contract, Id, NonBlank, Score
+
+
+class DocumentKind(StrEnum):
+    LIVEBLOG = "liveblog"
+    ARTICLE = "article"
+
+
+class RawEntry(Contract):
+    """One post of a live blog, or one whole article, as the producer publishes it."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    entry_id: Id = Field(description="Deterministic id: the same entry always gets the same id.")
+    document_id: Id = Field(description="The document (feed or article) the entry comes from.")
+    outlet: NonBlank = Field(description="Publication that carried the entry.")
+    kind: DocumentKind
+    position: int = Field(ge=0, description="Order of the entry in its document as published.")
+    event_time: AwareDatetime = Field(description="When the entry was published (event time).")
+    byline: str | None = Field(default=None, description="Author names as printed.")
+    dateline: str | None = Field(default=None, description='E.g. "Reporting from Berlin".')
+    headline: str | None = Field(default=None, description="None for a short post under a byline.")
+    paragraphs: list[NonBlank] = Field(min_length=1, description="Body paragraphs, noise removed.")
+
+    def text(self) -> str:
+        """The entry as one document: headline (if any) then paragraphs, one per line.
+
+        Quote offsets in QuoteOccurrence are character offsets into this string.
+        """
+        lines = ([self.headline] if self.headline else []) + list(self.paragraphs)
+        return "\n".join(lines)
+
+
+class EntryStatus(StrEnum):
+    UNIQUE = "unique"
+    DUPLICATE = "duplicate"
+    NEAR_DUPLICATE = "near_duplicate"
+
+
+class ParagraphVerdict(Contract):
+    """Whether one paragraph was new, or where it was first seen."""
+
+    index: int = Field(ge=0, description="Index into RawEntry.paragraphs.")
+    digest: str = Field(description="Digest of the normalised paragraph text.")
+    repeat_of_entry: Id | None = Field(default=None, description="Entry that first carried it.")
+    repeat_of_index: int | None = Field(default=None, ge=0)
+
+    @property
+    def is_new(self) -> bool:
+        return self.repeat_of_entry is None
+
+
+class EntryVerdict(Contract):
+    """Dedup result for one entry; exactly one per entry id, on the entry-verdicts topic."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    entry_id: Id
+    document_id: Id
+    outlet: NonBlank
+    event_time: AwareDatetime
+    headline: str | None = None
+    status: EntryStatus
+    canonical_id: Id | None = Field(
+        default=None, description="The earlier entry this one duplicates (None when unique)."
+    )
+    similarity: Score | None = None
+    paragraphs: list[ParagraphVerdict]
+
+    @property
+    def new_paragraphs(self) -> int:
+        return sum(1 for p in self.paragraphs if p.is_new)

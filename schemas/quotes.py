@@ -1,0 +1,69 @@
+"""Direct quotes: each place a quote appeared, and the quote itself counted once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import SCHEMA_VERSION, Contract, Id, NonBlank
+
+
+class QuoteKind(StrEnum):
+    FULL = "full"  # a quoted clause or sentence
+    FRAGMENT = "fragment"  # a short quoted phrase inside the writer's own sentence
+
+
+class SpeakerType(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class QuoteOccurrence(Contract):
+    """One direct quote found in one entry, attributed to its speaker when that is knowable."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    occurrence_id: Id = Field(description="Deterministic: entry id + offsets.")
+    quote_id: Id = Field(description="Canonical quote: normalised words + speaker id.")
+    entry_id: Id
+    document_id: Id
+    outlet: NonBlank
+    event_time: AwareDatetime
+    text: NonBlank = Field(description="The quoted words, without the quotation marks.")
+    start: int = Field(ge=0, description="Offset of the quoted words in RawEntry.text().")
+    end: int = Field(ge=0)
+    paragraph_index: int | None = Field(
+        default=None, description="Index into RawEntry.paragraphs; None for the headline."
+    )
+    kind: QuoteKind
+    speaker: str | None = Field(default=None, description="Canonical speaker name.")
+    speaker_id: Id | None = Field(default=None, description="Stable canonical speaker id.")
+    speaker_as_written: str | None = None
+    speaker_type: SpeakerType | None = None
+    cue: str | None = Field(default=None, description='E.g. "said", "told reporters".')
+
+
+class CanonicalQuote(Contract):
+    """A quote counted once however often it was reported; a table row and a sink row."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    quote_id: Id
+    text: NonBlank
+    kind: QuoteKind
+    speaker: str | None = None
+    speaker_id: Id | None = None
+    occurrences: int = Field(ge=1)
+    occurrence_ids: list[Id]
+    entry_ids: list[Id]
+    outlets: list[str]
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+
+
+class SpeakerMention(Contract):
+    """An attributed occurrence on its way to the speaker tally, keyed by speaker id."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    occurrence: QuoteOccurrence
+    new_quote: bool = Field(description="True for the occurrence that introduced its quote.")

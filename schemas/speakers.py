@@ -1,0 +1,36 @@
+"""Per-speaker rolling tallies: the speaker table row, published on the speaker-updates topic."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import SCHEMA_VERSION, Contract, Id
+from schemas.quotes import SpeakerType
+
+
+class WindowCount(Contract):
+    """Quotes by one speaker within one event-time window [start, end)."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    occurrences: int = Field(ge=0)
+
+
+class SpeakerUpdate(Contract):
+    """Latest state of one speaker's tally; key = speaker_id (the topic is compacted)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    speaker_id: Id
+    speaker: str
+    speaker_type: SpeakerType | None = None
+    distinct_quotes: int = Field(ge=0, description="Canonical quotes attributed to the speaker.")
+    occurrences: int = Field(ge=0, description="Times any of those quotes was reported.")
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+    outlets: list[str] = Field(description="Outlets that quoted the speaker, sorted.")
+    latest_quotes: list[str] = Field(description="Most recent quotes, newest first (at most 5).")
+    windows: list[WindowCount] = Field(
+        description="Occurrences per tumbling event-time window, oldest first."
+    )

@@ -1,0 +1,86 @@
+"""The topic registry: name, payload model, key and role of every topic. Read by every process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from schemas.dead_letters import DeadLetter
+from schemas.dedup import SignatureAnswer, SignatureProbe
+from schemas.entries import EntryVerdict, RawEntry
+from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
+from schemas.speakers import SpeakerUpdate
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str  # without the configured prefix
+    model: type[BaseModel]
+    key: str  # model field used as the Kafka key
+    role: str  # "input", "internal" or "output"
+    compacted: bool = False
+    doc: str = ""
+
+    def full_name(self, prefix: str) -> str:
+        return f"{prefix}{self.name}"
+
+
+RAW_ENTRIES = TopicSpec("raw-entries", RawEntry, "entry_id", "input", doc="Entries to process.")
+ENTRIES = TopicSpec("entries", RawEntry, "entry_id", "internal", doc="Validated, keyed by id.")
+PROBES = TopicSpec("dedup-probes", SignatureProbe, "key", "internal", doc="Scatter by signature.")
+ANSWERS = TopicSpec(
+    "dedup-answers", SignatureAnswer, "entry_id", "internal", doc="Gather by entry."
+)
+QUOTE_MENTIONS = TopicSpec(
+    "quote-mentions", QuoteOccurrence, "quote_id", "internal", doc="Occurrences keyed by quote."
+)
+SPEAKER_MENTIONS = TopicSpec(
+    "speaker-mentions",
+    SpeakerMention,
+    "occurrence.speaker_id",
+    "internal",
+    doc="Attributed occurrences keyed by speaker.",
+)
+VERDICTS = TopicSpec(
+    "entry-verdicts", EntryVerdict, "entry_id", "output", doc="One dedup verdict per entry."
+)
+UNIQUE_ENTRIES = TopicSpec(
+    "unique-entries", RawEntry, "entry_id", "output", doc="Entries that are not copies."
+)
+QUOTES = TopicSpec("quotes", QuoteOccurrence, "occurrence_id", "output", doc="Every quote found.")
+CANONICAL_QUOTES = TopicSpec(
+    "canonical-quotes",
+    CanonicalQuote,
+    "quote_id",
+    "output",
+    compacted=True,
+    doc="Each quote once, with its occurrences.",
+)
+SPEAKER_UPDATES = TopicSpec(
+    "speaker-updates",
+    SpeakerUpdate,
+    "speaker_id",
+    "output",
+    compacted=True,
+    doc="Latest per-speaker tally.",
+)
+DEAD_LETTERS = TopicSpec(
+    "dead-letters", DeadLetter, "source_topic", "output", doc="Events that failed, with reasons."
+)
+
+TOPICS: tuple[TopicSpec, ...] = (
+    RAW_ENTRIES,
+    ENTRIES,
+    PROBES,
+    ANSWERS,
+    QUOTE_MENTIONS,
+    SPEAKER_MENTIONS,
+    VERDICTS,
+    UNIQUE_ENTRIES,
+    QUOTES,
+    CANONICAL_QUOTES,
+    SPEAKER_UPDATES,
+    DEAD_LETTERS,
+)
+OUTPUT_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in TOPICS if t.role == "output")

@@ -1,0 +1,1 @@
+"""Broker helpers: the embedded Tansu broker and topic administration."""

@@ -1,0 +1,35 @@
+"""How far a consumer group is behind: committed offsets against end offsets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from service.kafka_config import kafka_python_config
+from service.settings import Settings
+
+
+def group_lag(settings: Settings, group: str, topics: Iterable[str]) -> int | None:
+    """Messages in `topics` not yet committed by `group`; None if the broker cannot say yet."""
+    config = kafka_python_config(settings)
+    admin = KafkaAdminClient(**config, client_id="liveblog-lag")
+    consumer = KafkaConsumer(**config, client_id="liveblog-lag")
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        ends = consumer.end_offsets(partitions)
+        committed = admin.list_consumer_group_offsets(group)
+        return sum(
+            max(0, end - (committed[tp].offset if tp in committed else 0))
+            for tp, end in ends.items()
+        )
+    except KafkaError:
+        return None
+    finally:
+        consumer.close()
+        admin.close()

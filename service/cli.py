@@ -1,0 +1,291 @@
+"""The `liveblog` command (also `python -m service`): broker, worker, sink, replay, demo, quotes,
+schemas."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.settings import BrokerFlavour, LogFormat, Settings
+
+app = typer.Typer(
+    help="Turn live news coverage into a deduplicated, queryable record of who said what.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+broker_app = typer.Typer(
+    help="Manage the embedded Tansu broker (used when no Kafka is configured)."
+)
+app.add_typer(broker_app, name="broker")
+
+BootstrapOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--bootstrap-servers",
+        "-b",
+        help="Kafka host:port[,...]. Env: KAFKA_BOOTSTRAP_SERVERS "
+        "or LIVEBLOG_BOOTSTRAP_SERVERS. Unset: the embedded broker.",
+        show_default=False,
+    ),
+]
+PrefixOpt = Annotated[
+    str | None, typer.Option("--topic-prefix", help="Env: LIVEBLOG_TOPIC_PREFIX.")
+]
+PartitionsOpt = Annotated[
+    int | None,
+    typer.Option("--partitions", min=1, help="Partitions per topic. Env: LIVEBLOG_PARTITIONS."),
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out-dir", help="Sink output. Env: LIVEBLOG_OUT_DIR.")
+]
+StateOpt = Annotated[
+    Path | None, typer.Option("--state-dir", help="Pid files and logs. Env: LIVEBLOG_STATE_DIR.")
+]
+LogOpt = Annotated[LogFormat | None, typer.Option("--log-format", help="auto|json|console.")]
+
+
+def _settings(**overrides: object) -> Settings:
+    from service.logging import configure_logging
+
+    try:
+        settings = Settings().with_overrides(**overrides)
+    except Exception as exc:  # pydantic's message names the bad variable
+        typer.echo(f"error: invalid configuration: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    configure_logging(settings)
+    return settings
+
+
+def _connected(settings: Settings) -> Settings:
+    """Settings with bootstrap servers resolved: the configured ones, or the embedded broker."""
+    from service.broker.embedded import running_broker
+
+    if not settings.embedded:
+        return settings
+    handle = running_broker(settings.state_dir)
+    if handle is None:
+        typer.echo(
+            "error: no Kafka broker configured and no embedded broker running.\n"
+            "  Set KAFKA_BOOTSTRAP_SERVERS, or start one with: liveblog broker start",
+            err=True,
+        )
+        raise typer.Exit(2)
+    flavour = BrokerFlavour.TANSU if settings.broker_flavour is BrokerFlavour.AUTO else None
+    return settings.with_overrides(
+        bootstrap_servers=handle.bootstrap_servers, broker_flavour=flavour
+    )
+
+
+@broker_app.command("start")
+def broker_start(
+    state_dir: StateOpt = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default: a free one).")] = None,
+) -> None:
+    """Start the embedded broker in the background and print its bootstrap address."""
+    from service.broker.embedded import BrokerError, start_broker
+
+    settings = _settings(state_dir=state_dir)
+    try:
+        handle = start_broker(settings.state_dir, port)
+    except BrokerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(handle.bootstrap_servers)
+
+
+@broker_app.command("stop")
+def broker_stop(state_dir: StateOpt = None) -> None:
+    """Stop the embedded broker started from this state dir (its data is gone)."""
+    from service.broker.embedded import stop_broker
+
+    settings = _settings(state_dir=state_dir)
+    typer.echo("stopped" if stop_broker(settings.state_dir) else "not running")
+
+
+@broker_app.command("status")
+def broker_status(state_dir: StateOpt = None) -> None:
+    """Print the embedded broker's address, or exit 1 if it is not running."""
+    from service.broker.embedded import running_broker
+
+    settings = _settings(state_dir=state_dir)
+    handle = running_broker(settings.state_dir)
+    if handle is None:
+        typer.echo("not running")
+        raise typer.Exit(1)
+    typer.echo(f"{handle.bootstrap_servers} pid={handle.pid} log={handle.log_path}")
+
+
+@app.command()
+def topics(
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    partitions: PartitionsOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Create every topic the service uses (idempotent)."""
+    from service.broker.admin import ensure_topics
+
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers,
+            topic_prefix=topic_prefix,
+            partitions=partitions,
+            state_dir=state_dir,
+        )
+    )
+    for name in ensure_topics(settings):
+        typer.echo(f"created {name}")
+
+
+@app.command()
+def worker(
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    partitions: PartitionsOpt = None,
+    state_dir: StateOpt = None,
+    web_port: Annotated[int | None, typer.Option(help="HTTP port. Env: LIVEBLOG_WEB_PORT.")] = None,
+    log_format: LogOpt = None,
+) -> None:
+    """Run the Faust worker: dedup, quote extraction and per-speaker tables."""
+    from service.broker.admin import ensure_topics
+    from service.stream.worker import run_worker
+
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers,
+            topic_prefix=topic_prefix,
+            partitions=partitions,
+            state_dir=state_dir,
+            web_port=web_port,
+            log_format=log_format,
+        )
+    )
+    ensure_topics(settings)
+    run_worker(settings)
+
+
+@app.command()
+def sink(
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    out_dir: OutOpt = None,
+    state_dir: StateOpt = None,
+    log_format: LogOpt = None,
+) -> None:
+    """Consume the output topics into out/jsonl/*.jsonl and out/liveblog.sqlite3 (upserts)."""
+    from service.broker.admin import ensure_topics
+    from service.sink.runner import SinkRunner
+
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers,
+            topic_prefix=topic_prefix,
+            out_dir=out_dir,
+            state_dir=state_dir,
+            log_format=log_format,
+        )
+    )
+    ensure_topics(settings)
+    SinkRunner(settings).run()
+
+
+@app.command()
+def replay(
+    source: Annotated[
+        Path,
+        typer.Argument(help="A seeds folder with manifest.json, or a .jsonl file of RawEntry."),
+    ] = Path("seeds"),
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    state_dir: StateOpt = None,
+    speedup: Annotated[
+        float | None, typer.Option(help="Pace by event time, this many times faster than real.")
+    ] = None,
+    rate: Annotated[float | None, typer.Option(help="A fixed rate, events per second.")] = None,
+    loops: Annotated[int, typer.Option(min=1, help="Repeat, with fresh ids and later times.")] = 1,
+    progress: Annotated[
+        bool | None, typer.Option(help="Progress bar (default: on a terminal).")
+    ] = None,
+) -> None:
+    """Publish entries to the raw-entries topic (as fast as possible unless paced)."""
+    from service.broker.admin import ensure_topics
+    from service.replay.producer import publish
+    from service.replay.schedule import Pacing, PacingMode, looped
+    from service.replay.source import read_entries
+
+    if speedup is not None and rate is not None:
+        typer.echo("error: choose --speedup or --rate, not both", err=True)
+        raise typer.Exit(2)
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
+        )
+    )
+    if speedup is not None:
+        pacing = Pacing(PacingMode.REALTIME, speedup=speedup)
+    elif rate is not None:
+        pacing = Pacing(PacingMode.RATE, rate=rate)
+    else:
+        pacing = Pacing()
+    entries = list(looped(read_entries(source), loops))
+    ensure_topics(settings)
+    sent = publish(settings, entries, pacing, progress=progress)
+    typer.echo(f"published {sent} entries")
+
+
+@app.command()
+def demo(
+    bootstrap_servers: BootstrapOpt = None,
+    out_dir: OutOpt = None,
+    state_dir: StateOpt = None,
+    seeds: Annotated[Path, typer.Option(help="Seeds folder.")] = Path("seeds"),
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for processing.")] = 180.0,
+) -> None:
+    """Start broker, worker and sink, replay the seeds, wait until all is processed, summarise."""
+    from service.demo import run_demo
+
+    settings = _settings(bootstrap_servers=bootstrap_servers, out_dir=out_dir, state_dir=state_dir)
+    raise typer.Exit(run_demo(settings, seeds, timeout))
+
+
+@app.command()
+def quotes(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Documents; '-' or none: stdin.")
+    ] = None,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='Input is JSON lines {"id", "text"}.')
+    ] = False,
+) -> None:
+    """Print the direct quotes of documents as JSON lines (no broker needed)."""
+    from service.quotes_command import run_quotes
+
+    raise typer.Exit(run_quotes(paths or [], jsonl, sys.stdin, sys.stdout))
+
+
+@app.command()
+def schemas(
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the files are stale.")] = False,
+) -> None:
+    """Write schemas/json/*.schema.json from the pydantic models."""
+    from schemas.export import stale_schemas, write_schemas
+
+    if check:
+        stale = stale_schemas()
+        for name in stale:
+            typer.echo(f"stale: {name}", err=True)
+        raise typer.Exit(1 if stale else 0)
+    for path in write_schemas():
+        typer.echo(str(path))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

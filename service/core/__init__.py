@@ -1,0 +1,1 @@
+"""Functional core: pure, typed, deterministic text processing. No Kafka, files, env or logging."""

@@ -1,0 +1,203 @@
+"""Dedup decisions: given what the signature-key owners answered, classify one entry.
+
+Pure: the stream gathers the answers (candidates and first paragraph claims) and calls these.
+The rule throughout is that the EARLIER entry (event time, then entry id) is canonical, and an
+entry is never a copy of itself, so replays and out-of-order arrival give stable answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.entries import EntryStatus, ParagraphVerdict
+from service.core.fingerprints import EntryFingerprint, contained_share, jaccard
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An entry a signature-key owner reported as sharing the key."""
+
+    entry_id: str
+    event_time: datetime
+    minhash: tuple[int, ...]
+    shingle_count: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphClaim:
+    """The first entry (by event time) that carried a paragraph digest, and where."""
+
+    entry_id: str
+    index: int
+    event_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DedupThresholds:
+    # MinHash Jaccard at or above which two bodies are the same text (all slots equal by
+    # default: same content words in the same order, up to case/punctuation/house style).
+    duplicate: float = 1.0
+    # Jaccard for "light edit of the same text".
+    near_duplicate: float = 0.8
+    # Share of this entry contained in an earlier one, for "excerpt / trimmed copy".
+    containment: float = 0.85
+    # max(Jaccard, containment) for "rewrite of the same news" (reported, status unchanged).
+    related: float = 0.1
+    # Containment of a tiny entry in a big one says nothing (a 10-word post is "contained" in
+    # any long story on the topic); below this many features only Jaccard counts.
+    min_containment_shingles: int = 40
+    # Paragraphs shorter than this (words) are never repeats: "Reuters", "Image", a one-line
+    # sign-off recur everywhere without being copied content.
+    min_paragraph_words: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDecision:
+    status: EntryStatus
+    canonical_id: str | None
+    similarity: float | None  # best max(Jaccard, containment) seen; None with no candidates
+    related: tuple[tuple[str, float], ...]  # (entry_id, similarity), most similar first
+
+
+def _order(entry_id: str, event_time: datetime) -> tuple[datetime, str]:
+    return (event_time, entry_id)
+
+
+def decide_entry(
+    entry_id: str,
+    event_time: datetime,
+    fingerprint: EntryFingerprint,
+    candidates: Iterable[Candidate],
+    thresholds: DedupThresholds = DedupThresholds(),
+) -> EntryDecision:
+    """Classify one entry against the candidates its signature keys surfaced.
+
+    Only strictly earlier candidates count (later ones are copies of this one, not its
+    source), and the same entry id (a replay) is skipped, so a replay decides the same way.
+    Canonical is the earliest qualifying candidate: it points at the first version, not at an
+    intermediate copy.
+    """
+    me = _order(entry_id, event_time)
+    earlier: dict[str, Candidate] = {}
+    for c in candidates:
+        if c.entry_id != entry_id and _order(c.entry_id, c.event_time) < me:
+            earlier.setdefault(c.entry_id, c)  # the same entry can arrive via several keys
+    if not earlier:
+        return EntryDecision(EntryStatus.UNIQUE, None, None, ())
+
+    def earliest(cs: Iterable[Candidate]) -> Candidate:
+        return min(cs, key=lambda c: _order(c.entry_id, c.event_time))
+
+    exact = [c for c in earlier.values() if c.digest == fingerprint.digest]
+    if exact:
+        return EntryDecision(EntryStatus.DUPLICATE, earliest(exact).entry_id, 1.0, ())
+
+    scored: list[tuple[Candidate, float, float]] = []  # candidate, jaccard, containment
+    for c in earlier.values():
+        if len(c.minhash) != len(fingerprint.minhash) or not c.shingle_count:
+            continue  # sketched with other params, or empty: not comparable
+        j = jaccard(fingerprint.minhash, c.minhash)
+        # How much of *this* entry stands in the earlier one: an excerpt or trimmed copy.
+        k = (
+            contained_share(
+                fingerprint.minhash, c.minhash, fingerprint.shingle_count, c.shingle_count
+            )
+            if fingerprint.shingle_count >= thresholds.min_containment_shingles
+            else 0.0
+        )
+        scored.append((c, j, k))
+    if not scored:
+        return EntryDecision(EntryStatus.UNIQUE, None, None, ())
+
+    score = {c.entry_id: max(j, k) for c, j, k in scored}
+    status = EntryStatus.UNIQUE
+    canonical: Candidate | None = None
+    dups = [c for c, j, _ in scored if j >= thresholds.duplicate]
+    nears = [
+        c for c, j, k in scored if j >= thresholds.near_duplicate or k >= thresholds.containment
+    ]
+    if dups:
+        status, canonical = EntryStatus.DUPLICATE, earliest(dups)
+    elif nears:
+        status, canonical = EntryStatus.NEAR_DUPLICATE, earliest(nears)
+
+    canonical_id = canonical.entry_id if canonical else None
+    related = tuple(
+        sorted(
+            (
+                (cid, s)
+                for cid, s in score.items()
+                if cid != canonical_id and s >= thresholds.related
+            ),
+            key=lambda item: (-item[1], item[0]),
+        )
+    )
+    similarity = score[canonical_id] if canonical_id else max(score.values())
+    return EntryDecision(status, canonical_id, similarity, related)
+
+
+def decide_paragraphs(
+    entry_id: str,
+    event_time: datetime,
+    fingerprint: EntryFingerprint,
+    first_claims: Mapping[str, ParagraphClaim],
+    thresholds: DedupThresholds = DedupThresholds(),
+) -> list[ParagraphVerdict]:
+    """One verdict per paragraph: new, or a repeat of where it was first seen.
+
+    ``first_claims`` maps a paragraph digest to its first claimant as the key owner recorded
+    it (missing digests: no answer / nobody before). A paragraph repeats another entry's only if
+    that entry is earlier; it repeats this entry if it appeared at a lower index here. A
+    replay, whose claims now name this entry itself, gets the same verdicts as the first pass.
+    """
+    me = _order(entry_id, event_time)
+    first_here: dict[str, int] = {}
+    verdicts: list[ParagraphVerdict] = []
+    for index, (digest, n_words) in enumerate(
+        zip(fingerprint.paragraph_digests, fingerprint.paragraph_word_counts, strict=True)
+    ):
+        if n_words < thresholds.min_paragraph_words:
+            verdicts.append(ParagraphVerdict(index=index, digest=digest))
+            continue
+        local = first_here.setdefault(digest, index)
+        claim = first_claims.get(digest)
+        if (
+            claim is not None
+            and claim.entry_id != entry_id
+            and _order(claim.entry_id, claim.event_time) < me
+        ):
+            verdicts.append(
+                ParagraphVerdict(
+                    index=index,
+                    digest=digest,
+                    repeat_of_entry=claim.entry_id,
+                    repeat_of_index=claim.index,
+                )
+            )
+        elif local < index:
+            verdicts.append(
+                ParagraphVerdict(
+                    index=index, digest=digest, repeat_of_entry=entry_id, repeat_of_index=local
+                )
+            )
+        else:
+            verdicts.append(ParagraphVerdict(index=index, digest=digest))
+    return verdicts
+
+
+def claimable_paragraphs(
+    fingerprint: EntryFingerprint, thresholds: DedupThresholds = DedupThresholds()
+) -> Sequence[tuple[int, str]]:
+    """(index, digest) of paragraphs worth probing: long enough, first occurrence in the entry."""
+    seen: set[str] = set()
+    out: list[tuple[int, str]] = []
+    for index, (digest, n_words) in enumerate(
+        zip(fingerprint.paragraph_digests, fingerprint.paragraph_word_counts, strict=True)
+    ):
+        if n_words >= thresholds.min_paragraph_words and digest not in seen:
+            seen.add(digest)
+            out.append((index, digest))
+    return out

@@ -1,0 +1,75 @@
+"""Paragraph and sentence boundaries of a document, never breaking inside a quoted passage.
+
+One job: turn a text into (start, end) offsets of paragraphs (one per line) and of the sentences
+inside them. Quotation spans are passed in as protected ranges so that “A. B,” he said stays one
+sentence. Pure and regex-only: the quote extractor calls this once per document.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+Span = tuple[int, int]
+
+# Words whose trailing period does not end a sentence (titles, initials, months, corp. forms).
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr gen sen rep gov lt col adm sgt capt prof st jr sr vs etc inc corp co ltd
+    jan feb mar apr aug sept sep oct nov dec no nos fig approx dept est gov univ mt ft
+    u.s u.k u.n e.u u.s.a d.c a.m p.m i.e e.g""".split()
+)
+
+_LINE = re.compile(r"[^\n]+")
+# A sentence ends at . ! ? or … (plus any closing marks) followed by space and a capital,
+# a digit or an opening mark.
+_BOUNDARY = re.compile(r"[.!?…]+[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
+_LAST_WORD = re.compile(r"(\S+)$")
+
+
+def paragraph_spans(text: str) -> tuple[Span, ...]:
+    """One span per non-blank line, trimmed of surrounding whitespace."""
+    spans: list[Span] = []
+    for match in _LINE.finditer(text):
+        start, end = match.span()
+        line = match.group()
+        stripped = line.strip()
+        if not stripped:
+            continue
+        lead = len(line) - len(line.lstrip())
+        spans.append((start + lead, start + lead + len(stripped)))
+    return tuple(spans)
+
+
+def _is_abbreviation(text: str, period_at: int, floor: int) -> bool:
+    match = _LAST_WORD.search(text, max(floor, period_at - 20), period_at)
+    if match is None:
+        return False
+    word = match.group(1).lstrip("(“‘\"'").lower()
+    if len(word) == 1 and word.isalpha():  # a middle initial: Vladimir V. Putin
+        return True
+    return word in _ABBREVIATIONS
+
+
+def _inside(position: int, protected: Sequence[Span], starts: Sequence[int]) -> bool:
+    index = bisect_right(starts, position) - 1
+    return index >= 0 and protected[index][0] < position < protected[index][1]
+
+
+def sentence_spans(text: str, paragraph: Span, protected: Sequence[Span] = ()) -> tuple[Span, ...]:
+    """Sentences of one paragraph; `protected` spans (sorted, non-overlapping) are never split."""
+    start, end = paragraph
+    starts = [span[0] for span in protected]
+    spans: list[Span] = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        cut = match.end()
+        if _inside(cut, protected, starts):
+            continue
+        if text[match.start()] == "." and _is_abbreviation(text, match.start(), start):
+            continue
+        spans.append((cursor, match.start() + len(match.group().rstrip())))
+        cursor = cut
+    if cursor < end:
+        spans.append((cursor, end))
+    return tuple(spans)

@@ -1,0 +1,49 @@
+"""Configure structlog once per process: JSON lines in production, pretty on a terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+from service.settings import LogFormat, Settings
+
+
+def configure_logging(settings: Settings) -> None:
+    fmt = settings.log_format
+    if fmt is LogFormat.AUTO:
+        fmt = LogFormat.CONSOLE if sys.stderr.isatty() else LogFormat.JSON
+    renderer: structlog.typing.Processor = (
+        structlog.dev.ConsoleRenderer()
+        if fmt is LogFormat.CONSOLE
+        else structlog.processors.JSONRenderer()
+    )
+    level = logging.getLevelName(settings.log_level.upper())
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.add_logger_name,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        cache_logger_on_first_use=True,
+    )
+    # Route the standard library (Faust, aiokafka, kafka-python) through the same renderer so a
+    # process writes one log format, not two.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Client libraries are chatty at INFO (every rebalance table); keep their warnings.
+    for noisy in ("aiokafka", "kafka", "faust", "mode"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,0 +1,174 @@
+"""The pure steps the agents chain: entry -> probes, answers -> verdict, verdict -> quotes.
+
+Still pure: no Kafka, no tables. Agents read the state these functions need and write what they
+return.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from schemas.dedup import Claimant, SignatureKind, SignatureProbe
+from schemas.entries import EntryStatus, EntryVerdict, RawEntry
+from schemas.quotes import QuoteOccurrence
+from service.core.claims import Gathered
+from service.core.dedup import (
+    Candidate,
+    DedupThresholds,
+    ParagraphClaim,
+    claimable_paragraphs,
+    decide_entry,
+    decide_paragraphs,
+)
+from service.core.fingerprints import EntryFingerprint, FingerprintParams, fingerprint_entry
+from service.core.normalise import words
+from service.core.quotes import ExtractedQuote, extract_quotes
+
+
+@dataclass(frozen=True)
+class PipelineParams:
+    fingerprint: FingerprintParams
+    thresholds: DedupThresholds
+
+    @classmethod
+    def default(cls) -> PipelineParams:
+        return cls(FingerprintParams(), DedupThresholds())
+
+
+def _entry_key(fp: EntryFingerprint) -> str:
+    return f"e:{fp.digest}"
+
+
+def _paragraph_key(digest: str) -> str:
+    return f"p:{digest}"
+
+
+def probes_for_entry(entry: RawEntry, params: PipelineParams) -> list[SignatureProbe]:
+    """One probe per distinct signature of the entry: its digest, paragraphs and LSH bands."""
+    fp = fingerprint_entry(entry.paragraphs, params.fingerprint)
+    sketch = Claimant(
+        entry_id=entry.entry_id,
+        event_time=entry.event_time,
+        digest=fp.digest,
+        minhash=list(fp.minhash),
+        shingle_count=fp.shingle_count,
+    )
+    keyed: list[tuple[str, SignatureKind, Claimant]] = [
+        (_entry_key(fp), SignatureKind.ENTRY, sketch)
+    ]
+    keyed += [
+        (
+            _paragraph_key(digest),
+            SignatureKind.PARAGRAPH,
+            Claimant(entry_id=entry.entry_id, event_time=entry.event_time, paragraph_index=index),
+        )
+        for index, digest in claimable_paragraphs(fp, params.thresholds)
+    ]
+    keyed += [(band, SignatureKind.BAND, sketch) for band in dict.fromkeys(fp.band_keys)]
+    return [
+        SignatureProbe(key=key, kind=kind, expected=len(keyed), claimant=claimant)
+        for key, kind, claimant in keyed
+    ]
+
+
+def verdict_for_entry(entry: RawEntry, gathered: Gathered, params: PipelineParams) -> EntryVerdict:
+    """Decide the entry's status and which of its paragraphs are new, from all answers."""
+    fp = fingerprint_entry(entry.paragraphs, params.fingerprint)
+    candidates: dict[str, Candidate] = {}
+    first_claims: dict[str, ParagraphClaim] = {}
+    for answer in gathered.answers.values():
+        if answer.kind is SignatureKind.PARAGRAPH:
+            earlier = [c for c in answer.earlier if c.paragraph_index is not None]
+            if earlier:
+                first = earlier[0]
+                first_claims[answer.key.removeprefix("p:")] = ParagraphClaim(
+                    entry_id=first.entry_id,
+                    index=first.paragraph_index,
+                    event_time=first.event_time,
+                )
+            continue
+        for c in answer.earlier:
+            if c.minhash is not None and c.digest is not None and c.shingle_count is not None:
+                candidates[c.entry_id] = Candidate(
+                    entry_id=c.entry_id,
+                    event_time=c.event_time,
+                    minhash=tuple(c.minhash),
+                    shingle_count=c.shingle_count,
+                    digest=c.digest,
+                )
+    decision = decide_entry(
+        entry.entry_id, entry.event_time, fp, list(candidates.values()), params.thresholds
+    )
+    paragraphs = decide_paragraphs(
+        entry.entry_id, entry.event_time, fp, first_claims, params.thresholds
+    )
+    return EntryVerdict(
+        entry_id=entry.entry_id,
+        document_id=entry.document_id,
+        outlet=entry.outlet,
+        event_time=entry.event_time,
+        headline=entry.headline,
+        status=decision.status,
+        canonical_id=decision.canonical_id,
+        similarity=decision.similarity,
+        paragraphs=paragraphs,
+    )
+
+
+def quote_id(text: str, speaker_id: str | None) -> str:
+    """Same words (after normalisation) from the same speaker: the same quote."""
+    key = " ".join(words(text)) + "\x00" + (speaker_id or "")
+    return "q:" + hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _line_starts(entry: RawEntry) -> list[int]:
+    starts, pos = [], 0
+    for line in entry.text().split("\n"):
+        starts.append(pos)
+        pos += len(line) + 1
+    return starts
+
+
+def _paragraph_of(entry: RawEntry, starts: list[int], offset: int) -> int | None:
+    line = bisect_right(starts, offset) - 1
+    return line - 1 if entry.headline else line  # None-safe: headline is line 0
+
+
+def quote_occurrences(entry: RawEntry, verdict: EntryVerdict) -> list[QuoteOccurrence]:
+    """Quotes of the entry that stand in paragraphs not seen before (and its headline if the
+    entry itself is new): a repeated paragraph yields no new quotes."""
+    new_paragraphs = {p.index for p in verdict.paragraphs if p.is_new}
+    starts = _line_starts(entry)
+    found: list[QuoteOccurrence] = []
+    for quote in extract_quotes(entry.text()):
+        index = _paragraph_of(entry, starts, quote.start)
+        in_headline = index is not None and index < 0
+        if in_headline and verdict.status is not EntryStatus.UNIQUE:
+            continue
+        if not in_headline and index not in new_paragraphs:
+            continue
+        found.append(_occurrence(entry, quote, None if in_headline else index))
+    return found
+
+
+def _occurrence(entry: RawEntry, quote: ExtractedQuote, paragraph: int | None) -> QuoteOccurrence:
+    return QuoteOccurrence(
+        occurrence_id=f"{entry.entry_id}@{quote.start}-{quote.end}",
+        quote_id=quote_id(quote.text, quote.speaker_id),
+        entry_id=entry.entry_id,
+        document_id=entry.document_id,
+        outlet=entry.outlet,
+        event_time=entry.event_time,
+        text=quote.text,
+        start=quote.start,
+        end=quote.end,
+        paragraph_index=paragraph,
+        kind=quote.kind,
+        speaker=quote.speaker,
+        speaker_id=quote.speaker_id,
+        speaker_as_written=quote.speaker_as_written,
+        speaker_type=quote.speaker_type,
+        cue=quote.cue,
+    )

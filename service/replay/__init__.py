@@ -1,0 +1,1 @@
+"""Replay documents as timestamped events onto the raw-entries topic."""

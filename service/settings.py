@@ -1,0 +1,68 @@
+"""Settings: the one configuration object, read from LIVEBLOG_* environment variables and flags."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BrokerFlavour(StrEnum):
+    AUTO = "auto"  # tansu when the embedded broker is used, else kafka
+    KAFKA = "kafka"
+    TANSU = "tansu"
+
+
+class LogFormat(StrEnum):
+    AUTO = "auto"  # console on a terminal, JSON otherwise
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class Settings(BaseSettings):
+    """Everything a process needs to know; built once by the CLI and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="LIVEBLOG_", frozen=True, extra="ignore")
+
+    bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LIVEBLOG_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+        description="host:port[,host:port]; unset means: use the embedded broker.",
+    )
+    broker_flavour: BrokerFlavour = Field(
+        default=BrokerFlavour.AUTO, description="Which broker quirks to work around."
+    )
+    topic_prefix: str = Field(default="liveblog.", description="Prepended to every topic name.")
+    partitions: int = Field(default=4, ge=1, description="Partitions of every topic created.")
+    replication_factor: int = Field(default=1, ge=1)
+    app_id: str = Field(default="liveblog-ingest", description="Faust app id / consumer group.")
+    out_dir: Path = Field(default=Path("out"), description="Where the sink writes its files.")
+    state_dir: Path = Field(default=Path(".run"), description="Pid files, logs, Faust data.")
+    web_port: int = Field(default=6066, ge=0, le=65535, description="Worker HTTP port.")
+    web_host: str = "127.0.0.1"
+    log_format: LogFormat = LogFormat.AUTO
+    log_level: str = "INFO"
+    session_timeout_s: float = Field(
+        default=10.0, gt=0, description="Consumer session timeout (Tansu: the join takes half)."
+    )
+    heartbeat_interval_s: float = Field(default=1.0, gt=0)
+    window_s: float = Field(default=86_400.0, gt=0, description="Tumbling speaker window.")
+    window_expires_s: float = Field(default=7 * 86_400.0, gt=0)
+    sink_flush_interval_s: float = Field(default=0.5, gt=0)
+
+    @property
+    def embedded(self) -> bool:
+        return self.bootstrap_servers is None
+
+    @property
+    def on_tansu(self) -> bool:
+        if self.broker_flavour is BrokerFlavour.AUTO:
+            return self.embedded
+        return self.broker_flavour is BrokerFlavour.TANSU
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the given fields replaced (None values are ignored: flag not given)."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return self.model_copy(update=given) if given else self

@@ -1,0 +1,115 @@
+"""Consume the output topics, feed the writers, and commit offsets only after they flushed."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import structlog
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+from pydantic import BaseModel
+
+from schemas.dead_letters import DeadLetter
+from schemas.topics import OUTPUT_TOPICS, TopicSpec
+from service.kafka_config import kafka_python_config
+from service.settings import Settings
+from service.sink.writers import JsonlWriter, Record, SqliteWriter, Writer
+from service.stream.codec import decode
+
+log = structlog.get_logger(__name__)
+
+DB_NAME = "liveblog.sqlite3"
+
+
+def table_name(spec: TopicSpec) -> str:
+    return spec.name.replace("-", "_")
+
+
+def sink_group(settings: Settings) -> str:
+    return f"{settings.app_id}-sink"
+
+
+def db_path(settings: Settings) -> Path:
+    return settings.out_dir / DB_NAME
+
+
+def create_writers(settings: Settings) -> list[Writer]:
+    models: dict[str, type[BaseModel]] = {table_name(s): s.model for s in OUTPUT_TOPICS}
+    return [JsonlWriter(settings.out_dir / "jsonl"), SqliteWriter(db_path(settings), models)]
+
+
+def to_record(spec: TopicSpec, message: ConsumerRecord) -> Record:
+    """The sink row for one output message (a bad one becomes a dead-letter row: kept, not lost)."""
+    result = decode(
+        spec.model,
+        message.value,
+        key=message.key,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        stage="sink",
+    )
+    if isinstance(result, DeadLetter) or spec.model is DeadLetter:
+        assert isinstance(result, DeadLetter)
+        row_id = f"{result.source_topic}:{result.partition}:{result.offset}"
+        return Record(table_name(_dead_letter_spec()), row_id, result)
+    return Record(table_name(spec), str(getattr(result, spec.key)), result)
+
+
+def _dead_letter_spec() -> TopicSpec:
+    return next(s for s in OUTPUT_TOPICS if s.model is DeadLetter)
+
+
+class SinkRunner:
+    def __init__(self, settings: Settings, writers: Sequence[Writer] | None = None) -> None:
+        self.settings = settings
+        self.writers = list(writers) if writers is not None else create_writers(settings)
+        self.specs = {s.full_name(settings.topic_prefix): s for s in OUTPUT_TOPICS}
+        self.stopping = threading.Event()
+
+    def _consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            *self.specs,
+            **kafka_python_config(self.settings),
+            client_id="liveblog-sink",
+            group_id=sink_group(self.settings),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=int(self.settings.session_timeout_s * 1000),
+            heartbeat_interval_ms=int(self.settings.heartbeat_interval_s * 1000),
+            max_poll_records=1_000,
+        )
+
+    def run(self) -> None:
+        """Until stop() (or SIGTERM/SIGINT in the main thread)."""
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: self.stop())
+        consumer = self._consumer()
+        log.info("sink_started", topics=sorted(self.specs), out_dir=str(self.settings.out_dir))
+        try:
+            while not self.stopping.is_set():
+                batch = consumer.poll(timeout_ms=int(self.settings.sink_flush_interval_s * 1000))
+                count = 0
+                for messages in batch.values():
+                    for message in messages:
+                        record = to_record(self.specs[message.topic], message)
+                        for writer in self.writers:
+                            writer.add(record)
+                        count += 1
+                if count:
+                    for writer in self.writers:
+                        writer.flush()
+                    consumer.commit()  # after the flush: a crash re-delivers, never skips
+                    log.debug("sink_flushed", records=count)
+        finally:
+            for writer in self.writers:
+                writer.close()
+            consumer.close()
+            log.info("sink_stopped")
+
+    def stop(self) -> None:
+        self.stopping.set()

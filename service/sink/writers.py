@@ -1,0 +1,149 @@
+"""Writers the sink feeds: JSON Lines files and a SQLite database, both idempotent by key.
+
+Both share add(record) / flush(). A record is (table, id, model). Re-adding a record that is
+already stored unchanged writes nothing, so replaying the same events leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Record:
+    table: str
+    id: str
+    model: BaseModel
+
+    def body(self) -> str:
+        return self.model.model_dump_json()
+
+
+class Writer(Protocol):
+    def add(self, record: Record) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def _digest(body: str) -> str:
+    return hashlib.blake2b(body.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class JsonlWriter:
+    """One file per table, one line per distinct version of a row: {"id", "record"}.
+
+    A version already written (same id, same content) is not written again, across restarts.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._last: dict[tuple[str, str], str] = {}
+        self._pending: dict[str, list[str]] = {}
+        for path in directory.glob("*.jsonl"):
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        table = path.stem
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                body = json.dumps(row["record"], ensure_ascii=False, separators=(",", ":"))
+                self._last[(table, row["id"])] = _digest(body)
+
+    def add(self, record: Record) -> None:
+        body = record.body()
+        # Canonical form for comparison, so reloaded lines compare equal to fresh ones.
+        canonical = json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":"))
+        digest = _digest(canonical)
+        key = (record.table, record.id)
+        if self._last.get(key) == digest:
+            return
+        self._last[key] = digest
+        line = f'{{"id":{json.dumps(record.id)},"record":{canonical}}}'
+        self._pending.setdefault(record.table, []).append(line)
+
+    def flush(self) -> None:
+        for table, lines in self._pending.items():
+            with (self.directory / f"{table}.jsonl").open("a", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+
+
+def _scalar_columns(model: type[BaseModel]) -> list[str]:
+    """Top-level fields whose values are scalars: they become columns of the table's view."""
+    scalar = (str, int, float, bool)
+    columns = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+        options = [a for a in args if a is not type(None)] or [annotation]
+        if all(isinstance(o, type) and issubclass(o, scalar) for o in options) or all(
+            getattr(o, "__name__", "") in {"datetime"} for o in options
+        ):
+            columns.append(name)
+    return columns
+
+
+class SqliteWriter:
+    """One table per output stream: (id PRIMARY KEY, body JSON), upserted; plus a view
+    `<table>_v` with a column per scalar field, for plain SQL queries."""
+
+    def __init__(self, path: Path, models: dict[str, type[BaseModel]]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        for table, model in models.items():
+            self._create(table, model)
+        self.db.commit()
+
+    def _create(self, table: str, model: type[BaseModel]) -> None:
+        self.db.execute(
+            f'CREATE TABLE IF NOT EXISTS "{table}" (id TEXT PRIMARY KEY, body TEXT NOT NULL)'
+        )
+        columns = ", ".join(
+            f"json_extract(body, '$.{c}') AS \"{c}\"" for c in _scalar_columns(model)
+        )
+        self.db.execute(f'DROP VIEW IF EXISTS "{table}_v"')
+        self.db.execute(f'CREATE VIEW "{table}_v" AS SELECT id, {columns} FROM "{table}"')
+
+    def add(self, record: Record) -> None:
+        self.db.execute(
+            f'INSERT INTO "{record.table}" (id, body) VALUES (?, ?) '
+            "ON CONFLICT(id) DO UPDATE SET body = excluded.body WHERE body != excluded.body",
+            (record.id, record.body()),
+        )
+
+    def flush(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+
+def read_rows(path: Path, table: str) -> Iterator[dict[str, object]]:
+    """Rows of one sink table as dicts (for the CLI summary and tests)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for (body,) in db.execute(f'SELECT body FROM "{table}" ORDER BY id'):
+            yield json.loads(body)
+    finally:
+        db.close()

@@ -1,0 +1,47 @@
+"""create_app(settings): a faust.App with the topics, tables and agents of liveblog-ingest."""
+
+from __future__ import annotations
+
+import faust
+
+from service.kafka_config import producer_batch_size
+from service.settings import Settings
+
+
+def faust_settings(settings: Settings) -> dict[str, object]:
+    """Faust configuration derived from Settings, including the broker workarounds."""
+    broker = settings.bootstrap_servers or "127.0.0.1:9092"
+    return {
+        "broker": [f"kafka://{hostport}" for hostport in broker.split(",")],
+        "store": "memory://",
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication_factor,
+        "datadir": str(settings.state_dir / "faust-data"),
+        "web_port": settings.web_port,
+        "web_host": settings.web_host,
+        "web_bind": settings.web_host,
+        "consumer_auto_offset_reset": "earliest",
+        # Tansu completes a group join only after half the session timeout.
+        "broker_session_timeout": settings.session_timeout_s,
+        "broker_heartbeat_interval": settings.heartbeat_interval_s,
+        # Tansu's ListOffsets(latest) is only right when every batch holds one record.
+        "producer_max_batch_size": producer_batch_size(settings),
+        "producer_linger_ms": 0 if settings.on_tansu else 5,
+        "broker_commit_every": 100,
+        "broker_commit_interval": 1.0,
+        "table_cleanup_interval": 30.0,
+        "web_enabled": True,
+    }
+
+
+def create_app(settings: Settings) -> faust.App:
+    """The worker application: topics, tables and agents registered on a fresh faust.App."""
+    from service.stream.agents import register_agents
+    from service.stream.tables import create_tables
+    from service.stream.topics import create_topics
+
+    app = faust.App(settings.app_id, **faust_settings(settings))  # type: ignore[arg-type]
+    topics = create_topics(app, settings)
+    tables = create_tables(app, settings)
+    register_agents(app, topics, tables, settings)
+    return app

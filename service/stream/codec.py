@@ -1,0 +1,73 @@
+"""Raw Kafka bytes -> a schemas model, or a DeadLetter that says why not."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from schemas.dead_letters import DeadLetter
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_REASON = 2_000
+
+
+def _validation_reason(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in err["loc"]) or "<root>"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)[:MAX_REASON]
+
+
+def decode(
+    model: type[M],
+    value: bytes | None,
+    *,
+    key: bytes | None,
+    topic: str,
+    partition: int,
+    offset: int,
+    stage: str,
+) -> M | DeadLetter:
+    """Parse and validate one event; never raises for bad input."""
+
+    def dead(error_type: str, reason: str) -> DeadLetter:
+        return DeadLetter(
+            source_topic=topic,
+            partition=partition,
+            offset=offset,
+            key=key,
+            value=value or b"",
+            stage=stage,
+            error_type=error_type,
+            reason=reason[:MAX_REASON],
+            failed_at=datetime.now(UTC),
+        )
+
+    if value is None:
+        return dead("empty_value", "the event has no value (tombstone or null)")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return dead("invalid_utf8", f"value is not UTF-8: {exc}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return dead("invalid_json", f"value is not JSON: {exc}")
+    if not isinstance(data, dict):
+        return dead("not_an_object", f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version", 1)
+    if version != 1:
+        return dead("unknown_schema_version", f"schema_version {version!r} is not supported (1)")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        return dead("validation_error", _validation_reason(exc))
+
+
+def encode(model: BaseModel) -> bytes:
+    return model.model_dump_json().encode("utf-8")

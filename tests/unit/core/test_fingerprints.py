@@ -1,0 +1,153 @@
+"""fingerprint_entry, jaccard, containment: deterministic sketches that rank seed pairs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from service.core.fingerprints import (
+    EntryFingerprint,
+    FingerprintParams,
+    containment,
+    fingerprint_entry,
+    jaccard,
+    text_digest,
+)
+
+ROOT = Path(__file__).parents[3]
+SEEDS = ROOT / "seeds"
+NEAR_DUPLICATE = 0.8  # DedupThresholds defaults: Jaccard / containment for a near duplicate
+CONTAINMENT = 0.85
+RELATED = 0.1
+
+
+def _lines(prefix: str) -> list[str]:
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _blog_entry(headline: str, end: str) -> list[str]:
+    """Body paragraphs of the live-blog entry under ``headline``, up to the line ``end``."""
+    lines = _lines("000")
+    start = lines.index(headline) + 1
+    stop = lines.index(end, start)
+    return [line for line in lines[start:stop] if line.strip() and line != "Image"]
+
+
+HURRY = _blog_entry(
+    "Putin, in No Hurry for Cease-Fire, Seeks Ukrainian Concessions",
+    "Tyler Pager and Eric Schmitt contributed reporting.",
+)
+DILEMMA = _blog_entry(
+    "The U.S.-backed cease-fire offer poses a dilemma for Putin.",
+    "Ivan Nechepurenko contributed reporting.",
+)
+RUBIO = _blog_entry(
+    "Rubio says a cease-fire in Ukraine could happen in ‘days’ if Russia agrees.",
+    "Anton Troianovski and Nataliya Vasilyeva",
+)
+ARTICLE_001 = _lines("001")[2:19]
+ARTICLE_003 = [line for line in _lines("003")[1:19] if line != "ADVERTISING"]
+ARTICLE_004 = [line for line in _lines("004")[4:37] if line.strip() and not line.startswith("**")]
+
+
+def _score(a: EntryFingerprint, b: EntryFingerprint) -> float:
+    return max(
+        jaccard(a.minhash, b.minhash),
+        containment(a.minhash, b.minhash, a.shingle_count, b.shingle_count),
+    )
+
+
+def test_seed_bodies_are_extracted_as_expected() -> None:
+    assert HURRY[0].startswith("President Vladimir V. Putin") and len(HURRY) == 17
+    assert ARTICLE_001[0].startswith("President Vladimir Putin") and len(ARTICLE_001) == 17
+
+
+def test_text_digest_is_short_hex_and_ignores_typography() -> None:
+    digest = text_digest("“Cease-fire” — now")
+    assert len(digest) == 32 and digest == text_digest('"cease-fire" - NOW')
+
+
+def test_fingerprint_is_deterministic_across_calls() -> None:
+    assert fingerprint_entry(HURRY) == fingerprint_entry(HURRY)
+
+
+def test_fingerprint_is_deterministic_across_processes() -> None:
+    code = (
+        "import sys; from service.core.fingerprints import fingerprint_entry; "
+        "fp = fingerprint_entry(sys.stdin.read().split('\\n')); "
+        "print(fp.digest, ','.join(map(str, fp.minhash)), ','.join(fp.band_keys))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input="\n".join(HURRY),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)},
+    ).stdout.split()
+    fp = fingerprint_entry(HURRY)
+    assert out == [fp.digest, ",".join(map(str, fp.minhash)), ",".join(fp.band_keys)]
+
+
+def test_band_keys_are_strings_sized_by_the_lsh_params() -> None:
+    fp = fingerprint_entry(HURRY)
+    assert len(fp.band_keys) == len(set(fp.band_keys)) > 1
+    assert all(key.startswith("b") and ":" in key for key in fp.band_keys)
+
+
+def test_fingerprint_records_one_digest_and_word_count_per_paragraph() -> None:
+    fp = fingerprint_entry(["Reuters", "Putin said there are nuances in the plan."])
+    assert len(fp.paragraph_digests) == 2 and fp.paragraph_word_counts == (1, 8)
+
+
+def test_empty_text_has_no_band_keys() -> None:
+    fp = fingerprint_entry(["—", "…"])
+    assert fp.shingle_count == 0 and fp.band_keys == ()
+
+
+def test_exact_copy_has_jaccard_one() -> None:
+    a, b = fingerprint_entry(HURRY), fingerprint_entry(list(HURRY))
+    assert jaccard(a.minhash, b.minhash) == 1.0
+
+
+def test_light_edit_001_is_above_near_duplicate() -> None:
+    a, b = fingerprint_entry(HURRY), fingerprint_entry(ARTICLE_001)
+    assert jaccard(a.minhash, b.minhash) >= NEAR_DUPLICATE
+
+
+def test_light_edit_001_shares_lsh_band_keys() -> None:
+    a, b = fingerprint_entry(HURRY), fingerprint_entry(ARTICLE_001)
+    assert set(a.band_keys) & set(b.band_keys)
+
+
+def test_trimmed_copy_003_is_caught_by_containment() -> None:
+    a, b = fingerprint_entry(DILEMMA), fingerprint_entry(ARTICLE_003)
+    assert containment(a.minhash, b.minhash, a.shingle_count, b.shingle_count) >= CONTAINMENT
+    assert set(a.band_keys) & set(b.band_keys)
+
+
+def test_rewrite_004_is_related_but_not_near_duplicate() -> None:
+    rewrite = fingerprint_entry(ARTICLE_004)
+    for source in (HURRY, ARTICLE_001, DILEMMA):
+        assert RELATED <= _score(rewrite, fingerprint_entry(source)) < NEAR_DUPLICATE
+
+
+def test_excerpt_of_first_half_is_caught_by_containment() -> None:
+    whole, half = fingerprint_entry(HURRY), fingerprint_entry(HURRY[: len(HURRY) // 2])
+    assert jaccard(whole.minhash, half.minhash) < NEAR_DUPLICATE
+    assert (
+        containment(whole.minhash, half.minhash, whole.shingle_count, half.shingle_count)
+        >= CONTAINMENT
+    )
+
+
+def test_containment_is_zero_for_an_empty_set() -> None:
+    fp = fingerprint_entry(HURRY)
+    assert containment(fp.minhash, fp.minhash, fp.shingle_count, 0) == 0.0
+
+
+def test_params_change_the_number_of_band_keys() -> None:
+    loose = fingerprint_entry(HURRY, FingerprintParams(lsh_threshold=0.3))
+    strict = fingerprint_entry(HURRY, FingerprintParams(lsh_threshold=0.7))
+    assert len(loose.band_keys) > len(strict.band_keys)
