@@ -49,3 +49,7 @@ class SignatureAnswer(Contract):
     earlier: list[Claimant] = Field(
         description="Other entries holding the signature, oldest first."
     )
+    revision: bool = Field(
+        default=False,
+        description="Sent unasked to a later holder when an earlier entry arrived after it.",
+    )

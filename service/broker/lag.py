@@ -15,7 +15,7 @@ def group_lag(settings: Settings, group: str, topics: Iterable[str]) -> int | No
     """Messages in `topics` not yet committed by `group`; None if the broker cannot say yet."""
     config = kafka_python_config(settings)
     admin = KafkaAdminClient(**config, client_id="liveblog-lag")
-    consumer = KafkaConsumer(**config, client_id="liveblog-lag")
+    consumer = KafkaConsumer(**config, client_id="liveblog-lag", enable_auto_commit=False)
     try:
         partitions = [
             TopicPartition(topic, p)
@@ -23,9 +23,9 @@ def group_lag(settings: Settings, group: str, topics: Iterable[str]) -> int | No
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
         ends = consumer.end_offsets(partitions)
-        committed = admin.list_consumer_group_offsets(group)
+        committed = admin.list_group_offsets({group: partitions}).get(group, {})
         return sum(
-            max(0, end - (committed[tp].offset if tp in committed else 0))
+            max(0, end - max(committed[tp].offset, 0) if tp in committed else end)
             for tp, end in ends.items()
         )
     except KafkaError:

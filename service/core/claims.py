@@ -22,22 +22,42 @@ def _order(claimant: Claimant) -> tuple[float, str]:
 
 def answer_probe(
     claimants: list[Claimant], probe: SignatureProbe
-) -> tuple[SignatureAnswer, list[Claimant]]:
-    """The answer to `probe` and the owner's updated memory (oldest first, bounded)."""
+) -> tuple[list[SignatureAnswer], list[Claimant]]:
+    """Answers to send and the owner's updated memory (oldest first, bounded).
+
+    The first answer goes to the prober. When the prober is older than entries that already
+    hold the signature (an earlier entry arriving late), each of those gets a revised answer
+    too, so their verdicts can name the true original.
+    """
     prober = probe.claimant
     others = [c for c in claimants if c.entry_id != prober.entry_id]
-    answer = SignatureAnswer(
-        entry_id=prober.entry_id,
+    answers = [_answer(probe, prober, others, revision=False)]
+    if len(others) == len(claimants):  # not remembered yet
+        limit = MAX_CLAIMANTS[probe.kind]
+        updated = sorted([*claimants, prober], key=_order)[:limit]
+        answers += [
+            _answer(
+                probe, later, [c for c in updated if c.entry_id != later.entry_id], revision=True
+            )
+            for later in others
+            if _order(later) > _order(prober)
+        ]
+        claimants = updated
+    return answers, claimants
+
+
+def _answer(
+    probe: SignatureProbe, to: Claimant, earlier: list[Claimant], *, revision: bool
+) -> SignatureAnswer:
+    return SignatureAnswer(
+        entry_id=to.entry_id,
         key=probe.key,
         kind=probe.kind,
         expected=probe.expected,
-        paragraph_index=prober.paragraph_index,
-        earlier=others,
+        paragraph_index=to.paragraph_index,
+        earlier=earlier,
+        revision=revision,
     )
-    if len(others) == len(claimants):  # not remembered yet
-        limit = MAX_CLAIMANTS[probe.kind]
-        claimants = sorted([*claimants, prober], key=_order)[:limit]
-    return answer, claimants
 
 
 @dataclass(frozen=True)
@@ -56,4 +76,6 @@ def gather_answer(gathered: Gathered | None, answer: SignatureAnswer) -> Gathere
     """Add one answer; a repeated answer for the same key replaces the first (idempotent)."""
     answers = dict(gathered.answers) if gathered else {}
     answers[answer.key] = answer
-    return Gathered(expected=answer.expected, answers=answers)
+    # A revision carries the *prober's* probe count; the entry's own count stays authoritative.
+    expected = gathered.expected if gathered else answer.expected
+    return Gathered(expected=expected, answers=answers)

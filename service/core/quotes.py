@@ -1,15 +1,40 @@
 """Direct quotes in one document: where they are, what they say, full or fragment, and who said it.
 
-Public entry point: `extract_quotes(text) -> list[ExtractedQuote]` (first cut; improving behind
-this signature).
+One job: find the quoted passages of a text and assemble `ExtractedQuote` values (the speaker
+comes from `attribution`, the canonical ids from `speakers`). Pure: text in, values out.
+
+Marks: curly “ ” and ‘ ’, straight " and ', and '' / `` used as double marks in wire copy. The
+outermost pair wins; marks nested inside it (‘no’ inside “…”) are part of the quoted words. An
+opening double mark left open at the end of a paragraph continues when the next paragraph opens
+with a double mark again (the news convention for quotes running over paragraphs); each
+paragraph's part is its own quote with the same speaker, so `text[start:end]` always equals the
+quoted words. Any other unclosed mark is ignored.
+
+Quoted words are the characters between the marks, trimmed of spaces and of a trailing , ; or :
+(punctuation the writer's sentence needs); a closing . ? ! stays.
+
+Kind: `full` when the quote opens its sentence, opens a continued paragraph, or follows a colon
+or comma (“He added, “…”); otherwise it is a `fragment` inside the writer's own sentence.
+
+Not quotes (nobody's words), dropped:
+- names, titles and terms: marks right after "known as", "dubbed", "called", "titled",
+  "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
+  capitalised (a title such as “Meet the Press”);
+- scare quotes: a fragment of at most three words in a sentence with no speech cue;
+- hypothetical speech: a quote introduced by a cue under a modal ("would say, “…”").
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from schemas.quotes import QuoteKind, SpeakerType
+from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
+from service.core.mentions import find_mentions
+from service.core.sentences import Span, paragraph_spans, sentence_spans
+from service.core.speakers import resolve_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +52,236 @@ class ExtractedQuote:
     cue: str | None
 
 
-_CURLY = re.compile(r"“([^”\n]+)”")
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A quoted passage: mark offsets, word offsets, its paragraph and run-over group."""
+
+    open: int  # offset of the opening mark
+    close: int  # offset just past the closing mark (paragraph end when continued)
+    start: int
+    end: int
+    paragraph: int
+    group: int
+    continued_from_previous: bool
+
+
+_MARK = re.compile(r"''|``|‘‘|’’|[\"“”„«»‘’']")
+_DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
+_DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
+_DOUBLE_EITHER = frozenset({'"', "''"})
+_OPENING_CONTEXT = frozenset(" \t([{—–-/:")
+_TRIM_TAIL = " \t,;:"
+_NAMING_BEFORE = re.compile(
+    r"(?:known as|dubbed|nicknamed|titled|entitled|named|the name|so-called|called|"
+    r"the (?:word|term|phrase|slogan|label|hashtag)s?)\s*$",
+    re.IGNORECASE,
+)
+_SMALL_WORDS = frozenset("a an the of and or in on for to at by with from".split())
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def _can_open(text: str, index: int, floor: int) -> bool:
+    return index == floor or text[index - 1] in _OPENING_CONTEXT or text[index - 1] in "“‘\"'"
+
+
+def _single_closes(text: str, index: int, end: int) -> bool:
+    after = text[index + 1] if index + 1 < end else " "
+    return not after.isalnum()
+
+
+def _plural_possessive(text: str, index: int, end: int, closers: list[int]) -> bool:
+    """Russians’ plans: an s’ followed by a word, when a later closer exists instead."""
+    after = text[index + 1] if index + 1 < end else " "
+    return text[index - 1] in "sS" and after == " " and any(c > index for c in closers)
+
+
+def _scan(text: str, paragraph: Span) -> tuple[list[tuple[int, int, int, int]], int | None]:
+    """Top-level quotes of one paragraph as (open, close, start, end); plus a dangling opener."""
+    start, end = paragraph
+    marks = list(_MARK.finditer(text, start, end))
+    single_closers = [
+        m.start() for m in marks if m.group() in ("’", "'") and _single_closes(text, m.start(), end)
+    ]
+    found: list[tuple[int, int, int, int]] = []
+    open_at: int | None = None
+    open_len = 0
+    outer: str | None = None  # "double" or "single"
+    for match in marks:
+        mark, at = match.group(), match.start()
+        if outer is None:
+            if mark in _DOUBLE_OPEN or (mark in _DOUBLE_EITHER and _can_open(text, at, start)):
+                outer, open_at, open_len = "double", at, len(mark)
+            elif mark in ("‘", "'") and _can_open(text, at, start):
+                after = text[at + 1] if at + 1 < end else " "
+                if after.isalpha():  # ‘90s and 'em are elisions, not openers
+                    outer, open_at, open_len = "single", at, 1
+            continue
+        assert open_at is not None
+        if outer == "double" and (mark in _DOUBLE_CLOSE or mark in _DOUBLE_EITHER):
+            found.append((open_at, at + len(mark), open_at + open_len, at))
+            outer = open_at = None
+        elif outer == "double" and mark in _DOUBLE_OPEN and mark not in ("‘‘",):
+            open_at, open_len = at, len(mark)  # the previous opener was stray
+        elif (
+            outer == "single"
+            and mark in ("’", "'")
+            and _single_closes(text, at, end)
+            and not _plural_possessive(text, at, end, single_closers)
+        ):
+            found.append((open_at, at + 1, open_at + 1, at))
+            outer = open_at = None
+    dangling = open_at if outer == "double" else None
+    return found, dangling
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1] in _TRIM_TAIL:
+        end -= 1
+    return start, end
+
+
+def _opens_with_double(text: str, paragraph: Span) -> bool:
+    head = text[paragraph[0] : paragraph[0] + 2]
+    return head[:1] in ("“", '"', "„", "«") or head in ("``", "''", "‘‘")
+
+
+def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
+    """All top-level quoted passages, following quotes that run over paragraphs."""
+    found: list[_Found] = []
+    group = 0
+    carried = False
+    for index, paragraph in enumerate(paragraphs):
+        spans, dangling = _scan(text, paragraph)
+        continues = carried and bool(spans) and spans[0][0] == paragraph[0]
+        for position, (mark_open, mark_close, start, end) in enumerate(spans):
+            if not (continues and position == 0):
+                group += 1
+            word_start, word_end = _trim(text, start, end)
+            if word_end > word_start:
+                found.append(
+                    _Found(mark_open, mark_close, word_start, word_end, index, group,
+                           continues and position == 0)
+                )  # fmt: skip
+        carried = False
+        next_opens = index + 1 < len(paragraphs) and _opens_with_double(text, paragraphs[index + 1])
+        if dangling is not None and next_opens:
+            if not (continues and not spans and dangling == paragraph[0]):
+                group += 1
+            word_start, word_end = _trim(text, dangling + 1, paragraph[1])
+            if word_end > word_start:
+                found.append(
+                    _Found(dangling, paragraph[1], word_start, word_end, index, group,
+                           carried or (continues and dangling == paragraph[0]))
+                )  # fmt: skip
+            carried = True
+    return found
+
+
+def _masked(text: str, quotes: list[_Found]) -> str:
+    """The text with quoted words replaced by 'x' (same length), marks and offsets kept."""
+    if not quotes:
+        return text
+    pieces: list[str] = []
+    cursor = 0
+    for quote in quotes:
+        inner_start = quote.open + 1
+        inner_end = max(inner_start, quote.close - 1)
+        pieces.append(text[cursor:inner_start])
+        pieces.append("x" * (inner_end - inner_start))
+        cursor = inner_end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _sentences(
+    text: str, paragraphs: tuple[Span, ...], quotes: list[_Found]
+) -> tuple[tuple[Span, ...], tuple[int, ...]]:
+    protected: dict[int, list[Span]] = {}
+    for quote in quotes:
+        protected.setdefault(quote.paragraph, []).append((quote.open, quote.close))
+    spans: list[Span] = []
+    owners: list[int] = []
+    for index, paragraph in enumerate(paragraphs):
+        for span in sentence_spans(text, paragraph, protected.get(index, ())):
+            spans.append(span)
+            owners.append(index)
+    return tuple(spans), tuple(owners)
+
+
+def _kind(text: str, quote: _Found, sentence_start: int) -> QuoteKind:
+    if quote.continued_from_previous:
+        return QuoteKind.FULL
+    before = text[sentence_start : quote.open].rstrip()
+    if not before or before.endswith(":"):
+        return QuoteKind.FULL
+    if before.endswith(",") and (text[quote.start].isupper() or _after_cue(before)):
+        return QuoteKind.FULL
+    return QuoteKind.FRAGMENT
+
+
+_CUE_BEFORE_COMMA = re.compile(
+    r"\b(?:said|says|told \w+|added|adds|adding|stated|stating|wrote|writes|noted|asked|"
+    r"replied|declared|continued|explained|warned|insisted|argued|\w+ly)\s*,$"
+)
+
+
+def _after_cue(before: str) -> bool:
+    return bool(_CUE_BEFORE_COMMA.search(before[-40:]))
+
+
+def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
+    if _NAMING_BEFORE.search(text, max(0, quote.open - 30), quote.open):
+        return True
+    if kind is not QuoteKind.FRAGMENT:
+        return False
+    words = [w for w in _WORD.findall(text[quote.start : quote.end])]
+    significant = [w for w in words if w.lower() not in _SMALL_WORDS]
+    return len(words) >= 2 and bool(significant) and all(w[0].isupper() for w in significant)
+
+
+def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -> bool:
+    if _is_name_or_title(text, quote, kind) or attribution.hypothetical:
+        return False
+    words = len(text[quote.start : quote.end].split())
+    return not (kind is QuoteKind.FRAGMENT and not attribution.has_cue and words <= 3)
 
 
 def extract_quotes(text: str) -> list[ExtractedQuote]:
-    """Every direct quote in `text`, in document order."""
-    return [
-        ExtractedQuote(m.group(1), m.start(1), m.end(1), QuoteKind.FULL, None, None, None, None, None)
-        for m in _CURLY.finditer(text)
+    """Every direct quote in `text`, in document order, with its speaker when knowable."""
+    paragraphs = paragraph_spans(text)
+    quotes = find_quotes(text, paragraphs)
+    if not quotes:
+        return []
+    masked = _masked(text, quotes)
+    sentences, owners = _sentences(text, paragraphs, quotes)
+    mentions = find_mentions(masked)
+    speakers = resolve_document(mentions)
+    doc = build_document(masked, sentences, owners, mentions, speakers)
+    sentence_starts = [s[0] for s in sentences]
+    sites = [
+        QuoteSite(q.open, q.close, bisect_right(sentence_starts, q.open) - 1, q.group)
+        for q in quotes
     ]
+    attributions = attribute_quotes(doc, sites)
+    results: list[ExtractedQuote] = []
+    for quote, site, attribution in zip(quotes, sites, attributions, strict=True):
+        kind = _kind(text, quote, sentences[site.sentence][0])
+        if not _keep(text, quote, kind, attribution):
+            continue
+        entity = attribution.entity
+        results.append(
+            ExtractedQuote(
+                text=text[quote.start : quote.end],
+                start=quote.start,
+                end=quote.end,
+                kind=kind,
+                speaker=entity.speaker.name if entity else None,
+                speaker_id=entity.speaker.id if entity else None,
+                speaker_as_written=attribution.as_written,
+                speaker_type=entity.speaker.type if entity else None,
+                cue=attribution.cue,
+            )
+        )
+    return results

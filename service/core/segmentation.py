@@ -495,8 +495,8 @@ def segment(text: str) -> tuple[Line, ...]:
     """
     dropped = (LineKind.NOISE, LineKind.CREDIT)
     lines = [line for line in classify_lines(text) if line.kind not in dropped]
-    # Repeats collapse before bylines are confirmed and graphics found: "RUSSIA" printed once
-    # per map panel must not count as several labels of separate graphics.
+    # Repeats collapse first, so a name or headline printed twice is read once rather than as
+    # a two-line byline.
     collapsed = collapse_repeats(lines)
     with_bylines = confirm_bylines(collapsed)
     without_graphics = drop_graphics(with_bylines)

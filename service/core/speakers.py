@@ -24,9 +24,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from schemas.quotes import SpeakerType
+
+if TYPE_CHECKING:
+    from service.core.mentions import Mention
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 
@@ -141,3 +146,107 @@ class SpeakerRegistry:
     def display_name(self, speaker_id: str, fallback: str) -> str:
         known = self.get(speaker_id)
         return known.name if known is not None else fallback
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A speaker as known inside one document: the canonical speaker plus what the text says."""
+
+    speaker: Speaker
+    roles: frozenset[str]
+    nationality: str | None
+    gender: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSpeakers:
+    """Per-document resolution: each name mention (by start offset) -> its entity."""
+
+    by_start: dict[int, str]
+    entities: dict[str, Entity]
+    person_starts: tuple[int, ...]  # starts of resolved person mentions, in order
+
+    def entity_at(self, start: int) -> Entity | None:
+        speaker_id = self.by_start.get(start)
+        return self.entities.get(speaker_id) if speaker_id is not None else None
+
+
+def _given_initial(given: str | None) -> str | None:
+    return fold_word(given, given=True)[:1] if given else None
+
+
+def _display(mention: Mention) -> str:
+    return f"{mention.given} {mention.surname}" if mention.given else str(mention.surname)
+
+
+def _person_ids(persons: list[Mention]) -> dict[int, str]:
+    """Surname clusters, split only when given names clash (see the module's id policy)."""
+    by_surname: dict[str, list[Mention]] = {}
+    for mention in persons:
+        by_surname.setdefault(fold_word(str(mention.surname)), []).append(mention)
+    ids: dict[int, str] = {}
+    for surname, group in by_surname.items():
+        initials = {i for m in group if (i := _given_initial(m.given))}
+        if len(initials) <= 1:
+            for mention in group:
+                ids[mention.start] = person_id(surname)
+            continue
+        latest: str | None = None
+        first_given = next(m.given for m in group if m.given)
+        for mention in group:
+            if mention.given:
+                latest = person_id(surname, mention.given)
+            ids[mention.start] = latest or person_id(surname, first_given)
+    return ids
+
+
+def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
+    first = mentions[0]
+    if first.kind == "organisation":
+        name = re.sub(r"^(?:[Tt]he)\s+", "", first.text)
+        kind = SpeakerType.ORGANISATION
+    else:
+        name = str(first.surname)
+        for mention in mentions:
+            name = _better_name(name, _display(mention))
+        kind = SpeakerType.PERSON
+    speaker = Speaker(speaker_id, name, kind, frozenset(m.text for m in mentions))
+    return Entity(
+        speaker=speaker,
+        roles=frozenset().union(*(m.roles for m in mentions)),
+        nationality=next((m.nationality for m in mentions if m.nationality), None),
+        gender=next((m.gender for m in mentions if m.gender), None),
+    )
+
+
+def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
+    """Merge the name mentions of one document into entities with stable ids."""
+    confirmed = [m for m in mentions if m.kind == "person" and m.confirmed]
+    known_surnames = {fold_word(str(m.surname)) for m in confirmed}
+    # A lone "Putin" is a person once the document has named a Putin somewhere.
+    persons = [
+        m
+        for m in mentions
+        if m.kind == "person" and (m.confirmed or fold_word(str(m.surname)) in known_surnames)
+    ]
+    by_start = _person_ids(persons)
+    for mention in mentions:
+        if mention.kind == "organisation":
+            by_start[mention.start] = organisation_id(mention.text)
+    grouped: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        if mention.start in by_start and mention.kind in ("person", "organisation"):
+            grouped.setdefault(by_start[mention.start], []).append(mention)
+    entities = {speaker_id: _entity(speaker_id, group) for speaker_id, group in grouped.items()}
+    return DocumentSpeakers(
+        by_start=by_start,
+        entities=entities,
+        person_starts=tuple(m.start for m in persons),
+    )
+
+
+def entity_for_unknown(mention: Mention) -> Entity:
+    """A lone name the document never introduced, used only when it is right next to a cue."""
+    if mention.kind == "organisation":
+        return _entity(organisation_id(mention.text), [mention])
+    return _entity(person_id(str(mention.surname)), [mention])

@@ -96,9 +96,7 @@ class SinkRunner:
                 count = 0
                 for messages in batch.values():
                     for message in messages:
-                        record = to_record(self.specs[message.topic], message)
-                        for writer in self.writers:
-                            writer.add(record)
+                        self._apply(message)
                         count += 1
                 if count:
                     for writer in self.writers:
@@ -110,6 +108,17 @@ class SinkRunner:
                 writer.close()
             consumer.close()
             log.info("sink_stopped")
+
+    def _apply(self, message: ConsumerRecord) -> None:
+        spec = self.specs[message.topic]
+        if message.value is None and message.key is not None and spec.model is not DeadLetter:
+            row_id = message.key.decode("utf-8", errors="replace")
+            for writer in self.writers:
+                writer.remove(table_name(spec), row_id)
+            return
+        record = to_record(spec, message)
+        for writer in self.writers:
+            writer.add(record)
 
     def stop(self) -> None:
         self.stopping.set()

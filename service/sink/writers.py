@@ -31,6 +31,7 @@ class Record:
 
 class Writer(Protocol):
     def add(self, record: Record) -> None: ...
+    def remove(self, table: str, row_id: str) -> None: ...
     def flush(self) -> None: ...
     def close(self) -> None: ...
 
@@ -60,6 +61,9 @@ class JsonlWriter:
                 if not line.strip():
                     continue
                 row = json.loads(line)
+                if row["record"] is None:  # a removal
+                    self._last.pop((table, row["id"]), None)
+                    continue
                 body = json.dumps(row["record"], ensure_ascii=False, separators=(",", ":"))
                 self._last[(table, row["id"])] = _digest(body)
 
@@ -74,6 +78,12 @@ class JsonlWriter:
         self._last[key] = digest
         line = f'{{"id":{json.dumps(record.id)},"record":{canonical}}}'
         self._pending.setdefault(record.table, []).append(line)
+
+    def remove(self, table: str, row_id: str) -> None:
+        """Record that the row is gone (a tombstone on a compacted topic)."""
+        if self._last.pop((table, row_id), None) is not None:
+            line = f'{{"id":{json.dumps(row_id)},"record":null}}'
+            self._pending.setdefault(table, []).append(line)
 
     def flush(self) -> None:
         for table, lines in self._pending.items():
@@ -130,6 +140,9 @@ class SqliteWriter:
             "ON CONFLICT(id) DO UPDATE SET body = excluded.body WHERE body != excluded.body",
             (record.id, record.body()),
         )
+
+    def remove(self, table: str, row_id: str) -> None:
+        self.db.execute(f'DELETE FROM "{table}" WHERE id = ?', (row_id,))
 
     def flush(self) -> None:
         self.db.commit()

@@ -1,20 +1,22 @@
 """The agents: each decodes one topic, calls one pure step, writes tables and sends results on.
 
 Stages (topic -> agent -> topics):
-  raw-entries      -> validate_entries   -> entries (keyed by entry id) | dead-letters
-  entries          -> fingerprint_entries-> dedup-probes (keyed by signature)
-  dedup-probes     -> claim_signatures   -> dedup-answers (keyed by entry id)
-  dedup-answers    -> gather_verdicts    -> entry-verdicts, unique-entries, quotes, quote-mentions
-  quote-mentions   -> record_quotes      -> canonical-quotes, speaker-mentions (keyed by speaker)
-  speaker-mentions -> tally_speakers     -> speaker-updates
+  raw-entries      -> validate_entries    -> entries (keyed by entry id) | dead-letters
+  entries          -> fingerprint_entries -> dedup-probes (keyed by signature)
+  dedup-probes     -> claim_signatures    -> dedup-answers (keyed by entry id)
+  dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quotes, quote-mentions
+  quote-mentions   -> record_quotes       -> canonical-quotes, speaker-mentions (keyed by speaker)
+  speaker-mentions -> tally_speakers      -> speaker-updates
 
 Delivery is at-least-once; every step is idempotent by id, so a replay after a crash re-sends
-the same outputs (the sink upserts them) and counts nothing twice.
+the same outputs (the sink upserts them) and counts nothing twice. An event that fails
+validation or processing goes to the dead-letter topic with the reason; the agent goes on.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import faust
@@ -23,7 +25,7 @@ from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import Claimant, SignatureAnswer, SignatureProbe
-from schemas.entries import EntryStatus, RawEntry
+from schemas.entries import EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service import pipeline
@@ -36,161 +38,131 @@ from service.stream.topics import Topics
 
 log = structlog.get_logger(__name__)
 M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[faust.EventT, M], Awaitable[None]]
 
 
-async def _send(
-    topic: faust.TopicT, key: str, model: BaseModel, *, timestamp: float | None = None
+async def send(
+    topic: faust.TopicT, key: str, model: BaseModel | None, *, at: datetime | None = None
 ) -> None:
-    await topic.send(key=key.encode("utf-8"), value=encode(model), timestamp=timestamp)
+    """Send one model (None: a tombstone); `at` becomes the record timestamp (event time)."""
+    await topic.send(
+        key=key.encode("utf-8"),
+        value=encode(model) if model is not None else None,
+        timestamp=at.timestamp() if at else None,
+    )
 
 
-async def _decoded(
-    stream: faust.StreamT, model: type[M], stage: str, dead_letters: faust.TopicT
-) -> AsyncIterator[tuple[faust.EventT, M]]:
-    """Events of `stream` as validated models; anything else goes to the dead-letter topic."""
-    async for event in stream.events():
-        msg = event.message
-        result = decode(
-            model,
-            event.value,
-            key=msg.key,
-            topic=msg.topic,
-            partition=msg.partition,
-            offset=msg.offset,
-            stage=stage,
-        )
-        if isinstance(result, DeadLetter):
-            log.warning(
-                "event_dead_lettered",
-                stage=stage,
+def _dead_letter(event: faust.EventT, stage: str, error_type: str, reason: str) -> DeadLetter:
+    msg = event.message
+    return DeadLetter(
+        source_topic=msg.topic,
+        partition=msg.partition,
+        offset=msg.offset,
+        key=msg.key,
+        value=event.value or b"",
+        stage=stage,
+        error_type=error_type,
+        reason=reason,
+        failed_at=datetime.now(UTC),
+    )
+
+
+def stage_agent(
+    app: faust.App,
+    topic: faust.TopicT,
+    model: type[M],
+    handler: Handler[M],
+    dead_letters: faust.TopicT,
+) -> None:
+    """Register `handler` as the agent for `topic`: decode, handle, dead-letter what fails."""
+    name = handler.__name__
+
+    async def agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            msg = event.message
+            bound = log.bind(
+                stage=name, topic=msg.topic, partition=msg.partition, offset=msg.offset
+            )
+            item = decode(
+                model,
+                event.value,
+                key=msg.key,
                 topic=msg.topic,
                 partition=msg.partition,
                 offset=msg.offset,
-                error_type=result.error_type,
-                reason=result.reason,
+                stage=name,
             )
-            await _send(dead_letters, msg.topic, result)
-            continue
-        yield event, result
+            if isinstance(item, DeadLetter):
+                bound.warning("event_dead_lettered", error_type=item.error_type, reason=item.reason)
+                await send(dead_letters, msg.topic, item)
+                continue
+            try:
+                await handler(event, item)
+            except Exception as exc:  # one bad event must not stop the stream
+                bound.exception("event_processing_failed")
+                reason = f"{type(exc).__name__}: {exc}"[:2000]
+                await send(
+                    dead_letters, msg.topic, _dead_letter(event, name, "processing_error", reason)
+                )
 
-
-def _ts(model_time: Any) -> float:
-    return float(model_time.timestamp())
+    agent.__name__ = agent.__qualname__ = name
+    app.agent(topic, name=name)(agent)
 
 
 def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Settings) -> None:
     params = pipeline.PipelineParams.default()
 
-    @app.agent(topics.raw_entries, name="validate_entries")
-    async def validate_entries(stream: faust.StreamT) -> None:
-        """Validate raw events and re-key them by entry id, whatever key the producer used."""
-        async for _event, entry in _decoded(
-            stream, RawEntry, "validate_entries", topics.dead_letters
-        ):
-            await _send(topics.entries, entry.entry_id, entry, timestamp=_ts(entry.event_time))
+    async def validate_entries(_event: faust.EventT, entry: RawEntry) -> None:
+        """Re-key valid entries by entry id, whatever key the producer used."""
+        await send(topics.entries, entry.entry_id, entry, at=entry.event_time)
 
-    @app.agent(topics.entries, name="fingerprint_entries")
-    async def fingerprint_entries(stream: faust.StreamT) -> None:
+    async def fingerprint_entries(_event: faust.EventT, entry: RawEntry) -> None:
         """Keep the entry until its verdict is known and scatter one probe per signature."""
-        async for _event, entry in _decoded(
-            stream, RawEntry, "fingerprint_entries", topics.dead_letters
-        ):
-            tables.pending_entries[entry.entry_id] = entry.model_dump(mode="json")
-            for probe in pipeline.probes_for_entry(entry, params):
-                await _send(topics.probes, probe.key, probe, timestamp=_ts(entry.event_time))
+        tables.pending_entries[entry.entry_id] = entry.model_dump(mode="json")
+        for probe in pipeline.probes_for_entry(entry, params):
+            await send(topics.probes, probe.key, probe, at=entry.event_time)
 
-    @app.agent(topics.probes, name="claim_signatures")
-    async def claim_signatures(stream: faust.StreamT) -> None:
+    async def claim_signatures(_event: faust.EventT, probe: SignatureProbe) -> None:
         """Own a share of the signatures: answer who carried each one before."""
-        async for _event, probe in _decoded(
-            stream, SignatureProbe, "claim_signatures", topics.dead_letters
-        ):
-            known = [
-                Claimant.model_validate(c) for c in tables.signature_claims.get(probe.key) or []
-            ]
-            answer, updated = answer_probe(known, probe)
-            if updated != known:
-                tables.signature_claims[probe.key] = [c.model_dump(mode="json") for c in updated]
-            await _send(topics.answers, answer.entry_id, answer)
+        known = [Claimant.model_validate(c) for c in tables.signature_claims.get(probe.key) or []]
+        answers, updated = answer_probe(known, probe)
+        if updated != known:
+            tables.signature_claims[probe.key] = [c.model_dump(mode="json") for c in updated]
+        for answer in answers:
+            await send(topics.answers, answer.entry_id, answer)
 
-    @app.agent(topics.answers, name="gather_verdicts")
-    async def gather_verdicts(stream: faust.StreamT) -> None:
+    async def gather_verdicts(_event: faust.EventT, answer: SignatureAnswer) -> None:
         """Once all answers for an entry are in: its verdict, then its new quotes."""
-        async for _event, answer in _decoded(
-            stream, SignatureAnswer, "gather_verdicts", topics.dead_letters
-        ):
-            stored = tables.gathering.get(answer.entry_id)
-            gathered = gather_answer(_load_gathered(stored), answer)
-            tables.gathering[answer.entry_id] = _dump_gathered(gathered)
-            if not gathered.complete:
-                continue
-            raw = tables.pending_entries.get(answer.entry_id)
-            if raw is None:
-                log.error("entry_missing_for_answers", entry_id=answer.entry_id)
-                continue
-            entry = RawEntry.model_validate(raw)
-            await _publish_entry_results(
-                topics, entry, pipeline.verdict_for_entry(entry, gathered, params)
-            )
+        stored = tables.gathering.get(answer.entry_id) or {}
+        gathered = gather_answer(_load_gathered(stored), answer)
+        published = stored.get("published")
+        if not gathered.complete:
+            tables.gathering[answer.entry_id] = _dump_gathered(gathered, published)
+            return
+        raw = tables.pending_entries.get(answer.entry_id)
+        if raw is None:
+            raise LookupError(f"answers for {answer.entry_id} but the entry was never stored")
+        entry = RawEntry.model_validate(raw)
+        verdict = pipeline.verdict_for_entry(entry, gathered, params)
+        tables.gathering[answer.entry_id] = _dump_gathered(
+            gathered, verdict.model_dump(mode="json")
+        )
+        if published is not None and answer.revision:
+            before = EntryVerdict.model_validate(published)
+            if before != verdict:
+                await publish_revision(entry, verdict, before.status)
+        else:
+            # First verdict, or answers replayed (restart, entry sent again): the same outputs
+            # again, which the sink upserts.
+            await publish_entry_results(entry, verdict)
 
-    @app.agent(topics.quote_mentions, name="record_quotes")
-    async def record_quotes(stream: faust.StreamT) -> None:
-        """One canonical quote per (words, speaker), with every place it was reported."""
-        async for _event, occ in _decoded(
-            stream, QuoteOccurrence, "record_quotes", topics.dead_letters
-        ):
-            stored = tables.canonical_quotes.get(occ.quote_id)
-            before = CanonicalQuote.model_validate(stored) if stored else None
-            quote = add_occurrence(before, occ)
-            if quote != before:
-                tables.canonical_quotes[occ.quote_id] = quote.model_dump(mode="json")
-            await _send(topics.canonical_quotes, quote.quote_id, quote)
-            if occ.speaker_id is not None:
-                mention = SpeakerMention(occurrence=occ, new_quote=is_first_occurrence(quote, occ))
-                await _send(
-                    topics.speaker_mentions, occ.speaker_id, mention, timestamp=_ts(occ.event_time)
-                )
-
-    @app.agent(topics.speaker_mentions, name="tally_speakers")
-    async def tally_speakers(stream: faust.StreamT) -> None:
-        """Per-speaker totals and event-time windows, each occurrence counted exactly once."""
-        async for event, mention in _decoded(
-            stream, SpeakerMention, "tally_speakers", topics.dead_letters
-        ):
-            occ = mention.occurrence
-            assert occ.speaker_id is not None  # record_quotes only forwards attributed quotes
-            offset = event.message.offset
-            stored = tables.speaker_tallies.get(occ.speaker_id)
-            tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
-            applied = stored["offset"] if stored else -1
-            # Two guards, written in this order so a crash between them is harmless: the tally
-            # remembers the last input offset it applied (a replay of this very event), and
-            # counted_occurrences remembers occurrences (the same quote re-sent upstream).
-            if offset > applied and not tables.counted_occurrences.get(occ.occurrence_id):
-                tally = add_to_tally(
-                    tally, occ, new_quote=mention.new_quote, window_s=settings.window_s
-                )
-                tables.speaker_tallies[occ.speaker_id] = {
-                    "row": tally.model_dump(mode="json"),
-                    "offset": offset,
-                }
-            window = tables.speaker_windows[occ.speaker_id].current() or {"n": 0, "offset": -1}
-            if offset > window["offset"] and not tables.counted_occurrences.get(occ.occurrence_id):
-                tables.speaker_windows[occ.speaker_id] = {"n": window["n"] + 1, "offset": offset}
-            tables.counted_occurrences[occ.occurrence_id] = True
-            if tally is not None:
-                await _send(topics.speaker_updates, tally.speaker_id, tally)
-
-    async def _publish_entry_results(topics: Topics, entry: RawEntry, verdict: Any) -> None:
-        await _send(topics.verdicts, entry.entry_id, verdict, timestamp=_ts(entry.event_time))
+    async def publish_entry_results(entry: RawEntry, verdict: EntryVerdict) -> None:
+        await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
         if verdict.status is EntryStatus.UNIQUE:
-            await _send(
-                topics.unique_entries, entry.entry_id, entry, timestamp=_ts(entry.event_time)
-            )
+            await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
         for occ in pipeline.quote_occurrences(entry, verdict):
-            ts = _ts(occ.event_time)
-            await _send(topics.quotes, occ.occurrence_id, occ, timestamp=ts)
-            await _send(topics.quote_mentions, occ.quote_id, occ, timestamp=ts)
+            await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
+            await send(topics.quote_mentions, occ.quote_id, occ, at=occ.event_time)
         log.info(
             "entry_processed",
             entry_id=entry.entry_id,
@@ -199,16 +171,78 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
             new_paragraphs=verdict.new_paragraphs,
         )
 
+    async def publish_revision(entry: RawEntry, verdict: EntryVerdict, before: EntryStatus) -> None:
+        """An earlier copy arrived late: correct the verdict. Quotes already reported stay
+        reported (they were real occurrences); a copy leaves unique-entries (tombstone)."""
+        await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
+        if before is EntryStatus.UNIQUE and verdict.status is not EntryStatus.UNIQUE:
+            await send(topics.unique_entries, entry.entry_id, None)
+        log.info(
+            "verdict_revised",
+            entry_id=entry.entry_id,
+            before=before.value,
+            status=verdict.status.value,
+            canonical_id=verdict.canonical_id,
+        )
 
-def _load_gathered(stored: dict[str, Any] | None) -> Gathered | None:
+    async def record_quotes(_event: faust.EventT, occ: QuoteOccurrence) -> None:
+        """One canonical quote per (words, speaker), with every place it was reported."""
+        stored = tables.canonical_quotes.get(occ.quote_id)
+        before = CanonicalQuote.model_validate(stored) if stored else None
+        quote = add_occurrence(before, occ)
+        if quote != before:
+            tables.canonical_quotes[occ.quote_id] = quote.model_dump(mode="json")
+        await send(topics.canonical_quotes, quote.quote_id, quote)
+        if occ.speaker_id is not None:
+            mention = SpeakerMention(occurrence=occ, new_quote=is_first_occurrence(quote, occ))
+            await send(topics.speaker_mentions, occ.speaker_id, mention, at=occ.event_time)
+
+    async def tally_speakers(event: faust.EventT, mention: SpeakerMention) -> None:
+        """Per-speaker totals and event-time windows, each occurrence counted exactly once."""
+        occ = mention.occurrence
+        if occ.speaker_id is None:
+            raise ValueError("speaker mention without a speaker id")
+        offset = event.message.offset
+        stored = tables.speaker_tallies.get(occ.speaker_id)
+        tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
+        counted = bool(tables.counted_occurrences.get(occ.occurrence_id))
+        # Each row remembers the last input offset it applied, so a replay of this very event
+        # after a crash is not applied twice; counted_occurrences catches the same occurrence
+        # re-sent upstream. The marker is written last, so a crash in between is harmless.
+        if offset > (stored["offset"] if stored else -1) and not counted:
+            tally = add_to_tally(
+                tally, occ, new_quote=mention.new_quote, window_s=settings.window_s
+            )
+            tables.speaker_tallies[occ.speaker_id] = {
+                "row": tally.model_dump(mode="json"),
+                "offset": offset,
+            }
+        window = tables.speaker_windows[occ.speaker_id].current() or {"n": 0, "offset": -1}
+        if offset > window["offset"] and not counted:
+            tables.speaker_windows[occ.speaker_id] = {"n": window["n"] + 1, "offset": offset}
+        tables.counted_occurrences[occ.occurrence_id] = True
+        if tally is not None:
+            await send(topics.speaker_updates, tally.speaker_id, tally)
+
+    dead = topics.dead_letters
+    stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead)
+    stage_agent(app, topics.entries, RawEntry, fingerprint_entries, dead)
+    stage_agent(app, topics.probes, SignatureProbe, claim_signatures, dead)
+    stage_agent(app, topics.answers, SignatureAnswer, gather_verdicts, dead)
+    stage_agent(app, topics.quote_mentions, QuoteOccurrence, record_quotes, dead)
+    stage_agent(app, topics.speaker_mentions, SpeakerMention, tally_speakers, dead)
+
+
+def _load_gathered(stored: dict[str, Any]) -> Gathered | None:
     if not stored:
         return None
     answers = {k: SignatureAnswer.model_validate(v) for k, v in stored["answers"].items()}
     return Gathered(expected=stored["expected"], answers=answers)
 
 
-def _dump_gathered(gathered: Gathered) -> dict[str, Any]:
+def _dump_gathered(gathered: Gathered, published: dict[str, Any] | None) -> dict[str, Any]:
     return {
+        "published": published,
         "expected": gathered.expected,
         "answers": {k: a.model_dump(mode="json") for k, a in gathered.answers.items()},
     }

@@ -1,0 +1,492 @@
+"""Attribution: which speaker mention each quote belongs to, and through which cue.
+
+One job: given a document's sentences, mentions and quote positions, pick for every quote the
+speech cue ("said", "told reporters", "according to", ...) and the mention that is its subject,
+then resolve that mention to an entity (names directly; "he"/"she" and descriptions such as
+"the Russian leader" to the most recent compatible person).
+
+Rules, in order, for one quote:
+1. attribution right after the quote: “…,” Mr. Putin said / “…,” said Putin, a former KGB officer;
+2. the nearest cue before the quote in its sentence: Mr. Zelensky said that … “very manipulative”
+   (the subject of the *speech verb*, never a person named inside the reported clause);
+   participles (", adding", ", calling them", "stating,") take the subject of their clause;
+3. any later cue in the sentence, including "according to X";
+4. no cue: a quote continuing the previous quote (same paragraph, next sentence, or a quote run
+   over paragraphs) keeps its speaker; a full quote standing alone takes the most recent speaker.
+A cue governed by a modal ("Russia will very likely say, ‘…’") marks the quote hypothetical.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from service.core.mentions import Mention, role_key
+from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
+
+Span = tuple[int, int]
+
+_CUE_WORDS = (
+    "said|says|say|saying|told|tells|telling|added|adds|adding|stated|stating|wrote|writes|"
+    "writing|noted|noting|claimed|claiming|argued|argues|arguing|insisted|insists|insisting|"
+    "warned|warns|warning|explained|explains|explaining|replied|replies|responded|responds|"
+    "declared|declares|declaring|announced|announces|announcing|acknowledged|acknowledges|"
+    "acknowledging|admitted|admits|admitting|vowed|vows|vowing|promised|pledged|pledging|called|"
+    "calling|described|describes|describing|criticized|criticised|criticizes|criticizing|"
+    "criticising|praised|praises|praising|commended|commending|accused|accuses|accusing|alleged|"
+    "alleges|alleging|suggested|suggests|suggesting|tweeted|tweeting|posted|concluded|recalled|"
+    "recalling|complained|complaining|emphasized|emphasised|emphasizing|emphasising|stressed|"
+    "stressing|urged|urging|denied|denies|denying|confirmed|confirms|confirming|reiterated|"
+    "reiterating|repeated|repeating|cited|citing|thanked|thanking|predicted|listed|directed|"
+    "ordered|asserted|asserting|contended|boasted|quipped|joked|continued|reported|testified|"
+    "countered|conceded|observed|dismissed|demanded|asked|made clear|making clear|pointed out|"
+    "went on|according to|in the words of"
+)
+_CUE = re.compile(rf"\b(?:{_CUE_WORDS})\b")
+_TELL_WORDS = frozenset(
+    """reporters journalists state television tv media radio lawmakers parliament audience crowd
+    supporters senators officials interviewer newspaper broadcaster""".split()
+)
+_WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday".split()
+)
+_CUE_WHERE = re.compile(
+    r"\s+(?:in|on)\s+(?:a|an|his|her|their|its)?\s*(?:[A-Z][\w-]*\s+|[a-z-]+\s+)?"
+    r"(?:post|statement|message|letter|tweet|article|op-ed|column|blog|interview|address|"
+    r"social media|Telegram|Facebook|X)\b"
+)
+_MODAL_BEFORE = re.compile(
+    r"\b(?:will|would|could|might|may|should|can|must|to)\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
+)
+_SEPARATOR = re.compile(r"[,;:—–]|\s-\s")
+_GAP = re.compile(
+    r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|"
+    r"(?:also|then|again|simply|notably|later|earlier|previously|once|has|have|had|was|is|"
+    r"just|now|today|yesterday|still|further|already|only|never|first|last|\w+ly)\b)*$"
+)
+_LEAD_CONJUNCTION = re.compile(r"\s*(?:(?:But|And|So|Yet|Still|Then|Also|Now|Thus)\b\s*)+")
+_ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
+    r"\s*(?:When|While|After|Before|As|If|Although|Though|Since|Because|Until|Unless|Once|"
+    r"Asked|During|In|On|At|For|With|By|From|Despite|Like|Unlike|Under|Over|Amid|Following|"
+    r"According|Earlier|Later|Late|Last|Shortly|Meanwhile|Separately|However|Instead|Notably|"
+    r"Moreover|Nonetheless|Nevertheless|Indeed|Again|Today|Yesterday|Still|Yet|who|which|whose|"
+    r"where|when|whom|[A-Z]?[a-z]+ing|[a-z]+ed|in|on|at|during|with|for|from|by|after|before|"
+    r"to|of)\b"
+)
+_SPEECH_NOUN = re.compile(
+    r"(?:’s|'s)\s+(?:remarks|comments|statement|words|response|message|letter|post|reply|"
+    r"address|speech|announcement|answer|account)\b"
+)
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:in|with|of|to|for|by|from|at|on|about|after|before|between|against|like|than|over|"
+    r"under|into|toward|towards|alongside|and|or)\s+(?:the\s+)?$"
+)
+_ROLE_AFTER_NAME = re.compile(r"^\s+(?:[a-z]+\s+){0,2}?(?:" + r"[a-z]+" + r")\s+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A speech cue in the masked text; `text` is the extended cue ("told reporters")."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def participle(self) -> bool:
+        return self.text.split()[0].endswith("ing")
+
+    @property
+    def according(self) -> bool:
+        return self.text in ("according to", "in the words of")
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteSite:
+    """Where one quote sits: mark offsets (opening mark .. just past the closing mark)."""
+
+    open: int
+    close: int
+    sentence: int
+    group: int  # quotes run over paragraphs share a group
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    entity: Entity | None
+    as_written: str | None
+    cue: str | None
+    has_cue: bool
+    hypothetical: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Everything attribution reads; built once per document by the quote extractor."""
+
+    masked: str
+    sentences: tuple[Span, ...]
+    sentence_paragraph: tuple[int, ...]
+    mentions: tuple[Mention, ...]
+    speakers: DocumentSpeakers
+    cues: tuple[Cue, ...] = field(default=())
+    mention_starts: tuple[int, ...] = field(default=())
+    cue_starts: tuple[int, ...] = field(default=())
+
+
+def _extend_cue(masked: str, start: int, end: int) -> Cue:
+    verb = masked[start:end]
+    if verb.startswith(("told", "tell")):
+        words = []
+        for word in masked[end : end + 60].split()[:3]:
+            bare = word.rstrip(",.;:")
+            lowered = bare.lower()
+            named = bare[:1].isupper() and not bare.endswith(("’s", "'s"))
+            if lowered in _WEEKDAYS or not (named or lowered in _TELL_WORDS):
+                break
+            words.append(bare)
+            if bare != word:
+                break
+        if words:
+            return Cue(start, end, f"{verb} {' '.join(words)}")
+    if where := _CUE_WHERE.match(masked, end):
+        return Cue(start, where.end(), masked[start : where.end()])
+    return Cue(start, end, verb)
+
+
+def build_document(
+    masked: str,
+    sentences: tuple[Span, ...],
+    sentence_paragraph: tuple[int, ...],
+    mentions: tuple[Mention, ...],
+    speakers: DocumentSpeakers,
+) -> Document:
+    cues = tuple(_extend_cue(masked, m.start(), m.end()) for m in _CUE.finditer(masked))
+    return Document(
+        masked=masked,
+        sentences=sentences,
+        sentence_paragraph=sentence_paragraph,
+        mentions=mentions,
+        speakers=speakers,
+        cues=cues,
+        mention_starts=tuple(m.start for m in mentions),
+        cue_starts=tuple(c.start for c in cues),
+    )
+
+
+@dataclass(slots=True)
+class _Resolver:
+    """Per-call scratch state (memoised sentence speakers); never outlives one extraction."""
+
+    doc: Document
+    sentence_speaker_cache: dict[int, Entity | None] = field(default_factory=dict)
+
+    # ---- mentions -------------------------------------------------------------------------
+    def mentions_in(self, start: int, end: int) -> list[Mention]:
+        low = bisect_left(self.doc.mention_starts, start)
+        high = bisect_left(self.doc.mention_starts, end)
+        return [m for m in self.doc.mentions[low:high] if m.end <= end]
+
+    def usable(self, mention: Mention) -> bool:
+        if mention.kind == "person" and not mention.confirmed:
+            return self.doc.speakers.entity_at(mention.start) is not None or True
+        return True
+
+    def is_subject(self, mention: Mention) -> bool:
+        if not mention.possessive:
+            return True
+        return bool(_SPEECH_NOUN.match(self.doc.masked, mention.end))
+
+    # ---- entity resolution -----------------------------------------------------------------
+    def resolve(self, mention: Mention, sentence: int) -> Entity | None:
+        if mention.kind in ("person", "organisation"):
+            known = self.doc.speakers.entity_at(mention.start)
+            return known if known is not None else entity_for_unknown(mention)
+        if mention.kind == "pronoun":
+            return self.antecedent(sentence, mention.gender)
+        return self.description(mention)
+
+    def description(self, mention: Mention) -> Entity | None:
+        wanted = {role_key(r) for r in mention.roles}
+        starts = self.doc.speakers.person_starts
+        candidates: list[Entity] = []
+        for index in range(bisect_left(starts, mention.start) - 1, -1, -1):
+            entity = self.doc.speakers.entity_at(starts[index])
+            if entity is None or not wanted & {role_key(r) for r in entity.roles}:
+                continue
+            if mention.nationality is None or entity.nationality == mention.nationality:
+                return entity
+            if entity.nationality is None:
+                candidates.append(entity)
+        return candidates[0] if candidates else None
+
+    def antecedent(self, sentence: int, gender: str | None) -> Entity | None:
+        """Latest compatible speaker in this paragraph, else its latest subject, else earlier."""
+        paragraph = self.doc.sentence_paragraph[sentence]
+        index = sentence - 1
+        for _ in range(4):  # this paragraph and up to three before it
+            first = index
+            while first >= 0 and self.doc.sentence_paragraph[first] == paragraph:
+                first -= 1
+            span = range(index, first, -1)
+            for j in span:
+                entity = self.sentence_speaker(j)
+                if entity is not None and _compatible(entity, gender):
+                    return entity
+            for j in span:
+                entity = self.sentence_subject(j)
+                if entity is not None and _compatible(entity, gender):
+                    return entity
+            if first < 0:
+                return None
+            index = first
+            paragraph = self.doc.sentence_paragraph[first]
+        return None
+
+    def sentence_speaker(self, sentence: int) -> Entity | None:
+        if sentence in self.sentence_speaker_cache:
+            return self.sentence_speaker_cache[sentence]
+        self.sentence_speaker_cache[sentence] = None  # guards against cycles
+        start, end = self.doc.sentences[sentence]
+        result: Entity | None = None
+        for cue in self.cues_in(start, end):
+            if cue.according or cue.participle:
+                continue
+            mention = self.subject_of(cue, sentence)
+            if mention is not None and mention.kind != "organisation":
+                result = self.resolve(mention, sentence)
+                if result is not None:
+                    break
+        self.sentence_speaker_cache[sentence] = result
+        return result
+
+    def sentence_subject(self, sentence: int) -> Entity | None:
+        start, end = self.doc.sentences[sentence]
+        for mention in self.mentions_in(start, end):
+            if mention.kind != "person" or mention.possessive:
+                continue
+            if _PREPOSITION_BEFORE.search(self.doc.masked, max(start, mention.start - 12), mention.start):
+                continue
+            entity = self.doc.speakers.entity_at(mention.start)
+            if entity is not None:
+                return entity
+        return None
+
+    # ---- cues and subjects -------------------------------------------------------------------
+    def cues_in(self, start: int, end: int) -> list[Cue]:
+        low = bisect_left(self.doc.cue_starts, start)
+        high = bisect_left(self.doc.cue_starts, end)
+        return [c for c in self.doc.cues[low:high] if c.end <= end]
+
+    def chunks(self, start: int, end: int) -> list[Span]:
+        spans: list[Span] = []
+        cursor = start
+        for match in _SEPARATOR.finditer(self.doc.masked, start, end):
+            spans.append((cursor, match.start()))
+            cursor = match.end()
+        spans.append((cursor, end))
+        return spans
+
+    def bare_subject(self, chunk: Span, verb_start: int) -> Mention | None:
+        masked = self.doc.masked
+        candidates = [m for m in self.mentions_in(chunk[0], verb_start) if self.is_subject(m)]
+        if not candidates:
+            return None
+        last = candidates[-1]
+        if _GAP.match(masked[last.end : verb_start]):
+            return last
+        return None
+
+    def forward_subject(self, start: int, end: int) -> Mention | None:
+        masked = self.doc.masked
+        chunks = [c for c in self.chunks(start, end) if masked[c[0] : c[1]].strip()]
+        for position, (a, b) in enumerate(chunks):
+            lead = _LEAD_CONJUNCTION.match(masked, a)
+            a = lead.end() if lead else a
+            if _ADVERBIAL_CHUNK.match(masked, a) or masked[a:b].lstrip().startswith(("“", '"')):
+                continue
+            mentions = [m for m in self.mentions_in(a, b) if m.kind != "pronoun" or m.start - a < 4]
+            if not mentions:
+                # "Ukraine's top military commander, Gen. Oleksandr Syrsky, said": a role phrase
+                # whose name follows in apposition.
+                if position + 1 < len(chunks):
+                    na, nb = chunks[position + 1]
+                    named = self.mentions_in(na, nb)
+                    if named and named[0].kind == "person" and not masked[na : named[0].start].strip():
+                        return named[0]
+                return None
+            head = mentions[0]
+            # "Kremlin aide Yuri Ushakov": a person right behind an organisation or role word.
+            for later in mentions[1:]:
+                between = masked[head.end : later.start]
+                if later.kind == "person" and len(between.split()) <= 3 and "," not in between:
+                    head = later
+                else:
+                    break
+            if head.kind == "person" and not head.possessive:
+                return head
+            if head.possessive and _SPEECH_NOUN.match(masked, head.end):
+                return head
+            # "The aide, Yuri Ushakov, told": a description followed by a name in apposition.
+            if position + 1 < len(chunks):
+                na, nb = chunks[position + 1]
+                named = [m for m in self.mentions_in(na, nb) if m.kind == "person"]
+                if named and not named[0].possessive:
+                    return named[0]
+            if head.kind == "description" or not head.possessive:
+                return head
+            return None
+        return None
+
+    def inverted_subject(self, cue: Cue, sentence_end: int) -> Mention | None:
+        """said Putin, … / said the spokesman. — the speaker right after the cue."""
+        after = self.mentions_in(cue.end, min(sentence_end, cue.end + 60))
+        if not after or after[0].possessive or self.doc.masked[cue.end : after[0].start].strip():
+            return None
+        follow = self.doc.masked[after[0].end : after[0].end + 1]
+        return after[0] if follow in ("", ",", ".", ";", "\n") or after[0].end >= sentence_end else None
+
+    def subject_of(self, cue: Cue, sentence: int, stop: int | None = None) -> Mention | None:
+        masked = self.doc.masked
+        start, end = self.doc.sentences[sentence]
+        if cue.according:
+            after = self.mentions_in(cue.end, min(end, cue.end + 80))
+            return after[0] if after else None
+        clause = _clause_start(masked, start, cue.start)
+        if cue.participle:
+            for earlier in reversed(self.cues_in(clause, cue.start)):
+                if not earlier.participle and not earlier.according:
+                    return self.subject_of(earlier, sentence)
+            return self.forward_subject(clause, cue.start)
+        chunks = self.chunks(clause, cue.start)
+        if masked[chunks[-1][0] : chunks[-1][1]].strip():
+            bare = self.bare_subject(chunks[-1], cue.start)
+            if bare is not None:
+                return bare
+        else:
+            # "Putin, a former KGB officer" only after the cue: said Putin, …
+            inverted = self.inverted_subject(cue, end)
+            if inverted is not None:
+                return inverted
+        return self.forward_subject(clause, cue.start)
+
+
+def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
+    """Where the clause holding a cue starts: after a leading quote or a ", but"."""
+    start = sentence_start
+    head = masked[sentence_start:cue_start]
+    for marker in (", but ", "; ", " but "):
+        cut = head.rfind(marker)
+        if cut != -1:
+            start = max(start, sentence_start + cut + len(marker))
+    closing = max(head.rfind("”"), head.rfind('"'), head.rfind("’"))
+    if closing != -1 and head.lstrip().startswith(("“", '"', "‘", "'")):
+        start = max(start, sentence_start + closing + 1)
+    return start
+
+
+def _compatible(entity: Entity, gender: str | None) -> bool:
+    from schemas.quotes import SpeakerType
+
+    if entity.speaker.type is not SpeakerType.PERSON:
+        return False
+    return gender is None or entity.gender is None or entity.gender == gender
+
+
+def _hypothetical(masked: str, subject: Mention | None, cue: Cue) -> bool:
+    floor = subject.end if subject is not None else max(0, cue.start - 30)
+    return bool(_MODAL_BEFORE.search(masked, floor, cue.start))
+
+
+def _trailing(resolver: _Resolver, site: QuoteSite) -> tuple[Cue, Mention] | None:
+    """Rule 1: “…,” Mr. Putin said / “…,” said Putin / “…,” Andriy Kovalenko, an official, wrote."""
+    masked = resolver.doc.masked
+    _, end = resolver.doc.sentences[site.sentence]
+    for cue in resolver.cues_in(site.close, min(end, site.close + 160)):
+        if cue.according:
+            return None
+        between = masked[site.close : cue.start]
+        if any(mark in between for mark in "“\"‘"):
+            return None
+        if not between.strip(" ,—"):
+            inverted = resolver.inverted_subject(cue, end)
+            return (cue, inverted) if inverted is not None else None
+        lead = resolver.mentions_in(site.close, cue.start)
+        if not lead or masked[site.close : lead[0].start].strip(" ,—"):
+            return None
+        subject = resolver.subject_of(cue, site.sentence)
+        return (cue, subject) if subject is not None else None
+    return None
+
+
+def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
+    masked = resolver.doc.masked
+    start, end = resolver.doc.sentences[site.sentence]
+    found: tuple[Cue, Mention | None] | None = _trailing(resolver, site)
+    if found is None:
+        before = [c for c in resolver.cues_in(start, site.open) if c.end <= site.open]
+        if before:
+            cue = before[-1]
+            found = (cue, resolver.subject_of(cue, site.sentence))
+    if found is None:
+        for cue in resolver.cues_in(site.close, end):
+            found = (cue, resolver.subject_of(cue, site.sentence))
+            break
+    if found is None:
+        return Attribution(None, None, None, has_cue=False)
+    cue, mention = found
+    hypothetical = _hypothetical(masked, mention, cue)
+    if mention is None:
+        return Attribution(None, None, cue.text, has_cue=True, hypothetical=hypothetical)
+    entity = resolver.resolve(mention, site.sentence)
+    as_written = masked[mention.start : mention.end]
+    return Attribution(entity, as_written, cue.text, has_cue=True, hypothetical=hypothetical)
+
+
+def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]:
+    """One attribution per quote site, in the order given (document order)."""
+    resolver = _Resolver(doc)
+    results = [_attribute_one(resolver, site) for site in sites]
+    # Rule 4a: quotes run over paragraphs share the speaker of any attributed part.
+    by_group: dict[int, Attribution] = {}
+    for site, result in zip(sites, results, strict=True):
+        if result.entity is not None and site.group not in by_group:
+            by_group[site.group] = result
+    for index, (site, result) in enumerate(zip(sites, results, strict=True)):
+        if result.has_cue:
+            continue
+        if (shared := by_group.get(site.group)) is not None and _grouped(sites, site):
+            results[index] = _inherit(shared)
+            continue
+        source = _neighbour(sites, results, index)
+        if source is not None:
+            results[index] = _inherit(source)
+            continue
+        entity = resolver.antecedent(site.sentence, None)
+        results[index] = Attribution(entity, None, None, has_cue=False)
+    return results
+
+
+def _grouped(sites: list[QuoteSite], site: QuoteSite) -> bool:
+    return sum(1 for s in sites if s.group == site.group) > 1
+
+
+def _inherit(source: Attribution) -> Attribution:
+    return Attribution(source.entity, source.as_written, source.cue, has_cue=False)
+
+
+def _neighbour(
+    sites: list[QuoteSite], results: list[Attribution], index: int
+) -> Attribution | None:
+    """Rule 4b: “A,” Mr. Putin said. “B.” — B keeps A's speaker (same or adjacent sentence)."""
+    site = sites[index]
+    for other in range(index - 1, -1, -1):
+        if site.sentence - sites[other].sentence > 1:
+            break
+        if results[other].entity is not None or results[other].has_cue:
+            return results[other]
+    nxt = index + 1
+    if nxt < len(sites) and sites[nxt].sentence - site.sentence == 1 and results[nxt].has_cue:
+        return results[nxt]
+    return None

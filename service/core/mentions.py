@@ -1,0 +1,263 @@
+"""Who is mentioned where: names, organisations, pronouns and role descriptions in one document.
+
+One job: find speaker-capable mentions with their offsets and what the text says about them
+(titles and roles such as "spokesman", nationality such as "of Russia", gender from honorifics).
+Runs over a *masked* text in which quoted words are blanked, so people named inside a quote
+never become speakers. Rule-based and regex-only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from service.core.speakers import COUNTRY_FORMS
+
+MentionKind = Literal["person", "organisation", "pronoun", "description"]
+
+# Role nouns: a description ("the aide") resolves to the latest person holding an equal role.
+ROLE_NOUNS = (
+    "president|leader|aide|spokesman|spokeswoman|spokesperson|minister|adviser|advisor|official|"
+    "envoy|commander|general|analyst|secretary|chief|director|chancellor|senator|governor|mayor|"
+    "ambassador|specialist|expert|blogger|diplomat|negotiator|officer|lawmaker|premier|king|"
+    "queen|head|chairman|chairwoman|representative|professor|researcher|economist|strategist|"
+    "commentator|journalist|ruler|prosecutor|judge|admiral|colonel|sergeant|captain|pope"
+)
+_ROLE_EQUIVALENTS: dict[str, str] = {
+    "leader": "leader", "president": "leader", "premier": "leader", "chancellor": "leader",
+    "king": "leader", "queen": "leader", "ruler": "leader", "head": "leader",
+    "spokesman": "spokesperson", "spokeswoman": "spokesperson", "spokesperson": "spokesperson",
+    "adviser": "adviser", "advisor": "adviser", "aide": "adviser",
+    "gen": "general", "general": "general", "commander": "general",
+}  # fmt: skip
+
+_HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+_TITLE_WORDS = frozenset(
+    """mr mrs ms miss dr gen general president secretary state prime minister foreign defense
+    defence chancellor senator sen rep gov governor mayor director vice deputy chief lt col adm
+    admiral sgt capt judge justice ambassador king queen prince princess pope premier speaker
+    spokesman spokeswoman spokesperson envoy commander aide adviser advisor sir dame lord lady
+    former acting interior finance national security""".split()
+)
+# Capitalised words that start sentences or name places/things, never a person on their own.
+_NOT_NAMES = frozenset(
+    """the a an but and or so yet still in on at when while after before as if asked speaking
+    during late earlier later last this that these those his her its their our it he she they we
+    i here there what why how analysts dressed despite shortly also then for from with by under
+    some one two three many most both such all every no not only just however meanwhile instead
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb aug sept oct nov dec image
+    advertisement comments reporting pinned detail russia ukraine moscow kyiv kiev washington
+    europe kremlin nato kursk crimea donbas belarus china beijing canada britain france germany
+    iran israel gaza syria turkey poland japan italy india sudzha sumy greenland denmark ireland
+    saudi arabia united states nations union kingdom north south east west eastern western central
+    middle quebec city new york oval office white house hague geneva convention summit air force
+    navy army group fox news christian democrats republicans times post street square region
+    endowment peace corporation corp university institute council ministry department agency
+    tass reuters interfax""".split()
+)
+_ORG_HEADS = frozenset(
+    """ministry kremlin department agency office council commission committee parliament army
+    forces navy corporation corp company institute university endowment bank fund times post
+    news reuters tass interfax pentagon government administration court party service staff
+    union command guard police""".split()
+)
+_PLACE_ONLY = frozenset(COUNTRY_FORMS) | {"moscow", "kyiv", "kiev", "washington", "kursk"}
+
+_WORD = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|Adm|Sgt|Capt|Prof|St)\.|(?:[A-Z]\.){2,}|[A-Z]\."
+    r"|[A-Z][a-zà-ÿ]+(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]{2,}\b)"
+)
+_SEQUENCE = re.compile(
+    rf"{_WORD}(?:[ \u00a0](?:(?:of|for|de|van|von|der|bin|al|da|di|le)[ \u00a0](?=[A-Z]))?{_WORD})*"
+)
+_POSSESSIVE = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+_DESCRIPTION = re.compile(
+    rf"\b(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Oo]ne|[Aa]n?)\s+((?:[\w.’'-]+\s+){{0,4}}?)({ROLE_NOUNS})\b"
+)
+_ROLE_BEFORE = re.compile(rf"\b({ROLE_NOUNS})\s+$", re.IGNORECASE)
+_COUNTRY_POSSESSIVE_BEFORE = re.compile(r"(?:[Tt]he\s+)?([A-Z][\w.]*(?:’s|'s))\s+$")
+_APPOSITIVE_AFTER = re.compile(
+    rf"^(?:’s|'s)?,\s+(?:the|a|an|his|her|[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?:’s|'s))\s+"
+    rf"([^,;]{{0,80}}?)\b({ROLE_NOUNS})\b([^,;]{{0,40}})"
+)
+_APPOSITIVE_BEFORE = re.compile(
+    rf"(?:^|[,;.]\s*|\b(?:[Tt]he|[Aa]n?|[A-Z][\w.]*(?:’s|'s))\s+)([^,;]{{0,60}}?)\b({ROLE_NOUNS})"
+    rf"\b([^,;]{{0,40}}),\s+$"
+)
+_OF_COUNTRY = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
+_COUNTRY_WORD = re.compile(r"[A-Z][\w.]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A speaker-capable mention; `text` is as written (titles kept), offsets into the text."""
+
+    start: int
+    end: int
+    text: str
+    kind: MentionKind
+    given: str | None = None
+    surname: str | None = None
+    roles: frozenset[str] = frozenset()
+    nationality: str | None = None
+    gender: str | None = None
+    possessive: bool = False
+    confirmed: bool = True  # False: a lone capitalised word that may be a person
+
+
+def role_key(role: str) -> str:
+    """Roles that may refer to the same office compare equal ("president" ~ "leader")."""
+    lowered = role.lower().rstrip(".")
+    return _ROLE_EQUIVALENTS.get(lowered, lowered)
+
+
+def country_of(words: str) -> str | None:
+    """The first country named or implied in `words` ("Russia's", "Russian", "U.S.")."""
+    for word in re.findall(r"[A-Za-z.]+", words.replace("’s", "").replace("'s", "")):
+        key = COUNTRY_FORMS.get(word.lower()) or COUNTRY_FORMS.get(word.lower().rstrip("."))
+        if key is not None:
+            return key
+    return None
+
+
+def _clean(word: str) -> str:
+    return word.lower().rstrip(".")
+
+
+def _split_name(words: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(modifiers and titles, name words, words after 'of')."""
+    head: list[str] = []
+    index = 0
+    while index < len(words):
+        lowered = _clean(words[index])
+        is_title = lowered in _TITLE_WORDS or (lowered == "of" and head)
+        if lowered in _NOT_NAMES or is_title or country_of(words[index]) or words[index].isupper():
+            head.append(words[index])
+            index += 1
+            continue
+        break
+    core: list[str] = []
+    while index < len(words) and words[index] not in ("of", "for"):
+        core.append(words[index])
+        index += 1
+    return head, core, words[index:]
+
+
+def _organisation(start: int, end: int, text: str) -> Mention:
+    return Mention(start, end, text, "organisation", nationality=country_of(text))
+
+
+def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | None]:
+    roles: set[str] = set()
+    nationality: str | None = None
+    before = masked[max(0, start - 90) : start]
+    after = masked[end : end + 140]
+    if match := _ROLE_BEFORE.search(before):
+        roles.add(match.group(1).lower())
+    # "The aide, Yuri Ushakov, told": only a name closed off by a comma is an appositive, so
+    # "with the Russian president, Mr. Trump said" does not make Mr. Trump Russian.
+    closed = masked[end : end + 1] in (",", ".", ")")
+    if closed and (match := _APPOSITIVE_BEFORE.search(before)):
+        roles.add(match.group(2).lower())
+        nationality = country_of(before[match.start() : match.end()])
+    if match := _APPOSITIVE_AFTER.match(after):
+        roles.add(match.group(2).lower())
+        nationality = nationality or country_of(after[: match.end()])
+    return roles, nationality
+
+
+def _person(masked: str, start: int, end: int, words: list[str]) -> Mention | None:
+    head, core, tail = _split_name(words)
+    core = [w for w in core if not (len(w) == 2 and w.endswith("."))]  # middle initials
+    if not core or any(_clean(w) in _NOT_NAMES for w in core):
+        return None
+    titles = {_clean(w) for w in head if _clean(w) in _TITLE_WORDS}
+    honorific = next((_HONORIFICS[t] for t in titles if t in _HONORIFICS), None)
+    if len(core) == 1 and not titles and core[0].lower() in _PLACE_ONLY:
+        return None
+    roles, nationality = _context_roles(masked, start, end)
+    roles |= {"general" if t == "gen" else t for t in titles if t not in _HONORIFICS}
+    nationality = nationality or country_of(" ".join(head))
+    if tail and (country := _OF_COUNTRY.match(" ".join(tail))):
+        nationality = nationality or country_of(country.group(1))
+    if "spokeswoman" in roles:
+        honorific = honorific or "f"
+    confirmed = bool(titles) or len(core) >= 2
+    text = masked[start:end]
+    return Mention(
+        start=start,
+        end=end,
+        text=text,
+        kind="person",
+        given=core[0] if len(core) >= 2 else None,
+        surname=core[-1],
+        roles=frozenset(roles),
+        nationality=nationality,
+        gender=honorific,
+        confirmed=confirmed,
+    )
+
+
+def _name_mentions(masked: str) -> list[Mention]:
+    found: list[Mention] = []
+    for match in _SEQUENCE.finditer(masked):
+        start, end = match.span()
+        words = match.group().split()
+        while words and _clean(words[0]) in _NOT_NAMES and _clean(words[0]) not in _TITLE_WORDS:
+            start = masked.index(words[0], start) + len(words[0])
+            start += len(masked[start:end]) - len(masked[start:end].lstrip())
+            words = words[1:]
+        if not words:
+            continue
+        possessive = bool(_POSSESSIVE.match(masked, end))
+        if _clean(words[-1]) in _ORG_HEADS or words[-1] in ("Kremlin", "Pentagon"):
+            # "Russia's Defense Ministry" is the same body as "the Russian Defense Ministry".
+            owner = _COUNTRY_POSSESSIVE_BEFORE.search(masked, max(0, start - 30), start)
+            if owner is not None and country_of(owner.group(1)):
+                start = owner.start(1)
+            found.append(_organisation(start, end, masked[start:end]))
+            continue
+        # "President Volodymyr Zelensky of Ukraine": the name stops before "of".
+        name_end = end
+        if (cut := masked.find(" of ", start, end)) != -1 and not masked[start:cut].endswith(
+            "Secretary"
+        ):
+            name_end = cut
+        mention = _person(masked, start, name_end, words)
+        if mention is not None:
+            if possessive and name_end == end:
+                mention = Mention(**{**_as_dict(mention), "possessive": True})
+            found.append(mention)
+    return found
+
+
+def _as_dict(mention: Mention) -> dict[str, object]:
+    return {name: getattr(mention, name) for name in Mention.__slots__}
+
+
+def find_mentions(masked: str) -> tuple[Mention, ...]:
+    """All mentions in document order. `masked` has quoted words blanked out."""
+    mentions = _name_mentions(masked)
+    for match in _PRONOUN.finditer(masked):
+        gender = "f" if match.group().lower() == "she" else "m"
+        mentions.append(
+            Mention(match.start(), match.end(), match.group(), "pronoun", gender=gender)
+        )
+    for match in _DESCRIPTION.finditer(masked):
+        modifiers = match.group(1)
+        mentions.append(
+            Mention(
+                match.start(),
+                match.end(),
+                match.group(),
+                "description",
+                roles=frozenset({match.group(2).lower()}),
+                nationality=country_of(modifiers),
+                possessive=bool(_POSSESSIVE.match(masked, match.end())),
+            )
+        )
+    mentions.sort(key=lambda m: (m.start, -m.end))
+    return tuple(mentions)
