@@ -22,7 +22,12 @@ from service.core.dedup import (
     decide_entry,
     decide_paragraphs,
 )
-from service.core.fingerprints import EntryFingerprint, FingerprintParams, fingerprint_entry
+from service.core.fingerprints import (
+    EntryFingerprint,
+    FingerprintParams,
+    fingerprint_entry,
+    text_digest,
+)
 from service.core.normalise import words
 from service.core.quotes import ExtractedQuote, extract_quotes
 
@@ -123,39 +128,62 @@ def quote_id(text: str, speaker_id: str | None) -> str:
     return "q:" + hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def _line_starts(entry: RawEntry) -> list[int]:
+@dataclass(frozen=True)
+class LocatedQuote:
+    """An occurrence and the paragraph it starts in (None: the headline)."""
+
+    occurrence: QuoteOccurrence
+    paragraph_index: int | None
+
+
+def _line_starts(text: str) -> list[int]:
     starts, pos = [], 0
-    for line in entry.text().split("\n"):
+    for line in text.split("\n"):
         starts.append(pos)
         pos += len(line) + 1
     return starts
 
 
-def _paragraph_of(entry: RawEntry, starts: list[int], offset: int) -> int | None:
-    line = bisect_right(starts, offset) - 1
-    return line - 1 if entry.headline else line  # None-safe: headline is line 0
+def occurrence_id(line: str, start: int, end: int, speaker_id: str | None) -> str:
+    """Content-based: the same quote in the same paragraph is one occurrence, whichever entry
+    carried it and in whatever order entries arrive. A repeated paragraph adds no count."""
+    key = f"{text_digest(line)}\x00{start}\x00{end}\x00{speaker_id or ''}"
+    return "o:" + hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def quote_occurrences(entry: RawEntry, verdict: EntryVerdict) -> list[QuoteOccurrence]:
-    """Quotes of the entry that stand in paragraphs not seen before (and its headline if the
-    entry itself is new): a repeated paragraph yields no new quotes."""
-    new_paragraphs = {p.index for p in verdict.paragraphs if p.is_new}
-    starts = _line_starts(entry)
-    found: list[QuoteOccurrence] = []
-    for quote in extract_quotes(entry.text()):
-        index = _paragraph_of(entry, starts, quote.start)
-        in_headline = index is not None and index < 0
-        if in_headline and verdict.status is not EntryStatus.UNIQUE:
-            continue
-        if not in_headline and index not in new_paragraphs:
-            continue
-        found.append(_occurrence(entry, quote, None if in_headline else index))
-    return found
+def quote_occurrences(entry: RawEntry) -> list[LocatedQuote]:
+    """Every direct quote of the entry, located in its paragraph."""
+    text = entry.text()
+    lines = text.split("\n")
+    starts = _line_starts(text)
+    located = []
+    for quote in extract_quotes(text):
+        line = bisect_right(starts, quote.start) - 1
+        index = line - 1 if entry.headline else line
+        local = starts[line]
+        occurrence = _occurrence(
+            entry,
+            quote,
+            occurrence_id(lines[line], quote.start - local, quote.end - local, quote.speaker_id),
+            index if index >= 0 else None,
+        )
+        located.append(LocatedQuote(occurrence, occurrence.paragraph_index))
+    return located
 
 
-def _occurrence(entry: RawEntry, quote: ExtractedQuote, paragraph: int | None) -> QuoteOccurrence:
+def first_reported_here(located: LocatedQuote, verdict: EntryVerdict) -> bool:
+    """Whether this entry is where the quote's paragraph first appeared (so the occurrence is
+    published from here), as far as the verdict knows."""
+    if located.paragraph_index is None:
+        return verdict.status is EntryStatus.UNIQUE
+    return verdict.paragraphs[located.paragraph_index].is_new
+
+
+def _occurrence(
+    entry: RawEntry, quote: ExtractedQuote, occ_id: str, paragraph: int | None
+) -> QuoteOccurrence:
     return QuoteOccurrence(
-        occurrence_id=f"{entry.entry_id}@{quote.start}-{quote.end}",
+        occurrence_id=occ_id,
         quote_id=quote_id(quote.text, quote.speaker_id),
         entry_id=entry.entry_id,
         document_id=entry.document_id,

@@ -24,7 +24,9 @@ class LogFormat(StrEnum):
 class Settings(BaseSettings):
     """Everything a process needs to know; built once by the CLI and passed down."""
 
-    model_config = SettingsConfigDict(env_prefix="LIVEBLOG_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="LIVEBLOG_", frozen=True, extra="ignore", populate_by_name=True
+    )
 
     bootstrap_servers: str | None = Field(
         default=None,

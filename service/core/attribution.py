@@ -19,7 +19,7 @@ A cue governed by a modal ("Russia will very likely say, ‘…’") marks the q
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from service.core.mentions import Mention, role_key
@@ -43,13 +43,63 @@ _CUE_WORDS = (
     "countered|conceded|observed|dismissed|demanded|asked|made clear|making clear|pointed out|"
     "went on|according to|in the words of"
 )
-_CUE = re.compile(rf"\b(?:{_CUE_WORDS})\b")
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """An alternation factored by shared prefixes: far faster for `re` than a flat a|b|c."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def render(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else f"(?:{'|'.join(branches)})"
+        return f"{body}?" if ends else body
+
+    return render(trie)
+
+
+# (?<!-): "so-called" is not the cue "called".
+_CUE = re.compile(rf"(?<!-)\b{_trie_pattern(_CUE_WORDS.split('|'))}\b")
 _TELL_WORDS = frozenset(
-    """reporters journalists state television tv media radio lawmakers parliament audience crowd
-    supporters senators officials interviewer newspaper broadcaster""".split()
+    [
+        "reporters",
+        "journalists",
+        "state",
+        "television",
+        "tv",
+        "media",
+        "radio",
+        "lawmakers",
+        "parliament",
+        "audience",
+        "crowd",
+        "supporters",
+        "senators",
+        "officials",
+        "interviewer",
+        "newspaper",
+        "broadcaster",
+    ]
 )
 _WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today yesterday".split()
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+    ]
 )
 _CUE_WHERE = re.compile(
     r"\s+(?:in|on)\s+(?:a|an|his|her|their|its)?\s*(?:[A-Z][\w-]*\s+|[a-z-]+\s+)?"
@@ -82,7 +132,6 @@ _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|with|of|to|for|by|from|at|on|about|after|before|between|against|like|than|over|"
     r"under|into|toward|towards|alongside|and|or)\s+(?:the\s+)?$"
 )
-_ROLE_AFTER_NAME = re.compile(r"^\s+(?:[a-z]+\s+){0,2}?(?:" + r"[a-z]+" + r")\s+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +237,11 @@ class _Resolver:
         high = bisect_left(self.doc.mention_starts, end)
         return [m for m in self.doc.mentions[low:high] if m.end <= end]
 
-    def usable(self, mention: Mention) -> bool:
-        if mention.kind == "person" and not mention.confirmed:
-            return self.doc.speakers.entity_at(mention.start) is not None or True
-        return True
+    def known(self, mention: Mention) -> bool:
+        """Not a lone capitalised word the document never introduces as a person."""
+        if mention.kind != "person" or mention.confirmed:
+            return True
+        return self.doc.speakers.entity_at(mention.start) is not None
 
     def is_subject(self, mention: Mention) -> bool:
         if not mention.possessive:
@@ -266,7 +316,9 @@ class _Resolver:
         for mention in self.mentions_in(start, end):
             if mention.kind != "person" or mention.possessive:
                 continue
-            if _PREPOSITION_BEFORE.search(self.doc.masked, max(start, mention.start - 12), mention.start):
+            if _PREPOSITION_BEFORE.search(
+                self.doc.masked, max(start, mention.start - 12), mention.start
+            ):
                 continue
             entity = self.doc.speakers.entity_at(mention.start)
             if entity is not None:
@@ -294,9 +346,10 @@ class _Resolver:
         if not candidates:
             return None
         last = candidates[-1]
-        if _GAP.match(masked[last.end : verb_start]):
-            return last
-        return None
+        gap = masked[last.end : verb_start]
+        if not self.known(last) and gap.strip():
+            return None  # a lone unknown capitalised word counts only right before the verb
+        return last if _GAP.match(gap) else None
 
     def forward_subject(self, start: int, end: int) -> Mention | None:
         masked = self.doc.masked
@@ -313,14 +366,23 @@ class _Resolver:
                 if position + 1 < len(chunks):
                     na, nb = chunks[position + 1]
                     named = self.mentions_in(na, nb)
-                    if named and named[0].kind == "person" and not masked[na : named[0].start].strip():
+                    if (
+                        named
+                        and named[0].kind == "person"
+                        and not masked[na : named[0].start].strip()
+                    ):
                         return named[0]
                 return None
             head = mentions[0]
             # "Kremlin aide Yuri Ushakov": a person right behind an organisation or role word.
             for later in mentions[1:]:
                 between = masked[head.end : later.start]
-                if later.kind == "person" and len(between.split()) <= 3 and "," not in between:
+                if (
+                    later.kind == "person"
+                    and self.known(later)
+                    and len(between.split()) <= 3
+                    and "," not in between
+                ):
                     head = later
                 else:
                     break
@@ -345,7 +407,11 @@ class _Resolver:
         if not after or after[0].possessive or self.doc.masked[cue.end : after[0].start].strip():
             return None
         follow = self.doc.masked[after[0].end : after[0].end + 1]
-        return after[0] if follow in ("", ",", ".", ";", "\n") or after[0].end >= sentence_end else None
+        return (
+            after[0]
+            if follow in ("", ",", ".", ";", "\n") or after[0].end >= sentence_end
+            else None
+        )
 
     def subject_of(self, cue: Cue, sentence: int, stop: int | None = None) -> Mention | None:
         masked = self.doc.masked
@@ -380,9 +446,13 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
         cut = head.rfind(marker)
         if cut != -1:
             start = max(start, sentence_start + cut + len(marker))
-    closing = max(head.rfind("”"), head.rfind('"'), head.rfind("’"))
-    if closing != -1 and head.lstrip().startswith(("“", '"', "‘", "'")):
-        start = max(start, sentence_start + closing + 1)
+    stripped = head.lstrip()
+    if stripped.startswith(("“", '"', "‘", "'")):
+        # Quoted words are masked, so the first closing mark after the opener closes it.
+        opener = len(head) - len(stripped)
+        closes = [i for i in (head.find(m, opener + 1) for m in ("”", '"', "’", "'")) if i != -1]
+        if closes:
+            start = max(start, sentence_start + min(closes) + 1)
     return start
 
 
@@ -407,7 +477,7 @@ def _trailing(resolver: _Resolver, site: QuoteSite) -> tuple[Cue, Mention] | Non
         if cue.according:
             return None
         between = masked[site.close : cue.start]
-        if any(mark in between for mark in "“\"‘"):
+        if any(mark in between for mark in '“"‘'):
             return None
         if not between.strip(" ,—"):
             inverted = resolver.inverted_subject(cue, end)

@@ -34,35 +34,309 @@ _ROLE_EQUIVALENTS: dict[str, str] = {
 
 _HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
 _TITLE_WORDS = frozenset(
-    """mr mrs ms miss dr gen general president secretary state prime minister foreign defense
-    defence chancellor senator sen rep gov governor mayor director vice deputy chief lt col adm
-    admiral sgt capt judge justice ambassador king queen prince princess pope premier speaker
-    spokesman spokeswoman spokesperson envoy commander aide adviser advisor sir dame lord lady
-    former acting interior finance national security""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "gen",
+        "general",
+        "president",
+        "secretary",
+        "state",
+        "prime",
+        "minister",
+        "foreign",
+        "defense",
+        "defence",
+        "chancellor",
+        "senator",
+        "sen",
+        "rep",
+        "gov",
+        "governor",
+        "mayor",
+        "director",
+        "vice",
+        "deputy",
+        "chief",
+        "lt",
+        "col",
+        "adm",
+        "admiral",
+        "sgt",
+        "capt",
+        "judge",
+        "justice",
+        "ambassador",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "premier",
+        "speaker",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "envoy",
+        "commander",
+        "aide",
+        "adviser",
+        "advisor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "former",
+        "acting",
+        "interior",
+        "finance",
+        "national",
+        "security",
+    ]
 )
 # Capitalised words that start sentences or name places/things, never a person on their own.
 _NOT_NAMES = frozenset(
-    """the a an but and or so yet still in on at when while after before as if asked speaking
-    during late earlier later last this that these those his her its their our it he she they we
-    i here there what why how analysts dressed despite shortly also then for from with by under
-    some one two three many most both such all every no not only just however meanwhile instead
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december jan feb aug sept oct nov dec image
-    advertisement comments reporting pinned detail russia ukraine moscow kyiv kiev washington
-    europe kremlin nato kursk crimea donbas belarus china beijing canada britain france germany
-    iran israel gaza syria turkey poland japan italy india sudzha sumy greenland denmark ireland
-    saudi arabia united states nations union kingdom north south east west eastern western central
-    middle quebec city new york oval office white house hague geneva convention summit air force
-    navy army group fox news christian democrats republicans times post street square region
-    endowment peace corporation corp university institute council ministry department agency
-    tass reuters interfax""".split()
+    [
+        "the",
+        "a",
+        "an",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "still",
+        "in",
+        "on",
+        "at",
+        "when",
+        "while",
+        "after",
+        "before",
+        "as",
+        "if",
+        "asked",
+        "speaking",
+        "during",
+        "late",
+        "earlier",
+        "later",
+        "last",
+        "this",
+        "that",
+        "these",
+        "those",
+        "his",
+        "her",
+        "its",
+        "their",
+        "our",
+        "it",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "here",
+        "there",
+        "what",
+        "why",
+        "how",
+        "analysts",
+        "dressed",
+        "despite",
+        "shortly",
+        "also",
+        "then",
+        "for",
+        "from",
+        "with",
+        "by",
+        "under",
+        "some",
+        "one",
+        "two",
+        "three",
+        "many",
+        "most",
+        "both",
+        "such",
+        "all",
+        "every",
+        "no",
+        "not",
+        "only",
+        "just",
+        "however",
+        "meanwhile",
+        "instead",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "aug",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "image",
+        "advertisement",
+        "comments",
+        "reporting",
+        "pinned",
+        "detail",
+        "russia",
+        "ukraine",
+        "moscow",
+        "kyiv",
+        "kiev",
+        "washington",
+        "europe",
+        "kremlin",
+        "nato",
+        "kursk",
+        "crimea",
+        "donbas",
+        "belarus",
+        "china",
+        "beijing",
+        "canada",
+        "britain",
+        "france",
+        "germany",
+        "iran",
+        "israel",
+        "gaza",
+        "syria",
+        "turkey",
+        "poland",
+        "japan",
+        "italy",
+        "india",
+        "sudzha",
+        "sumy",
+        "greenland",
+        "denmark",
+        "ireland",
+        "saudi",
+        "arabia",
+        "united",
+        "states",
+        "nations",
+        "union",
+        "kingdom",
+        "north",
+        "south",
+        "east",
+        "west",
+        "eastern",
+        "western",
+        "central",
+        "middle",
+        "quebec",
+        "city",
+        "new",
+        "york",
+        "oval",
+        "office",
+        "white",
+        "house",
+        "hague",
+        "geneva",
+        "convention",
+        "summit",
+        "air",
+        "force",
+        "navy",
+        "army",
+        "group",
+        "fox",
+        "news",
+        "christian",
+        "democrats",
+        "republicans",
+        "times",
+        "post",
+        "street",
+        "square",
+        "region",
+        "endowment",
+        "peace",
+        "corporation",
+        "corp",
+        "university",
+        "institute",
+        "council",
+        "ministry",
+        "department",
+        "agency",
+        "tass",
+        "reuters",
+        "interfax",
+    ]
 )
 _ORG_HEADS = frozenset(
-    """ministry kremlin department agency office council commission committee parliament army
-    forces navy corporation corp company institute university endowment bank fund times post
-    news reuters tass interfax pentagon government administration court party service staff
-    union command guard police""".split()
+    [
+        "ministry",
+        "kremlin",
+        "department",
+        "agency",
+        "office",
+        "council",
+        "commission",
+        "committee",
+        "parliament",
+        "army",
+        "forces",
+        "navy",
+        "corporation",
+        "corp",
+        "company",
+        "institute",
+        "university",
+        "endowment",
+        "bank",
+        "fund",
+        "times",
+        "post",
+        "news",
+        "reuters",
+        "tass",
+        "interfax",
+        "pentagon",
+        "government",
+        "administration",
+        "court",
+        "party",
+        "service",
+        "staff",
+        "union",
+        "command",
+        "guard",
+        "police",
+    ]
 )
+_ORG_SINGLE = frozenset({"Kremlin", "Pentagon"})
 _PLACE_ONLY = frozenset(COUNTRY_FORMS) | {"moscow", "kyiv", "kiev", "washington", "kursk"}
 
 _WORD = (
@@ -74,10 +348,11 @@ _SEQUENCE = re.compile(
 )
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
-_DESCRIPTION = re.compile(
-    rf"\b(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Oo]ne|[Aa]n?)\s+((?:[\w.’'-]+\s+){{0,4}}?)({ROLE_NOUNS})\b"
+_ROLE_WORD = re.compile(rf"\b(?:{ROLE_NOUNS})\b")
+_DESCRIPTION_HEAD = re.compile(
+    r"\b(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Oo]ne|[Aa]n?)\s+((?:[\w.’'-]+\s+){0,4}?)$"
 )
-_ROLE_BEFORE = re.compile(rf"\b({ROLE_NOUNS})\s+$", re.IGNORECASE)
+_ROLE_SET = frozenset(ROLE_NOUNS.split("|"))
 _COUNTRY_POSSESSIVE_BEFORE = re.compile(r"(?:[Tt]he\s+)?([A-Z][\w.]*(?:’s|'s))\s+$")
 _APPOSITIVE_AFTER = re.compile(
     rf"^(?:’s|'s)?,\s+(?:the|a|an|his|her|[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?:’s|'s))\s+"
@@ -86,6 +361,11 @@ _APPOSITIVE_AFTER = re.compile(
 _APPOSITIVE_BEFORE = re.compile(
     rf"(?:^|[,;.]\s*|\b(?:[Tt]he|[Aa]n?|[A-Z][\w.]*(?:’s|'s))\s+)([^,;]{{0,60}}?)\b({ROLE_NOUNS})"
     rf"\b([^,;]{{0,40}}),\s+$"
+)
+# "the Sumy region's military administration", "Russia's foreign ministry": lower-case heads.
+_POSSESSIVE_ORG = re.compile(
+    r"\b[A-Z][\w-]*(?:\s[a-z]+)?(?:’s|'s)\s+(?:[a-z]+\s+)?"
+    r"(?:administration|ministry|government|military|army|police|council|parliament|authorities)\b"
 )
 _OF_COUNTRY = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
 _COUNTRY_WORD = re.compile(r"[A-Z][\w.]*")
@@ -116,6 +396,9 @@ def role_key(role: str) -> str:
 
 def country_of(words: str) -> str | None:
     """The first country named or implied in `words` ("Russia's", "Russian", "U.S.")."""
+    simple = COUNTRY_FORMS.get(words.lower())
+    if simple is not None or (" " not in words and "’" not in words and "'" not in words):
+        return simple or COUNTRY_FORMS.get(words.lower().rstrip("."))
     for word in re.findall(r"[A-Za-z.]+", words.replace("’s", "").replace("'s", "")):
         key = COUNTRY_FORMS.get(word.lower()) or COUNTRY_FORMS.get(word.lower().rstrip("."))
         if key is not None:
@@ -155,15 +438,17 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
     nationality: str | None = None
     before = masked[max(0, start - 90) : start]
     after = masked[end : end + 140]
-    if match := _ROLE_BEFORE.search(before):
-        roles.add(match.group(1).lower())
+    # Cheap guards first: the regexes below only run where their pattern can start.
+    last_word = before[-16:].rsplit(None, 1)[-1].lower() if before.strip() else ""
+    if last_word in _ROLE_SET:
+        roles.add(last_word)
     # "The aide, Yuri Ushakov, told": only a name closed off by a comma is an appositive, so
     # "with the Russian president, Mr. Trump said" does not make Mr. Trump Russian.
     closed = masked[end : end + 1] in (",", ".", ")")
-    if closed and (match := _APPOSITIVE_BEFORE.search(before)):
+    if closed and before.endswith(", ") and (match := _APPOSITIVE_BEFORE.search(before)):
         roles.add(match.group(2).lower())
         nationality = country_of(before[match.start() : match.end()])
-    if match := _APPOSITIVE_AFTER.match(after):
+    if after[:1] in (",", "’", "'") and (match := _APPOSITIVE_AFTER.match(after)):
         roles.add(match.group(2).lower())
         nationality = nationality or country_of(after[: match.end()])
     return roles, nationality
@@ -178,6 +463,10 @@ def _person(masked: str, start: int, end: int, words: list[str]) -> Mention | No
     honorific = next((_HONORIFICS[t] for t in titles if t in _HONORIFICS), None)
     if len(core) == 1 and not titles and core[0].lower() in _PLACE_ONLY:
         return None
+    if not titles and len(core) == 1:
+        # A lone capitalised word: only a person if the document names it in full elsewhere;
+        # its roles come from that fuller mention, so skip the costly context look-ups.
+        return Mention(start, end, masked[start:end], "person", surname=core[0], confirmed=False)
     roles, nationality = _context_roles(masked, start, end)
     roles |= {"general" if t == "gen" else t for t in titles if t not in _HONORIFICS}
     nationality = nationality or country_of(" ".join(head))
@@ -205,7 +494,23 @@ def _name_mentions(masked: str) -> list[Mention]:
     found: list[Mention] = []
     for match in _SEQUENCE.finditer(masked):
         start, end = match.span()
-        words = match.group().split()
+        matched = match.group()
+        if " " not in matched and _clean(matched) in _NOT_NAMES and matched not in _ORG_SINGLE:
+            continue  # the common case: a sentence-initial "The", "But", "Russia"
+        if " " not in matched and matched[-1] != "." and not matched.isupper():
+            # A lone capitalised word: a person only if the document names it in full
+            # elsewhere (decided by the speaker registry), so no further analysis here.
+            if _clean(matched) in _PLACE_ONLY or _clean(matched) in _TITLE_WORDS:
+                continue
+            if matched in _ORG_SINGLE or _clean(matched) in _ORG_HEADS:
+                found.append(_organisation(start, end, matched))
+                continue
+            found.append(
+                Mention(start, end, matched, "person", surname=matched, confirmed=False,
+                        possessive=bool(_POSSESSIVE.match(masked, end)))
+            )  # fmt: skip
+            continue
+        words = matched.split()
         while words and _clean(words[0]) in _NOT_NAMES and _clean(words[0]) not in _TITLE_WORDS:
             start = masked.index(words[0], start) + len(words[0])
             start += len(masked[start:end]) - len(masked[start:end].lstrip())
@@ -213,7 +518,7 @@ def _name_mentions(masked: str) -> list[Mention]:
         if not words:
             continue
         possessive = bool(_POSSESSIVE.match(masked, end))
-        if _clean(words[-1]) in _ORG_HEADS or words[-1] in ("Kremlin", "Pentagon"):
+        if _clean(words[-1]) in _ORG_HEADS or words[-1] in _ORG_SINGLE:
             # "Russia's Defense Ministry" is the same body as "the Russian Defense Ministry".
             owner = _COUNTRY_POSSESSIVE_BEFORE.search(masked, max(0, start - 30), start)
             if owner is not None and country_of(owner.group(1)):
@@ -241,22 +546,34 @@ def _as_dict(mention: Mention) -> dict[str, object]:
 def find_mentions(masked: str) -> tuple[Mention, ...]:
     """All mentions in document order. `masked` has quoted words blanked out."""
     mentions = _name_mentions(masked)
+    organisations = [
+        _organisation(match.start(), match.end(), match.group())
+        for match in _POSSESSIVE_ORG.finditer(masked)
+    ]
+    if organisations:
+        # They replace the bare owner name ("Russia") that the name pass may have found.
+        covered = [(o.start, o.end) for o in organisations]
+        mentions = [m for m in mentions if not any(a <= m.start < b for a, b in covered)]
+        mentions.extend(organisations)
     for match in _PRONOUN.finditer(masked):
         gender = "f" if match.group().lower() == "she" else "m"
         mentions.append(
             Mention(match.start(), match.end(), match.group(), "pronoun", gender=gender)
         )
-    for match in _DESCRIPTION.finditer(masked):
-        modifiers = match.group(1)
+    # Role nouns are rarer than determiners: find the noun, then look back for "the ...".
+    for role in _ROLE_WORD.finditer(masked):
+        match = _DESCRIPTION_HEAD.search(masked, max(0, role.start() - 50), role.start())
+        if match is None:
+            continue
         mentions.append(
             Mention(
                 match.start(),
-                match.end(),
-                match.group(),
+                role.end(),
+                masked[match.start() : role.end()],
                 "description",
-                roles=frozenset({match.group(2).lower()}),
-                nationality=country_of(modifiers),
-                possessive=bool(_POSSESSIVE.match(masked, match.end())),
+                roles=frozenset({role.group()}),
+                nationality=country_of(match.group(1)),
+                possessive=bool(_POSSESSIVE.match(masked, role.end())),
             )
         )
     mentions.sort(key=lambda m: (m.start, -m.end))

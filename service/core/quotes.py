@@ -76,7 +76,9 @@ _NAMING_BEFORE = re.compile(
     r"the (?:word|term|phrase|slogan|label|hashtag)s?)\s*$",
     re.IGNORECASE,
 )
-_SMALL_WORDS = frozenset("a an the of and or in on for to at by with from".split())
+_SMALL_WORDS = frozenset(
+    ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
+)
 _WORD = re.compile(r"[\w’'-]+")
 
 

@@ -15,9 +15,61 @@ Span = tuple[int, int]
 
 # Words whose trailing period does not end a sentence (titles, initials, months, corp. forms).
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr gen sen rep gov lt col adm sgt capt prof st jr sr vs etc inc corp co ltd
-    jan feb mar apr aug sept sep oct nov dec no nos fig approx dept est gov univ mt ft
-    u.s u.k u.n e.u u.s.a d.c a.m p.m i.e e.g""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "adm",
+        "sgt",
+        "capt",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+        "no",
+        "nos",
+        "fig",
+        "approx",
+        "dept",
+        "est",
+        "gov",
+        "univ",
+        "mt",
+        "ft",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+        "u.s.a",
+        "d.c",
+        "a.m",
+        "p.m",
+        "i.e",
+        "e.g",
+    ]
 )
 
 _LINE = re.compile(r"[^\n]+")
@@ -31,7 +83,7 @@ def paragraph_spans(text: str) -> tuple[Span, ...]:
     """One span per non-blank line, trimmed of surrounding whitespace."""
     spans: list[Span] = []
     for match in _LINE.finditer(text):
-        start, end = match.span()
+        start, _end = match.span()
         line = match.group()
         stripped = line.strip()
         if not stripped:

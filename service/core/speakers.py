@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from schemas.quotes import SpeakerType
@@ -64,12 +65,22 @@ COUNTRY_FORMS: dict[str, str] = {
     "poland": "poland", "polish": "poland", "canada": "canada", "canadian": "canada",
     "japan": "japan", "japanese": "japan", "italy": "italy", "italian": "italy",
     "india": "india", "indian": "india", "nato": "nato", "eu": "eu", "european": "eu",
+    "hungary": "hungary", "hungarian": "hungary", "spain": "spain", "spanish": "spain",
+    "mexico": "mexico", "mexican": "mexico", "brazil": "brazil", "brazilian": "brazil",
+    "netherlands": "netherlands", "dutch": "netherlands", "sweden": "sweden",
+    "swedish": "sweden", "norway": "norway", "norwegian": "norway", "finland": "finland",
+    "finnish": "finland", "georgia": "georgia", "georgian": "georgia", "syria": "syria",
+    "syrian": "syria", "egypt": "egypt", "egyptian": "egypt", "korea": "korea",
+    "korean": "korea", "australia": "australia", "australian": "australia",
+    "venezuela": "venezuela", "venezuelan": "venezuela", "moldova": "moldova",
+    "moldovan": "moldova", "romania": "romania", "romanian": "romania",
 }  # fmt: skip
 
 _SPELLING = {"defence": "defense", "programme": "program", "centre": "center"}
 _ORG_DROP = frozenset({"the", "of", "for", "and", "in", "s"})
 
 
+@lru_cache(maxsize=4096)
 def fold_word(word: str, *, given: bool = False) -> str:
     """Lower-case, strip accents and fold common transliteration variants of one name word."""
     plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
@@ -139,7 +150,7 @@ class SpeakerRegistry:
     def merge(self, seen: Speaker) -> SpeakerRegistry:
         existing = self.get(seen.id)
         if existing is None:
-            return SpeakerRegistry(self.speakers + (seen,))
+            return SpeakerRegistry((*self.speakers, seen))
         updated = merge_speaker(existing, seen)
         return SpeakerRegistry(tuple(updated if s.id == seen.id else s for s in self.speakers))
 

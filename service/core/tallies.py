@@ -16,7 +16,8 @@ MAX_WINDOWS = 60
 
 
 def add_occurrence(quote: CanonicalQuote | None, occ: QuoteOccurrence) -> CanonicalQuote:
-    """Record one occurrence of a quote; an occurrence already recorded changes nothing."""
+    """Record one occurrence of a quote. An occurrence already recorded is not counted again,
+    but the entry that carried it is linked (a repeated paragraph in another entry)."""
     if quote is None:
         return CanonicalQuote(
             quote_id=occ.quote_id,
@@ -31,15 +32,15 @@ def add_occurrence(quote: CanonicalQuote | None, occ: QuoteOccurrence) -> Canoni
             first_seen=occ.event_time,
             last_seen=occ.event_time,
         )
-    if occ.occurrence_id in quote.occurrence_ids:
-        return quote
+    known = occ.occurrence_id in quote.occurrence_ids
     # The earliest report's wording is the canonical text, whatever order reports arrive in.
     earliest = occ.event_time < quote.first_seen
+    ids = quote.occurrence_ids if known else [*quote.occurrence_ids, occ.occurrence_id]
     return quote.model_copy(
         update={
             "text": occ.text if earliest else quote.text,
-            "occurrences": quote.occurrences + 1,
-            "occurrence_ids": [*quote.occurrence_ids, occ.occurrence_id],
+            "occurrences": len(ids),
+            "occurrence_ids": ids,
             "entry_ids": sorted({*quote.entry_ids, occ.entry_id}),
             "outlets": sorted({*quote.outlets, occ.outlet}),
             "first_seen": min(quote.first_seen, occ.event_time),

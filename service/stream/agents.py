@@ -54,7 +54,7 @@ async def send(
 
 def _dead_letter(event: faust.EventT, stage: str, error_type: str, reason: str) -> DeadLetter:
     msg = event.message
-    return DeadLetter(
+    return DeadLetter.of(
         source_topic=msg.topic,
         partition=msg.partition,
         offset=msg.offset,
@@ -160,8 +160,11 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
         if verdict.status is EntryStatus.UNIQUE:
             await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
-        for occ in pipeline.quote_occurrences(entry, verdict):
-            await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
+        for located in pipeline.quote_occurrences(entry):
+            occ = located.occurrence
+            if pipeline.first_reported_here(located, verdict):
+                await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
+            # Always: record_quotes links the entry to the quote and counts the occurrence once.
             await send(topics.quote_mentions, occ.quote_id, occ, at=occ.event_time)
         log.info(
             "entry_processed",

@@ -36,7 +36,7 @@ def decode(
     """Parse and validate one event; never raises for bad input."""
 
     def dead(error_type: str, reason: str) -> DeadLetter:
-        return DeadLetter(
+        return DeadLetter.of(
             source_topic=topic,
             partition=partition,
             offset=offset,

@@ -1,0 +1,119 @@
+"""Attribution: which mention a quote belongs to, through which cue."""
+
+from __future__ import annotations
+
+from service.core.quotes import extract_quotes
+
+
+def _speakers(text: str) -> list[str | None]:
+    return [q.speaker_id for q in extract_quotes(text)]
+
+
+def test_speaker_after_quote_with_said() -> None:
+    text = "“The vote is final,” Mr. Lindqvist said."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.speaker_as_written, quote.cue) == (
+        "lindqvist",
+        "Mr. Lindqvist",
+        "said",
+    )
+
+
+def test_inverted_said_with_appositive_names_the_speaker() -> None:
+    text = "“We will appeal,” said Rosa Mendes, a former judge who leads the campaign."
+
+    assert _speakers(text) == ["mendes"]
+
+
+def test_speaker_before_quote_with_adverb_and_comma() -> None:
+    text = "Finance Ministry spokeswoman Helga Brandt stated firmly, “No new taxes will be raised.”"
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.cue) == ("brandt", "stated")
+
+
+def test_speaker_with_appositive_between_quote_and_cue() -> None:
+    text = (
+        "“The harbour is closed,” Ivo Petrov, the port authority’s director, wrote in a "
+        "Facebook post."
+    )
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.cue) == ("petrov", "wrote in a Facebook post")
+
+
+def test_told_reporters_is_the_cue() -> None:
+    text = "“We are close to a deal,” Sen. Amy Rowe told reporters on Friday."
+
+    assert extract_quotes(text)[0].cue == "told reporters"
+
+
+def test_partial_quote_in_indirect_speech_belongs_to_the_reporting_speaker() -> None:
+    text = "Governor Ellen Park said that Mr. Vance’s budget was “reckless and cruel.”"
+
+    assert _speakers(text) == ["park"]
+
+
+def test_pronoun_resolves_to_the_latest_speaker() -> None:
+    text = (
+        "Coach Diego Ruiz spoke after the match against Mr. Blake’s team.\n"
+        "“We were tired,” he said."
+    )
+
+    assert _speakers(text) == ["ruiz"]
+
+
+def test_she_skips_a_male_antecedent() -> None:
+    text = (
+        "Dr. Anna Weiss, a virologist, disagreed with Mr. Karl Moser.\n"
+        "“The data are clear,” she said."
+    )
+
+    assert _speakers(text) == ["weiss"]
+
+
+def test_description_resolves_to_matching_role_and_nationality() -> None:
+    text = (
+        "President Lena Varga of Hungary met President Tom Reed of Canada on Monday.\n"
+        "The Hungarian leader added that talks had been “very frank.”"
+    )
+
+    assert _speakers(text) == ["varga"]
+
+
+def test_quote_only_paragraph_takes_the_previous_speaker() -> None:
+    text = "Mayor Kofi Mensah said the budget was tight.\n“We will cut nothing essential.”"
+
+    assert _speakers(text) == ["mensah"]
+
+
+def test_participle_cue_takes_the_clause_subject() -> None:
+    text = "Ms. Ito rejected the offer, calling it “an insult to every worker.”"
+
+    assert _speakers(text) == ["ito"]
+
+
+def test_according_to_names_the_speaker_when_no_verb_does() -> None:
+    text = "The bridge is “structurally unsound,” according to the Transport Ministry."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.cue) == ("org:transport-ministry", "according to")
+
+
+def test_organisation_speaker_is_typed_organisation() -> None:
+    text = "“Our troops hold the line,” the Defence Ministry said."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.speaker_type.value) == ("org:defense-ministry", "organisation")
+
+
+def test_quote_with_no_attribution_and_no_context_has_no_speaker() -> None:
+    text = "“Nobody knows what comes next.”"
+
+    assert _speakers(text) == [None]

@@ -1,0 +1,129 @@
+"""Quote detection: marks, boundaries, full vs fragment, and what is not a quote."""
+
+from __future__ import annotations
+
+from schemas.quotes import QuoteKind
+from service.core.quotes import extract_quotes
+
+
+def _texts(text: str) -> list[str]:
+    return [q.text for q in extract_quotes(text)]
+
+
+def test_curly_double_quote_is_found_with_offsets_excluding_marks() -> None:
+    text = "“We will rebuild the bridge,” Mayor Ana Ortiz said."
+
+    [quote] = extract_quotes(text)
+
+    assert text[quote.start : quote.end] == quote.text == "We will rebuild the bridge"
+
+
+def test_straight_double_quotes_are_quotes() -> None:
+    text = 'Health Minister Lena Holm said, "The vaccine is safe."'
+
+    assert _texts(text) == ["The vaccine is safe."]
+
+
+def test_single_curly_quotes_in_a_headline_are_quotes() -> None:
+    text = "Holm says the outbreak is ‘under control’ as cases fall\nCases fell on Monday."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.text, quote.speaker_id) == ("under control", "holm")
+
+
+def test_double_apostrophes_from_wire_copy_are_quote_marks() -> None:
+    text = "''We are not leaving,'' the strikers' leader, Tomas Berg, told reporters."
+
+    assert _texts(text) == ["We are not leaving"]
+
+
+def test_apostrophes_inside_words_do_not_open_quotes() -> None:
+    text = "The nurses' union said it wasn't consulted. Mr. O'Neil's office declined to comment."
+
+    assert extract_quotes(text) == []
+
+
+def test_nested_quote_keeps_only_the_outer_quote() -> None:
+    text = "“They keep saying ‘soon’ and nothing happens,” said Carla Diaz, a farmer."
+
+    assert _texts(text) == ["They keep saying ‘soon’ and nothing happens"]
+
+
+def test_split_quote_around_said_is_one_speaker_two_quotes() -> None:
+    text = "“The plan is ready,” Mr. Okafor said. “We start on Monday.”"
+
+    quotes = extract_quotes(text)
+
+    assert [q.text for q in quotes] == ["The plan is ready", "We start on Monday."]
+    assert {q.speaker_id for q in quotes} == {"okafor"}
+
+
+def test_multi_sentence_quote_is_one_quote() -> None:
+    text = "“Prices rose. Wages did not. People are angry,” said Jana Novak, an economist."
+
+    assert _texts(text) == ["Prices rose. Wages did not. People are angry"]
+
+
+def test_quote_running_over_paragraphs_is_attributed_in_every_paragraph() -> None:
+    text = (
+        "“We never expected the water to rise this fast,” said Pedro Alves, the town’s mayor. "
+        "“By midnight the square was flooded.\n"
+        "“Now we need help from the capital.”"
+    )
+
+    quotes = extract_quotes(text)
+
+    assert [q.text for q in quotes][-2:] == [
+        "By midnight the square was flooded.",
+        "Now we need help from the capital.",
+    ]
+    assert {q.speaker_id for q in quotes} == {"alves"}
+
+
+def test_quote_opening_its_sentence_is_full() -> None:
+    text = "“We have the votes,” Senator Mia Hall said."
+
+    assert extract_quotes(text)[0].kind is QuoteKind.FULL
+
+
+def test_quote_after_colon_or_said_comma_is_full() -> None:
+    text = "Ms. Hall added: “We will win.” She said, “Count on it.”"
+
+    assert [q.kind for q in extract_quotes(text)] == [QuoteKind.FULL, QuoteKind.FULL]
+
+
+def test_short_phrase_inside_writers_sentence_is_fragment() -> None:
+    text = "Ms. Hall said the bill was “dead on arrival” in the Senate."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.text, quote.kind) == ("dead on arrival", QuoteKind.FRAGMENT)
+
+
+def test_scare_quotes_are_not_quotes() -> None:
+    text = "The so-called “peace dividend” never arrived, and the “experts” were wrong."
+
+    assert extract_quotes(text) == []
+
+
+def test_titles_and_nicknames_are_not_quotes() -> None:
+    text = "She appeared on “Meet the Press” with a striker known as “The Hammer.”"
+
+    assert extract_quotes(text) == []
+
+
+def test_hypothetical_speech_is_not_a_quote() -> None:
+    text = "Officials would probably say, “We did everything we could,” analysts believe."
+
+    assert extract_quotes(text) == []
+
+
+def test_unclosed_quote_mark_is_ignored() -> None:
+    text = "“This sentence never closes, said nobody.\nA new paragraph starts here."
+
+    assert extract_quotes(text) == []
+
+
+def test_text_without_quotes_yields_nothing() -> None:
+    assert extract_quotes("The council met on Tuesday.\nIt adjourned early.") == []

@@ -1,0 +1,82 @@
+"""Speaker registry: canonical ids, name merging, cross-document upgrades."""
+
+from __future__ import annotations
+
+from schemas.quotes import SpeakerType
+from service.core.quotes import extract_quotes
+from service.core.speakers import (
+    ID_PATTERN,
+    Speaker,
+    SpeakerRegistry,
+    fold_word,
+    organisation_id,
+    person_id,
+)
+
+
+def test_transliteration_variants_fold_to_one_id() -> None:
+    assert person_id("Zelenskyy") == person_id("Zelensky") == person_id("Zelenskiy") == "zelensky"
+
+
+def test_given_name_variants_fold_together() -> None:
+    assert fold_word("Dmitri", given=True) == fold_word("Dmitry", given=True)
+    assert fold_word("Aleksandr", given=True) == fold_word("Alexander", given=True)
+
+
+def test_organisation_ids_fold_country_and_spelling() -> None:
+    assert organisation_id("Russia’s Defense Ministry") == organisation_id(
+        "the Russian Defence Ministry"
+    )
+
+
+def test_ids_match_the_schema_pattern() -> None:
+    ids = [person_id("O’Brien"), person_id("Zelenskyy", "Olena"), organisation_id("The Kremlin")]
+
+    assert all(ID_PATTERN.match(value) for value in ids)
+
+
+def test_titles_initials_and_surname_mentions_merge_in_a_document() -> None:
+    text = (
+        "President Vladimir V. Putin spoke on Thursday.\n"
+        "“We are ready,” Mr. Putin said. “Nothing is decided,” Putin added."
+    )
+
+    quotes = extract_quotes(text)
+
+    assert {(q.speaker_id, q.speaker) for q in quotes} == {("putin", "Vladimir Putin")}
+
+
+def test_possessive_mention_does_not_become_the_speaker() -> None:
+    text = "Anna Berg criticised Mr. Holt’s plan as “a gift to landlords.”"
+
+    assert extract_quotes(text)[0].speaker_id == "berg"
+
+
+def test_same_surname_with_different_given_names_gets_distinct_ids() -> None:
+    text = (
+        "“We disagree,” said Donald Grant. “I do not,” said Melissa Grant, his sister.\n"
+        "“Enough,” Grant said."
+    )
+
+    ids = [q.speaker_id for q in extract_quotes(text)]
+
+    assert ids == ["grant.donald", "grant.melissa", "grant.melissa"]
+
+
+def test_ids_are_stable_across_runs() -> None:
+    text = "“Fine,” said Dmitri S. Peskov, the Kremlin spokesman."
+
+    assert extract_quotes(text) == extract_quotes(text)
+    assert extract_quotes(text)[0].speaker_id == "peskov"
+
+
+def test_registry_merge_upgrades_display_name_and_returns_new_value() -> None:
+    short = Speaker("putin", "Putin", SpeakerType.PERSON, frozenset({"Putin"}))
+    full = Speaker("putin", "Vladimir Putin", SpeakerType.PERSON, frozenset({"Mr. Putin"}))
+    registry = SpeakerRegistry().merge(short)
+
+    upgraded = registry.merge(full)
+
+    assert registry.display_name("putin", "?") == "Putin"
+    assert upgraded.display_name("putin", "?") == "Vladimir Putin"
+    assert "Mr. Putin" in upgraded.speakers[0].aliases
