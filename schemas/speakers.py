@@ -18,6 +18,16 @@ class WindowCount(Contract):
     occurrences: int = Field(ge=0)
 
 
+class RecentQuote(Contract):
+    """One of a speaker's most recent quotes, with where and when it was reported."""
+
+    quote_id: Id
+    text: str
+    event_time: AwareDatetime
+    outlet: str
+    entry_id: Id
+
+
 class SpeakerUpdate(Contract):
     """Latest state of one speaker's tally; key = speaker_id (the topic is compacted)."""
 
@@ -30,7 +40,9 @@ class SpeakerUpdate(Contract):
     first_seen: AwareDatetime
     last_seen: AwareDatetime
     outlets: list[str] = Field(description="Outlets that quoted the speaker, sorted.")
-    latest_quotes: list[str] = Field(description="Most recent quotes, newest first (at most 5).")
+    latest_quotes: list[RecentQuote] = Field(
+        description="Most recent distinct quotes by event time, newest first (at most 5)."
+    )
     windows: list[WindowCount] = Field(
         description="Occurrences per tumbling event-time window, oldest first."
     )

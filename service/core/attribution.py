@@ -22,7 +22,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from service.core.mentions import Mention, role_key
+from service.core.mentions import Mention, role_key, word_alternation
 from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
 
 Span = tuple[int, int]
@@ -45,28 +45,8 @@ _CUE_WORDS = (
 )
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """An alternation factored by shared prefixes: far faster for `re` than a flat a|b|c."""
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def render(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 and not ends else f"(?:{'|'.join(branches)})"
-        return f"{body}?" if ends else body
-
-    return render(trie)
-
-
 # (?<!-): "so-called" is not the cue "called".
-_CUE = re.compile(rf"(?<!-)\b{_trie_pattern(_CUE_WORDS.split('|'))}\b")
+_CUE = re.compile(rf"(?<!-)\b{word_alternation(_CUE_WORDS.split('|'))}\b")
 _TELL_WORDS = frozenset(
     [
         "reporters",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from schemas.quotes import CanonicalQuote, QuoteOccurrence
-from schemas.speakers import SpeakerUpdate, WindowCount
+from schemas.speakers import RecentQuote, SpeakerUpdate, WindowCount
 
 LATEST_QUOTES = 5
 MAX_WINDOWS = 60
@@ -73,10 +73,38 @@ def _add_to_windows(
     return [counts[k] for k in sorted(counts)][-MAX_WINDOWS:]
 
 
+def _recent(latest: list[RecentQuote], occ: QuoteOccurrence) -> list[RecentQuote]:
+    """Top quotes by their latest report time. A function of the set of reports seen, not of
+    their arrival order, so every partitioning and replay gives the same list."""
+    mine = RecentQuote(
+        quote_id=occ.quote_id,
+        text=occ.text,
+        event_time=occ.event_time,
+        outlet=occ.outlet,
+        entry_id=occ.entry_id,
+    )
+    by_quote = {q.quote_id: q for q in latest}
+    held = by_quote.get(occ.quote_id)
+    if held is None or (mine.event_time, mine.entry_id) > (held.event_time, held.entry_id):
+        by_quote[occ.quote_id] = mine
+    ranked = sorted(by_quote.values(), key=lambda q: (q.event_time, q.quote_id), reverse=True)
+    return ranked[:LATEST_QUOTES]
+
+
 def add_to_tally(
-    tally: SpeakerUpdate | None, occ: QuoteOccurrence, *, new_quote: bool, window_s: float
+    tally: SpeakerUpdate | None,
+    occ: QuoteOccurrence,
+    *,
+    count: bool,
+    new_quote: bool,
+    window_s: float,
 ) -> SpeakerUpdate:
-    """Count one occurrence for its speaker (the caller guarantees it was not counted before)."""
+    """Fold one report of a quote into its speaker's tally.
+
+    Counts (occurrences, distinct quotes, windows) change only when `count` is set: the caller
+    guarantees each occurrence is counted once. Everything else (outlets, first/last seen,
+    recent quotes) is a set-like merge, so every report of an occurrence may pass through.
+    """
     if occ.speaker_id is None or occ.speaker is None:
         raise ValueError("only attributed occurrences are tallied")
     if tally is None:
@@ -92,21 +120,22 @@ def add_to_tally(
             latest_quotes=[],
             windows=[],
         )
-    latest = tally.latest_quotes
-    if new_quote and occ.event_time >= tally.last_seen:
-        latest = [occ.text, *latest][:LATEST_QUOTES]
-    elif new_quote and len(latest) < LATEST_QUOTES:
-        latest = [*latest, occ.text]
-    return tally.model_copy(
-        update={
-            # A longer name is the fuller one ("Vladimir Putin" over "Putin").
-            "speaker": occ.speaker if len(occ.speaker) > len(tally.speaker) else tally.speaker,
+    counts: dict[str, object] = {}
+    if count:
+        counts = {
             "distinct_quotes": tally.distinct_quotes + (1 if new_quote else 0),
             "occurrences": tally.occurrences + 1,
+            "windows": _add_to_windows(tally.windows, occ.event_time, window_s),
+        }
+    # The longer name is the fuller one ("Vladimir Putin" over "Putin"); ties alphabetical.
+    name = max(tally.speaker, occ.speaker, key=lambda n: (len(n), n))
+    return tally.model_copy(
+        update={
+            "speaker": name,
             "first_seen": min(tally.first_seen, occ.event_time),
             "last_seen": max(tally.last_seen, occ.event_time),
             "outlets": sorted({*tally.outlets, occ.outlet}),
-            "latest_quotes": latest,
-            "windows": _add_to_windows(tally.windows, occ.event_time, window_s),
+            "latest_quotes": _recent(tally.latest_quotes, occ),
+            **counts,
         }
     )

@@ -209,21 +209,26 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         stored = tables.speaker_tallies.get(occ.speaker_id)
         tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
         counted = bool(tables.counted_occurrences.get(occ.occurrence_id))
-        # Each row remembers the last input offset it applied, so a replay of this very event
-        # after a crash is not applied twice; counted_occurrences catches the same occurrence
-        # re-sent upstream. The marker is written last, so a crash in between is harmless.
-        if offset > (stored["offset"] if stored else -1) and not counted:
-            tally = add_to_tally(
-                tally, occ, new_quote=mention.new_quote, window_s=settings.window_s
-            )
+        # The row remembers the last input offset it applied, so a replay of this very event
+        # after a crash is not counted twice; counted_occurrences catches the same occurrence
+        # reported again (another entry, or re-sent upstream). The marker is written last, so
+        # a crash in between is harmless.
+        applied = stored["offset"] if stored else -1
+        count = offset > applied and not counted
+        updated = add_to_tally(
+            tally, occ, count=count, new_quote=mention.new_quote, window_s=settings.window_s
+        )
+        if updated != tally or count:
+            tally = updated
             tables.speaker_tallies[occ.speaker_id] = {
                 "row": tally.model_dump(mode="json"),
-                "offset": offset,
+                "offset": max(offset, applied),
             }
         window = tables.speaker_windows[occ.speaker_id].current() or {"n": 0, "offset": -1}
         if offset > window["offset"] and not counted:
             tables.speaker_windows[occ.speaker_id] = {"n": window["n"] + 1, "offset": offset}
-        tables.counted_occurrences[occ.occurrence_id] = True
+        if not counted:
+            tables.counted_occurrences[occ.occurrence_id] = True
         if tally is not None:
             await send(topics.speaker_updates, tally.speaker_id, tally)
 

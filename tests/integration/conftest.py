@@ -57,17 +57,21 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
         stop_pid(handle.pid)
 
 
-@pytest.fixture
-def settings(broker: Broker, tmp_path: Path) -> Settings:
-    """Settings for one test: its own topics, groups, output and state folders."""
+def settings_for(broker: Broker, folder: Path) -> Settings:
+    """Settings for one run of the service: its own topics, groups, output and state folders."""
     run = uuid.uuid4().hex[:8]
     return Settings(
         bootstrap_servers=broker.bootstrap_servers,
         broker_flavour=broker.flavour,
         topic_prefix=f"t{run}.",
         app_id=f"liveblog-test-{run}",
-        out_dir=tmp_path / "out",
-        state_dir=tmp_path / "state",
+        out_dir=folder / "out",
+        state_dir=folder / "state",
         partitions=4,
         session_timeout_s=6.0,
     )
+
+
+@pytest.fixture
+def settings(broker: Broker, tmp_path: Path) -> Settings:
+    return settings_for(broker, tmp_path)

@@ -4,36 +4,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from schemas.entries import RawEntry
-from service.broker.admin import ensure_topics
-from service.demo import Child, spawn, stop_child, wait_until_processed
+from service.demo import Child
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.replay.seeds import load_manifest
 from service.replay.source import read_entries
 from service.settings import Settings
-from service.sink.runner import db_path
-from service.sink.writers import read_rows
+from tests.integration.service_runs import (
+    SEEDS,
+    final_state,
+    replay_and_wait,
+    rows,
+    worker_and_sink,
+)
 
 pytestmark = pytest.mark.integration
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-TABLES = ("entry_verdicts", "unique_entries", "quotes", "canonical_quotes", "speaker_updates")
 
 
 @pytest.fixture
 def running(settings: Settings) -> Iterator[list[Child]]:
-    ensure_topics(settings)
-    children = [spawn("worker", ["worker"], settings), spawn("sink", ["sink"], settings)]
-    try:
+    with worker_and_sink(settings) as children:
         yield children
-    finally:
-        for child in children:
-            stop_child(child)
 
 
 @pytest.fixture
@@ -44,15 +39,6 @@ def seeds() -> list[RawEntry]:
 def document_id(file_prefix: str) -> str:
     [doc] = [d for d in load_manifest(SEEDS / "manifest.json") if d.file.startswith(file_prefix)]
     return doc.document_id
-
-
-def replay_and_wait(settings: Settings, entries: list[RawEntry], children: list[Child]) -> None:
-    publish(settings, entries, Pacing(), progress=False)
-    wait_until_processed(settings, {e.entry_id for e in entries}, children, timeout_s=180)
-
-
-def rows(settings: Settings, table: str) -> list[dict]:
-    return list(read_rows(db_path(settings), table))
 
 
 def test_seeds_replayed_end_to_end_give_verdicts_quotes_and_speakers(
@@ -87,10 +73,10 @@ def test_replaying_the_seeds_twice_changes_no_row(
     settings: Settings, running: list[Child], seeds: list[RawEntry]
 ) -> None:
     replay_and_wait(settings, seeds, running)
-    first = {t: sorted(json.dumps(r, sort_keys=True) for r in rows(settings, t)) for t in TABLES}
+    first = final_state(settings)
 
     replay_and_wait(settings, seeds, running)
-    second = {t: sorted(json.dumps(r, sort_keys=True) for r in rows(settings, t)) for t in TABLES}
+    second = final_state(settings)
 
     assert {t: len(v) for t, v in second.items()} == {t: len(v) for t, v in first.items()}
     assert second == first
@@ -109,7 +95,11 @@ def test_malformed_event_is_dead_lettered_and_the_pipeline_goes_on(
     replay_and_wait(settings, good[1:], running)
 
     dead = rows(settings, "dead_letters")
-    assert sorted(d["error_type"] for d in dead) == ["invalid_json", "invalid_utf8", "validation_error"]
+    assert sorted(d["error_type"] for d in dead) == [
+        "invalid_json",
+        "invalid_utf8",
+        "validation_error",
+    ]
     assert all(d["reason"] and d["stage"] == "validate_entries" for d in dead)
     processed = {v["entry_id"] for v in rows(settings, "entry_verdicts")}
     assert processed == {e.entry_id for e in good}

@@ -1,0 +1,25 @@
+# liveblog-ingest service image: one image, the subcommand chooses the role (worker, sink, replay).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 liveblog
+
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
+
+COPY pyproject.toml README.md ./
+COPY schemas ./schemas
+COPY service ./service
+COPY seeds ./seeds
+RUN pip install --no-deps . && mkdir -p /app/out /app/.run && chown -R liveblog /app/out /app/.run
+
+USER liveblog
+ENV LIVEBLOG_LOG_FORMAT=json \
+    LIVEBLOG_WEB_HOST=0.0.0.0
+ENTRYPOINT ["liveblog"]
+CMD ["--help"]

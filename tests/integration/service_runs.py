@@ -1,0 +1,58 @@
+"""Helpers to run the service as real processes against a broker and read what the sink wrote."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from schemas.entries import RawEntry
+from service.broker.admin import ensure_topics
+from service.demo import Child, spawn, stop_child, wait_until_processed
+from service.replay.producer import publish
+from service.replay.schedule import Pacing
+from service.settings import Settings
+from service.sink.runner import db_path
+from service.sink.writers import read_rows
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+@contextmanager
+def worker_and_sink(settings: Settings) -> Iterator[list[Child]]:
+    ensure_topics(settings)
+    children = [spawn("worker", ["worker"], settings), spawn("sink", ["sink"], settings)]
+    try:
+        yield children
+    finally:
+        for child in children:
+            stop_child(child)
+
+
+def replay_and_wait(settings: Settings, entries: list[RawEntry], children: list[Child]) -> None:
+    publish(settings, entries, Pacing(), progress=False)
+    wait_until_processed(settings, {e.entry_id for e in entries}, children, timeout_s=180)
+
+
+def rows(settings: Settings, table: str) -> list[dict]:
+    return list(read_rows(db_path(settings), table))
+
+
+def final_state(settings: Settings) -> dict[str, list[str]]:
+    """What a downstream consumer sees, in a form that ignores arrival order."""
+    verdicts = [
+        {k: v[k] for k in ("entry_id", "status", "canonical_id", "paragraphs")}
+        for v in rows(settings, "entry_verdicts")
+    ]
+    quotes = [
+        {**q, "occurrence_ids": sorted(q["occurrence_ids"])}
+        for q in rows(settings, "canonical_quotes")
+    ]
+    state = {
+        "entry_verdicts": verdicts,
+        "quotes": rows(settings, "quotes"),
+        "canonical_quotes": quotes,
+        "speaker_updates": rows(settings, "speaker_updates"),
+    }
+    return {table: sorted(json.dumps(r, sort_keys=True) for r in rs) for table, rs in state.items()}

@@ -1,0 +1,420 @@
+"""service.pipeline: the pure stages the agents chain, run here in memory like the agents do.
+
+`Scatter` below plays the part of the three dedup agents: fingerprint_entries (probes per entry),
+claim_signatures (one claims table, a dict, keyed by signature) and gather_verdicts (answers
+gathered per entry, a verdict once all are in, revised when a revision answer arrives later).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.dedup import Claimant, SignatureAnswer, SignatureKind, SignatureProbe
+from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
+from service import pipeline
+from service.core.claims import Gathered, answer_probe, gather_answer
+from service.replay.seeds import load_manifest
+from service.replay.source import read_entries
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+PARAMS = pipeline.PipelineParams.default()
+T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
+
+STORY = [
+    "Officials in Geneva told reporters on Thursday evening that the talks between the two "
+    "delegations had ended without an agreement on a truce.",
+    "“We will not give up on the people of Ukraine,” President Volodymyr Zelensky said on "
+    "Thursday in Kyiv, hours after the talks ended.",
+    "The next round of negotiations is expected to take place in Riyadh later this month, "
+    "according to two diplomats familiar with the planning.",
+]
+OTHER = [
+    "Heavy rain flooded several districts of the coastal city overnight, and emergency "
+    "services evacuated hundreds of residents from low-lying streets.",
+    "The mayor said the drainage system had been overwhelmed by the volume of water.",
+]
+
+
+def entry(
+    entry_id: str,
+    paragraphs: list[str],
+    *,
+    minutes: float = 0,
+    headline: str | None = None,
+    outlet: str = "Example Times",
+) -> RawEntry:
+    return RawEntry(
+        entry_id=entry_id,
+        document_id=f"doc-{entry_id}",
+        outlet=outlet,
+        kind=DocumentKind.ARTICLE,
+        position=0,
+        event_time=T0 + timedelta(minutes=minutes),
+        headline=headline,
+        paragraphs=paragraphs,
+    )
+
+
+@dataclass
+class Scatter:
+    """The dedup stages in memory: probe -> claims table -> answers -> gather -> verdict."""
+
+    deliver_revisions: bool = True
+    claims: dict[str, list[Claimant]] = field(default_factory=dict)
+    gathering: dict[str, Gathered] = field(default_factory=dict)
+    pending: dict[str, RawEntry] = field(default_factory=dict)
+    verdicts: dict[str, EntryVerdict] = field(default_factory=dict)
+
+    def store(self, item: RawEntry) -> list[SignatureProbe]:
+        """fingerprint_entries: keep the entry, return the probes it scatters."""
+        self.pending[item.entry_id] = item
+        return pipeline.probes_for_entry(item, PARAMS)
+
+    def claim(self, probe: SignatureProbe) -> None:
+        """claim_signatures for one probe, then gather_verdicts for each answer it sends."""
+        answers, self.claims[probe.key] = answer_probe(self.claims.get(probe.key, []), probe)
+        for answer in answers:
+            if answer.revision and not self.deliver_revisions:
+                continue
+            self.gather(answer)
+
+    def gather(self, answer: SignatureAnswer) -> None:
+        gathered = gather_answer(self.gathering.get(answer.entry_id), answer)
+        self.gathering[answer.entry_id] = gathered
+        if gathered.complete:
+            item = self.pending[answer.entry_id]
+            self.verdicts[answer.entry_id] = pipeline.verdict_for_entry(item, gathered, PARAMS)
+
+    def process(self, *entries: RawEntry) -> dict[str, EntryVerdict]:
+        for item in entries:
+            for probe in self.store(item):
+                self.claim(probe)
+        return self.verdicts
+
+
+def verdicts_of(*entries: RawEntry, deliver_revisions: bool = True) -> dict[str, EntryVerdict]:
+    return Scatter(deliver_revisions=deliver_revisions).process(*entries)
+
+
+def outcome(verdicts: dict[str, EntryVerdict]) -> dict[str, object]:
+    """What must not depend on arrival order: status, canonical entry, repeated paragraphs."""
+    return {
+        entry_id: (
+            v.status,
+            v.canonical_id,
+            tuple((p.repeat_of_entry, p.repeat_of_index) for p in v.paragraphs),
+        )
+        for entry_id, v in sorted(verdicts.items())
+    }
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[RawEntry]:
+    return read_entries(SEEDS)
+
+
+@pytest.fixture(scope="module")
+def seed_verdicts(seeds: list[RawEntry]) -> dict[str, EntryVerdict]:
+    return verdicts_of(*seeds)
+
+
+def seed_document(seeds: list[RawEntry], prefix: str) -> RawEntry:
+    """The single entry of the article whose manifest `file` starts with `prefix`."""
+    (document,) = [d for d in load_manifest(SEEDS / "manifest.json") if d.file.startswith(prefix)]
+    (found,) = [e for e in seeds if e.document_id == document.document_id]
+    return found
+
+
+def blog_entry(seeds: list[RawEntry], headline: str) -> RawEntry:
+    (found,) = [e for e in seeds if e.kind is DocumentKind.LIVEBLOG and e.headline == headline]
+    return found
+
+
+HURRY = "Putin, in No Hurry for Cease-Fire, Seeks Ukrainian Concessions"
+DILEMMA = "The U.S.-backed cease-fire offer poses a dilemma for Putin."
+
+
+# --- probes_for_entry -----------------------------------------------------------------------
+
+
+def test_each_probe_announces_how_many_probes_the_entry_sent() -> None:
+    probes = pipeline.probes_for_entry(entry("a", STORY), PARAMS)
+
+    assert {p.expected for p in probes} == {len(probes)}
+    assert len({p.key for p in probes}) == len(probes)
+
+
+def test_entry_probes_its_digest_each_paragraph_and_its_bands() -> None:
+    probes = pipeline.probes_for_entry(entry("a", STORY), PARAMS)
+
+    kinds = [p.kind for p in probes]
+    assert kinds.count(SignatureKind.ENTRY) == 1
+    assert kinds.count(SignatureKind.PARAGRAPH) == len(STORY)
+    assert kinds.count(SignatureKind.BAND) >= 1
+
+
+def test_a_paragraph_repeated_within_an_entry_is_probed_once() -> None:
+    probes = pipeline.probes_for_entry(entry("a", [*STORY, STORY[0]]), PARAMS)
+
+    paragraph_probes = [p for p in probes if p.kind is SignatureKind.PARAGRAPH]
+    assert [p.claimant.paragraph_index for p in paragraph_probes] == [0, 1, 2]
+
+
+def test_same_text_gives_the_same_signature_keys_in_any_entry() -> None:
+    one = pipeline.probes_for_entry(entry("a", STORY), PARAMS)
+
+    other = pipeline.probes_for_entry(entry("b", STORY, minutes=30, outlet="Other"), PARAMS)
+
+    assert [p.key for p in one] == [p.key for p in other]
+
+
+# --- verdicts -------------------------------------------------------------------------------
+
+
+def test_lone_entry_is_unique_with_all_paragraphs_new() -> None:
+    verdicts = verdicts_of(entry("a", STORY))
+
+    verdict = verdicts["a"]
+    assert verdict.status is EntryStatus.UNIQUE
+    assert verdict.canonical_id is None
+    assert verdict.new_paragraphs == len(STORY)
+
+
+def test_exact_copy_with_a_later_event_time_is_a_duplicate_of_the_earlier() -> None:
+    original, copy = entry("orig", STORY, minutes=0), entry("copy", STORY, minutes=30)
+
+    verdicts = verdicts_of(original, copy)
+
+    assert verdicts["orig"].status is EntryStatus.UNIQUE
+    assert verdicts["copy"].status is EntryStatus.DUPLICATE
+    assert verdicts["copy"].canonical_id == "orig"
+    assert [p.repeat_of_entry for p in verdicts["copy"].paragraphs] == ["orig"] * len(STORY)
+
+
+def test_original_arriving_after_its_copy_revises_the_copys_verdict() -> None:
+    original, copy = entry("orig", STORY, minutes=0), entry("copy", STORY, minutes=30)
+
+    verdicts = verdicts_of(copy, original)
+
+    assert verdicts["orig"].status is EntryStatus.UNIQUE
+    assert verdicts["copy"].status is EntryStatus.DUPLICATE
+    assert verdicts["copy"].canonical_id == "orig"
+
+
+def test_without_revision_answers_a_late_original_leaves_its_copy_unique() -> None:
+    original, copy = entry("orig", STORY, minutes=0), entry("copy", STORY, minutes=30)
+
+    verdicts = verdicts_of(copy, original, deliver_revisions=False)
+
+    assert verdicts["copy"].status is EntryStatus.UNIQUE
+
+
+def test_unrelated_entries_are_both_unique() -> None:
+    verdicts = verdicts_of(entry("a", STORY), entry("b", OTHER, minutes=5))
+
+    assert {v.status for v in verdicts.values()} == {EntryStatus.UNIQUE}
+
+
+def test_entry_sharing_one_paragraph_marks_only_that_paragraph_as_a_repeat() -> None:
+    first = entry("first", STORY)
+    second = entry("second", [*OTHER, STORY[1]], minutes=10)
+
+    verdicts = verdicts_of(first, second)
+
+    repeats = [(p.repeat_of_entry, p.repeat_of_index) for p in verdicts["second"].paragraphs]
+    assert repeats == [(None, None), (None, None), ("first", 1)]
+
+
+def test_entry_processed_twice_gets_the_same_verdict_and_is_no_copy_of_itself() -> None:
+    scatter = Scatter()
+    first = dict(scatter.process(entry("a", STORY)))
+
+    again = scatter.process(entry("a", STORY))
+
+    assert again["a"] == first["a"]
+    assert again["a"].status is EntryStatus.UNIQUE
+
+
+# --- the seeds ------------------------------------------------------------------------------
+
+
+def test_seed_002_second_body_copy_repeats_the_first_copy(
+    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    doc = seed_document(seeds, "002_")
+    half = len(doc.paragraphs) // 2
+    assert doc.paragraphs[:half] == doc.paragraphs[half:]
+
+    verdict = seed_verdicts[doc.entry_id]
+
+    first_copy = verdict.paragraphs[:half]
+    second_copy = verdict.paragraphs[half:]
+    assert all(p.is_new for p in first_copy)
+    assert [(p.repeat_of_entry, p.repeat_of_index) for p in second_copy] == [
+        (doc.entry_id, i) for i in range(half)
+    ]
+
+
+def test_seed_001_is_a_near_duplicate_of_the_no_hurry_blog_entry(
+    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    article = seed_document(seeds, "001_")
+
+    verdict = seed_verdicts[article.entry_id]
+
+    assert verdict.status is EntryStatus.NEAR_DUPLICATE
+    assert verdict.canonical_id == blog_entry(seeds, HURRY).entry_id
+
+
+def test_seed_003_is_a_near_duplicate_of_the_dilemma_blog_entry(
+    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    article = seed_document(seeds, "003_")
+
+    verdict = seed_verdicts[article.entry_id]
+
+    assert verdict.status is EntryStatus.NEAR_DUPLICATE
+    assert verdict.canonical_id == blog_entry(seeds, DILEMMA).entry_id
+
+
+def test_seed_blog_entries_copied_by_articles_stay_unique(
+    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    originals = [blog_entry(seeds, HURRY), blog_entry(seeds, DILEMMA)]
+
+    statuses = [seed_verdicts[e.entry_id].status for e in originals]
+
+    assert statuses == [EntryStatus.UNIQUE, EntryStatus.UNIQUE]
+
+
+def test_every_seed_entry_gets_exactly_one_verdict(
+    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    assert sorted(seed_verdicts) == sorted(e.entry_id for e in seeds)
+
+
+@settings(max_examples=15, deadline=None)
+@given(order=st.randoms(use_true_random=False))
+def test_seed_verdicts_do_not_depend_on_the_order_entries_arrive_in(
+    order: random.Random, seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    shuffled = list(seeds)
+    order.shuffle(shuffled)
+
+    verdicts = verdicts_of(*shuffled)
+
+    assert outcome(verdicts) == outcome(seed_verdicts)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_seed_verdicts_do_not_depend_on_how_probes_of_all_entries_interleave(
+    seed: int, seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    scatter = Scatter()
+    probes = [probe for item in seeds for probe in scatter.store(item)]
+    random.Random(seed).shuffle(probes)
+
+    for probe in probes:
+        scatter.claim(probe)
+
+    assert outcome(scatter.verdicts) == outcome(seed_verdicts)
+
+
+def test_reversed_seed_order_needs_revision_answers_to_find_the_originals(
+    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    verdicts = verdicts_of(*reversed(seeds), deliver_revisions=False)
+
+    assert outcome(verdicts) != outcome(seed_verdicts)
+
+
+# --- quote occurrences ----------------------------------------------------------------------
+
+
+def test_quote_occurrence_is_located_in_its_paragraph() -> None:
+    item = entry("a", STORY, headline="Talks end without a truce")
+
+    (located,) = pipeline.quote_occurrences(item)
+
+    occ = located.occurrence
+    assert located.paragraph_index == occ.paragraph_index == 1
+    assert item.text()[occ.start : occ.end] == occ.text
+    assert occ.speaker_id is not None
+    assert (occ.entry_id, occ.outlet, occ.event_time) == (item.entry_id, item.outlet, T0)
+
+
+def test_same_paragraph_in_two_entries_gives_the_same_occurrence_id() -> None:
+    blog = entry("blog", STORY, headline="Talks end without a truce")
+    copy = entry("copy", [OTHER[0], STORY[1]], minutes=45, outlet="Syndicated")
+
+    (in_blog,), (in_copy,) = pipeline.quote_occurrences(blog), pipeline.quote_occurrences(copy)
+
+    assert in_blog.occurrence.occurrence_id == in_copy.occurrence.occurrence_id
+    assert in_blog.occurrence.quote_id == in_copy.occurrence.quote_id
+    assert in_blog.occurrence.entry_id != in_copy.occurrence.entry_id
+
+
+def test_same_words_in_a_different_paragraph_are_another_occurrence_of_the_same_quote() -> None:
+    reworded = "“We will not give up on the people of Ukraine,” President Volodymyr Zelensky said."
+    one = entry("one", STORY)
+    two = entry("two", [reworded], minutes=5)
+
+    (a,), (b,) = pipeline.quote_occurrences(one), pipeline.quote_occurrences(two)
+
+    assert a.occurrence.quote_id == b.occurrence.quote_id
+    assert a.occurrence.occurrence_id != b.occurrence.occurrence_id
+
+
+def test_quote_in_a_new_paragraph_is_first_reported_here() -> None:
+    item = entry("a", STORY)
+    verdicts = verdicts_of(item)
+
+    (located,) = pipeline.quote_occurrences(item)
+
+    assert pipeline.first_reported_here(located, verdicts["a"])
+
+
+def test_quote_in_a_repeated_paragraph_is_not_first_reported_here() -> None:
+    original = entry("orig", STORY)
+    copy = entry("copy", [*OTHER, STORY[1]], minutes=30)
+    verdicts = verdicts_of(original, copy)
+
+    (located,) = pipeline.quote_occurrences(copy)
+
+    assert not pipeline.first_reported_here(located, verdicts["copy"])
+
+
+def test_headline_quote_is_first_reported_only_by_a_unique_entry() -> None:
+    headline = "“We are ready,” Zelensky says as talks end"
+    original = entry("orig", STORY, headline=headline)
+    copy = entry("copy", STORY, headline=headline, minutes=30)
+    verdicts = verdicts_of(original, copy)
+
+    in_original = [q for q in pipeline.quote_occurrences(original) if q.paragraph_index is None]
+    in_copy = [q for q in pipeline.quote_occurrences(copy) if q.paragraph_index is None]
+
+    assert in_original and in_copy
+    assert all(pipeline.first_reported_here(q, verdicts["orig"]) for q in in_original)
+    assert not any(pipeline.first_reported_here(q, verdicts["copy"]) for q in in_copy)
+
+
+def test_seed_002_second_copy_quotes_share_occurrence_ids_with_the_first(
+    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+) -> None:
+    doc = seed_document(seeds, "002_")
+    half = len(doc.paragraphs) // 2
+    located = pipeline.quote_occurrences(doc)
+
+    first = {q.occurrence.occurrence_id for q in located if q.paragraph_index < half}
+    second = [q for q in located if q.paragraph_index >= half]
+
+    assert second
+    assert {q.occurrence.occurrence_id for q in second} == first
+    assert not any(pipeline.first_reported_here(q, seed_verdicts[doc.entry_id]) for q in second)
