@@ -46,7 +46,9 @@ def compose() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
 
 
-def test_compose_file_follows_the_compose_specification(compose_schema: dict, compose: dict) -> None:
+def test_compose_file_follows_the_compose_specification(
+    compose_schema: dict, compose: dict
+) -> None:
     validator = jsonschema.Draft201909Validator(compose_schema)
 
     errors = sorted(validator.iter_errors(compose), key=lambda e: list(e.path))
