@@ -342,7 +342,6 @@ _ORG_SINGLE = frozenset({"Kremlin", "Pentagon"})
 _PLACE_ONLY = frozenset(COUNTRY_FORMS) | {"moscow", "kyiv", "kiev", "washington", "kursk"}
 
 
-
 def word_alternation(words: list[str]) -> str:
     """An alternation factored by shared prefixes: far faster for `re` than a flat a|b|c."""
     trie: dict[str, dict] = {}
@@ -428,8 +427,10 @@ def role_key(role: str) -> str:
     return _ROLE_EQUIVALENTS.get(lowered, lowered)
 
 
+@lru_cache(maxsize=8192)
 def country_of(words: str) -> str | None:
     """The first country named or implied in `words` ("Russia's", "Russian", "U.S.")."""
+    # Cached: called for every name word and appositive; the same few strings recur.
     simple = COUNTRY_FORMS.get(words.lower())
     if simple is not None or (" " not in words and "’" not in words and "'" not in words):
         return simple or COUNTRY_FORMS.get(words.lower().rstrip("."))
@@ -444,7 +445,7 @@ def _clean(word: str) -> str:
     return word.lower().rstrip(".")
 
 
-def _split_name(words: list[str]) -> tuple[list[str], list[str], list[str]]:
+def _split_name(words: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
     """(modifiers and titles, name words, words after 'of')."""
     head: list[str] = []
     index = 0
@@ -460,7 +461,51 @@ def _split_name(words: list[str]) -> tuple[list[str], list[str], list[str]]:
     while index < len(words) and words[index] not in ("of", "for"):
         core.append(words[index])
         index += 1
-    return head, core, words[index:]
+    return head, core, list(words[index:])
+
+
+@dataclass(frozen=True, slots=True)
+class _NameParts:
+    """What the words of a name say by themselves, before any context is read."""
+
+    given: str | None
+    surname: str
+    titles: frozenset[str]
+    title_roles: frozenset[str]  # titles that are roles ("gen" -> "general"), no honorifics
+    honorific: str | None
+    nationality: str | None  # from a country word in the head or an "of <Country>" tail
+    lone: bool  # one bare capitalised word: a person only if named in full elsewhere
+
+
+@lru_cache(maxsize=8192)
+def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
+    """The name analysis of `words`, or None when they are not a person's name.
+
+    Cached because it depends on the words alone and a document repeats its names
+    ("Mr. Putin" dozens of times), as does a news stream across documents.
+    """
+    head, core, tail = _split_name(words)
+    core = [w for w in core if not (len(w) == 2 and w.endswith("."))]  # middle initials
+    if not core or any(_clean(w) in _NOT_NAMES for w in core):
+        return None
+    titles = {_clean(w) for w in head if _clean(w) in _TITLE_WORDS}
+    honorific = next((_HONORIFICS[t] for t in titles if t in _HONORIFICS), None)
+    if len(core) == 1 and not titles and core[0].lower() in _PLACE_ONLY:
+        return None
+    nationality = country_of(" ".join(head))
+    if tail and (country := _OF_COUNTRY.match(" ".join(tail))):
+        nationality = nationality or country_of(country.group(1))
+    return _NameParts(
+        given=core[0] if len(core) >= 2 else None,
+        surname=core[-1],
+        titles=frozenset(titles),
+        title_roles=frozenset(
+            "general" if t == "gen" else t for t in titles if t not in _HONORIFICS
+        ),
+        honorific=honorific,
+        nationality=nationality,
+        lone=not titles and len(core) == 1,
+    )
 
 
 def _organisation(start: int, end: int, text: str) -> Mention:
@@ -471,7 +516,6 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
     roles: set[str] = set()
     nationality: str | None = None
     before = masked[max(0, start - 90) : start]
-    after = masked[end : end + 140]
     # Cheap guards first: the regexes below only run where their pattern can start.
     last_word = before[-16:].rsplit(None, 1)[-1].lower() if before.strip() else ""
     if last_word in _ROLE_SET:
@@ -482,69 +526,76 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
     if closed and before.endswith(", ") and (match := _APPOSITIVE_BEFORE.search(before)):
         roles.add(match.group(2).lower())
         nationality = country_of(before[match.start() : match.end()])
-    if after[:1] in (",", "’", "'") and (match := _APPOSITIVE_AFTER.match(after)):
-        roles.add(match.group(2).lower())
-        nationality = nationality or country_of(after[: match.end()])
+    if masked[end : end + 1] in (",", "’", "'"):
+        after = masked[end : end + 140]
+        if match := _APPOSITIVE_AFTER.match(after):
+            roles.add(match.group(2).lower())
+            nationality = nationality or country_of(after[: match.end()])
     return roles, nationality
 
 
-def _person(masked: str, start: int, end: int, words: list[str]) -> Mention | None:
-    head, core, tail = _split_name(words)
-    core = [w for w in core if not (len(w) == 2 and w.endswith("."))]  # middle initials
-    if not core or any(_clean(w) in _NOT_NAMES for w in core):
+def _person(
+    masked: str, start: int, end: int, words: tuple[str, ...], possessive: bool
+) -> Mention | None:
+    parts = _name_parts(words)
+    if parts is None:
         return None
-    titles = {_clean(w) for w in head if _clean(w) in _TITLE_WORDS}
-    honorific = next((_HONORIFICS[t] for t in titles if t in _HONORIFICS), None)
-    if len(core) == 1 and not titles and core[0].lower() in _PLACE_ONLY:
-        return None
-    if not titles and len(core) == 1:
+    text = masked[start:end]
+    if parts.lone:
         # A lone capitalised word: only a person if the document names it in full elsewhere;
         # its roles come from that fuller mention, so skip the costly context look-ups.
-        return Mention(start, end, masked[start:end], "person", surname=core[0], confirmed=False)
+        return Mention(
+            start, end, text, "person", surname=parts.surname, possessive=possessive,
+            confirmed=False,
+        )  # fmt: skip
     roles, nationality = _context_roles(masked, start, end)
-    roles |= {"general" if t == "gen" else t for t in titles if t not in _HONORIFICS}
-    nationality = nationality or country_of(" ".join(head))
-    if tail and (country := _OF_COUNTRY.match(" ".join(tail))):
-        nationality = nationality or country_of(country.group(1))
+    roles |= parts.title_roles
+    honorific = parts.honorific
     if "spokeswoman" in roles:
         honorific = honorific or "f"
-    confirmed = bool(titles) or len(core) >= 2
-    text = masked[start:end]
     return Mention(
         start=start,
         end=end,
         text=text,
         kind="person",
-        given=core[0] if len(core) >= 2 else None,
-        surname=core[-1],
+        given=parts.given,
+        surname=parts.surname,
         roles=frozenset(roles),
-        nationality=nationality,
+        nationality=nationality or parts.nationality,
         gender=honorific,
-        confirmed=confirmed,
+        possessive=possessive,
+        confirmed=True,  # a title or at least two name words
     )
+
+
+# Capitalised words that are never a person when they stand alone.
+_NEVER_ALONE = _PLACE_ONLY | _TITLE_WORDS
 
 
 def _name_mentions(masked: str) -> list[Mention]:
     found: list[Mention] = []
     for match in _SEQUENCE.finditer(masked):
-        start, end = match.span()
         matched = match.group()
-        if " " not in matched and _clean(matched) in _NOT_NAMES and matched not in _ORG_SINGLE:
-            continue  # the common case: a sentence-initial "The", "But", "Russia"
-        if " " not in matched and matched[-1] != "." and not matched.isupper():
-            # A lone capitalised word: a person only if the document names it in full
-            # elsewhere (decided by the speaker registry), so no further analysis here.
-            if _clean(matched) in _PLACE_ONLY or _clean(matched) in _TITLE_WORDS:
+        if " " not in matched:
+            lowered = matched.lower().rstrip(".")
+            if lowered in _NOT_NAMES and matched not in _ORG_SINGLE:
+                continue  # the common case: a sentence-initial "The", "But", "Russia"
+            if matched[-1] != "." and not matched.isupper():
+                # A lone capitalised word: a person only if the document names it in full
+                # elsewhere (decided by the speaker registry), so no further analysis here.
+                if lowered in _NEVER_ALONE:
+                    continue
+                start, end = match.span()
+                if matched in _ORG_SINGLE or lowered in _ORG_HEADS:
+                    found.append(_organisation(start, end, matched))
+                    continue
+                found.append(
+                    Mention(start, end, matched, "person", surname=matched, confirmed=False,
+                            possessive=bool(_POSSESSIVE.match(masked, end)))
+                )  # fmt: skip
                 continue
-            if matched in _ORG_SINGLE or _clean(matched) in _ORG_HEADS:
-                found.append(_organisation(start, end, matched))
-                continue
-            found.append(
-                Mention(start, end, matched, "person", surname=matched, confirmed=False,
-                        possessive=bool(_POSSESSIVE.match(masked, end)))
-            )  # fmt: skip
-            continue
-        words = matched.split()
+        start, end = match.span()
+        words = tuple(matched.split())
         while words and _clean(words[0]) in _NOT_NAMES and _clean(words[0]) not in _TITLE_WORDS:
             start = masked.index(words[0], start) + len(words[0])
             start += len(masked[start:end]) - len(masked[start:end].lstrip())
@@ -565,29 +616,42 @@ def _name_mentions(masked: str) -> list[Mention]:
             "Secretary"
         ):
             name_end = cut
-        mention = _person(masked, start, name_end, words)
+        mention = _person(masked, start, name_end, words, possessive and name_end == end)
         if mention is not None:
-            if possessive and name_end == end:
-                mention = Mention(**{**_as_dict(mention), "possessive": True})
             found.append(mention)
     return found
 
 
-def _as_dict(mention: Mention) -> dict[str, object]:
-    return {name: getattr(mention, name) for name in Mention.__slots__}
+def _possessive_organisations(masked: str) -> list[Mention]:
+    """ "Russia's foreign ministry": _POSSESSIVE_ORG over just the lines holding its tail."""
+    found: list[Mention] = []
+    searched_to = 0
+    for tail in _POSSESSIVE_ORG_TAIL.finditer(masked):
+        if tail.start() < searched_to:
+            continue  # its line is done
+        line_start = max(searched_to, masked.rfind("\n", 0, tail.start()) + 1)
+        line_end = masked.find("\n", tail.end())
+        searched_to = len(masked) if line_end == -1 else line_end
+        for match in _POSSESSIVE_ORG.finditer(masked, line_start, searched_to):
+            found.append(_organisation(match.start(), match.end(), match.group()))
+    return found
 
 
 def find_mentions(masked: str) -> tuple[Mention, ...]:
     """All mentions in document order. `masked` has quoted words blanked out."""
     mentions = _name_mentions(masked)
-    organisations = [
-        _organisation(match.start(), match.end(), match.group())
-        for match in _POSSESSIVE_ORG.finditer(masked)
-    ]
+    organisations = _possessive_organisations(masked)
     if organisations:
         # They replace the bare owner name ("Russia") that the name pass may have found.
-        covered = [(o.start, o.end) for o in organisations]
-        mentions = [m for m in mentions if not any(a <= m.start < b for a, b in covered)]
+        # Organisations are sorted and disjoint: only the last one starting at or before a
+        # mention can cover it.
+        starts = [o.start for o in organisations]
+
+        def covered(mention: Mention) -> bool:
+            index = bisect_right(starts, mention.start) - 1
+            return index >= 0 and mention.start < organisations[index].end
+
+        mentions = [m for m in mentions if not covered(m)]
         mentions.extend(organisations)
     for match in _PRONOUN.finditer(masked):
         gender = "f" if match.group().lower() == "she" else "m"

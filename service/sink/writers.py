@@ -13,10 +13,11 @@ import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 
 @dataclass(frozen=True)
@@ -96,18 +97,26 @@ class JsonlWriter:
 
 
 def _scalar_columns(model: type[BaseModel]) -> list[str]:
-    """Top-level fields whose values are scalars: they become columns of the table's view."""
-    scalar = (str, int, float, bool)
+    """Top-level fields whose values are scalars in JSON: they become columns of the view."""
     columns = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
-        args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+        union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        args = typing.get_args(annotation) if union else ()
         options = [a for a in args if a is not type(None)] or [annotation]
-        if all(isinstance(o, type) and issubclass(o, scalar) for o in options) or all(
-            getattr(o, "__name__", "") in {"datetime"} for o in options
-        ):
+        if all(_is_scalar(o) for o in options):
             columns.append(name)
     return columns
+
+
+def _is_scalar(annotation: object) -> bool:
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return True
+    if annotation is AwareDatetime:
+        return True
+    return isinstance(annotation, type) and issubclass(annotation, (str, int, float, bool, datetime))
 
 
 class SqliteWriter:

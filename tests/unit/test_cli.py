@@ -1,0 +1,100 @@
+"""service.cli: the `liveblog` command, for the paths that need no broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+
+SUBCOMMANDS = ["broker", "worker", "sink", "replay", "demo", "quotes", "schemas", "topics"]
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A runner whose environment names no broker, whatever the developer's shell exports."""
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "LIVEBLOG_BOOTSTRAP_SERVERS", "LIVEBLOG_STATE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LIVEBLOG_LOG_FORMAT", "console")
+    return CliRunner()
+
+
+def test_help_lists_every_subcommand(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"])
+
+    assert result.exit_code == 0
+    for name in SUBCOMMANDS:
+        assert name in result.output
+
+
+def test_no_arguments_shows_the_help(runner: CliRunner) -> None:
+    result = runner.invoke(app, [])
+
+    assert "replay" in result.output
+    assert "worker" in result.output
+
+
+def test_schemas_check_passes_on_the_committed_files(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["schemas", "--check"])
+
+    assert result.exit_code == 0, result.output
+    assert "stale" not in result.output
+
+
+def test_replay_refuses_both_speedup_and_rate(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["replay", "--speedup", "60", "--rate", "10", "--state-dir", str(tmp_path)]
+    )
+
+    assert result.exit_code == 2
+    assert "--speedup or --rate, not both" in result.output
+
+
+def test_worker_without_a_broker_exits_2_and_says_how_to_start_one(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["worker", "--state-dir", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "no embedded broker running" in result.output
+    assert "KAFKA_BOOTSTRAP_SERVERS" in result.output
+    assert "liveblog broker start" in result.output
+
+
+def test_replay_without_a_broker_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["replay", "seeds", "--state-dir", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "liveblog broker start" in result.output
+
+
+def test_broker_status_reports_not_running_for_a_fresh_state_dir(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["broker", "status", "--state-dir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert "not running" in result.output
+
+
+def test_invalid_partitions_in_the_environment_is_a_configuration_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIVEBLOG_PARTITIONS", "0")
+
+    result = runner.invoke(app, ["worker", "--state-dir", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "invalid configuration" in result.output
+    assert "partitions" in result.output
+
+
+def test_partitions_flag_below_one_is_rejected_by_the_command_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["worker", "--partitions", "0", "--state-dir", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "--partitions" in result.output
