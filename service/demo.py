@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -158,7 +159,15 @@ def summarise(settings: Settings, produced: int) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def run_demo(settings: Settings, seeds: Path, timeout_s: float) -> int:
+    # Ctrl-C and SIGTERM both end the demo through the same clean-up path, even when the
+    # demo was started with SIGINT ignored (a background job of a script).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     started_broker = False
     children: list[Child] = []
     t0 = time.monotonic()

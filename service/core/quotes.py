@@ -65,7 +65,9 @@ class _Found:
     continued_from_previous: bool
 
 
-_MARK = re.compile(r"''|``|‘‘|’’|[\"“”„«»‘’']")
+# Literal alternatives only (no character class), so `re` can skip straight to the candidate
+# characters instead of trying the pattern at every position.
+_MARK = re.compile(r"''?|‘‘?|’’?|``|\"|“|”|„|«|»")
 _DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
 _DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
 _DOUBLE_EITHER = frozenset({'"', "''"})
@@ -97,10 +99,12 @@ def _plural_possessive(text: str, index: int, end: int, closers: list[int]) -> b
     return text[index - 1] in "sS" and after == " " and any(c > index for c in closers)
 
 
-def _scan(text: str, paragraph: Span) -> tuple[list[tuple[int, int, int, int]], int | None]:
-    """Top-level quotes of one paragraph as (open, close, start, end); plus a dangling opener."""
+def _scan(
+    text: str, paragraph: Span, marks: list[re.Match[str]]
+) -> tuple[list[tuple[int, int, int, int]], int | None]:
+    """Top-level quotes of one paragraph (given its marks) as (open, close, start, end); plus a
+    dangling opener."""
     start, end = paragraph
-    marks = list(_MARK.finditer(text, start, end))
     single_closers = [
         m.start() for m in marks if m.group() in ("’", "'") and _single_closes(text, m.start(), end)
     ]
@@ -149,13 +153,27 @@ def _opens_with_double(text: str, paragraph: Span) -> bool:
     return head[:1] in ("“", '"', "„", "«") or head in ("``", "''", "‘‘")
 
 
+def _next_opens_with_double(text: str, paragraphs: tuple[Span, ...], index: int) -> bool:
+    return index + 1 < len(paragraphs) and _opens_with_double(text, paragraphs[index + 1])
+
+
 def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     """All top-level quoted passages, following quotes that run over paragraphs."""
     found: list[_Found] = []
     group = 0
     carried = False
+    # One scan for the whole text: every mark lies inside a paragraph, since paragraphs are the
+    # lines trimmed of white space only.
+    marks = list(_MARK.finditer(text))
+    next_mark = 0
     for index, paragraph in enumerate(paragraphs):
-        spans, dangling = _scan(text, paragraph)
+        first_mark = next_mark
+        while next_mark < len(marks) and marks[next_mark].start() < paragraph[1]:
+            next_mark += 1
+        if first_mark == next_mark:
+            carried = False  # no marks: nothing found, nothing carried over
+            continue
+        spans, dangling = _scan(text, paragraph, marks[first_mark:next_mark])
         continues = carried and bool(spans) and spans[0][0] == paragraph[0]
         for position, (mark_open, mark_close, start, end) in enumerate(spans):
             if not (continues and position == 0):
@@ -167,8 +185,7 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
                            continues and position == 0)
                 )  # fmt: skip
         carried = False
-        next_opens = index + 1 < len(paragraphs) and _opens_with_double(text, paragraphs[index + 1])
-        if dangling is not None and next_opens:
+        if dangling is not None and _next_opens_with_double(text, paragraphs, index):
             if not (continues and not spans and dangling == paragraph[0]):
                 group += 1
             word_start, word_end = _trim(text, dangling + 1, paragraph[1])

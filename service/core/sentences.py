@@ -72,32 +72,30 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 
-_LINE = re.compile(r"[^\n]+")
 # A sentence ends at . ! ? or … (plus any closing marks) followed by space and a capital,
-# a digit or an opening mark.
-_BOUNDARY = re.compile(r"[.!?…]+[”’\"')\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9])")
-_LAST_WORD = re.compile(r"(\S+)$")
+# a digit or an opening mark; group 1 is the sentence's last characters.
+_BOUNDARY = re.compile(r"([.!?…]+[”’\"')\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9])")
 
 
 def paragraph_spans(text: str) -> tuple[Span, ...]:
     """One span per non-blank line, trimmed of surrounding whitespace."""
     spans: list[Span] = []
-    for match in _LINE.finditer(text):
-        start, _end = match.span()
-        line = match.group()
+    start = 0
+    for line in text.split("\n"):
         stripped = line.strip()
-        if not stripped:
-            continue
-        lead = len(line) - len(line.lstrip())
-        spans.append((start + lead, start + lead + len(stripped)))
+        if stripped:
+            lead = start + len(line) - len(line.lstrip())
+            spans.append((lead, lead + len(stripped)))
+        start += len(line) + 1
     return tuple(spans)
 
 
 def _is_abbreviation(text: str, period_at: int, floor: int) -> bool:
-    match = _LAST_WORD.search(text, max(floor, period_at - 20), period_at)
-    if match is None:
+    """Whether the word before the period at `period_at` (within 20 characters) is abbreviated."""
+    window = text[max(floor, period_at - 20) : period_at]
+    if not window or window[-1].isspace():
         return False
-    word = match.group(1).lstrip("(“‘\"'").lower()
+    word = window.split()[-1].lstrip("(“‘\"'").lower()
     if len(word) == 1 and word.isalpha():  # a middle initial: Vladimir V. Putin
         return True
     return word in _ABBREVIATIONS
@@ -116,11 +114,12 @@ def sentence_spans(text: str, paragraph: Span, protected: Sequence[Span] = ()) -
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
         cut = match.end()
-        if _inside(cut, protected, starts):
+        if starts and _inside(cut, protected, starts):
             continue
-        if text[match.start()] == "." and _is_abbreviation(text, match.start(), start):
+        period_at = match.start()
+        if text[period_at] == "." and _is_abbreviation(text, period_at, start):
             continue
-        spans.append((cursor, match.start() + len(match.group().rstrip())))
+        spans.append((cursor, match.end(1)))
         cursor = cut
     if cursor < end:
         spans.append((cursor, end))

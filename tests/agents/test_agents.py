@@ -1,0 +1,317 @@
+"""The real agents of service.stream.agents, driven in-process through Faust's test_context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import faust
+
+from schemas.dead_letters import DeadLetter
+from schemas.dedup import SignatureAnswer, SignatureKind, SignatureProbe
+from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
+from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
+from schemas.speakers import SpeakerUpdate
+from service.stream.codec import encode
+from tests.agents.conftest import PREFIX, AppScenario, SendRecorder
+
+Run = Callable[[AppScenario], None]
+T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
+AGENTS = {
+    "validate_entries",
+    "fingerprint_entries",
+    "claim_signatures",
+    "gather_verdicts",
+    "record_quotes",
+    "tally_speakers",
+}
+PARAGRAPHS = [
+    "Officials in Geneva told reporters on Thursday evening that the talks between the two "
+    "delegations had ended without an agreement on a truce.",
+    "“We will not give up on the people of Ukraine,” President Volodymyr Zelensky said on "
+    "Thursday in Kyiv, hours after the talks ended.",
+]
+
+
+def raw_entry(entry_id: str = "doc:1", paragraphs: list[str] | None = None) -> RawEntry:
+    return RawEntry(
+        entry_id=entry_id,
+        document_id="doc",
+        outlet="Example Times",
+        kind=DocumentKind.ARTICLE,
+        position=0,
+        event_time=T0,
+        headline="Talks end without a truce",
+        paragraphs=paragraphs or PARAGRAPHS,
+    )
+
+
+def occurrence(occurrence_id: str = "o:1", speaker_id: str | None = "zelensky") -> QuoteOccurrence:
+    return QuoteOccurrence(
+        occurrence_id=occurrence_id,
+        quote_id="q:1",
+        entry_id="doc:1",
+        document_id="doc",
+        outlet="Example Times",
+        event_time=T0,
+        text="We will not give up",
+        start=0,
+        end=19,
+        kind=QuoteKind.FULL,
+        speaker="Volodymyr Zelensky" if speaker_id else None,
+        speaker_id=speaker_id,
+    )
+
+
+def agent(app: faust.App, name: str) -> faust.types.AgentT:
+    return app.agents[name]
+
+
+def test_app_registers_every_stage_agent(run_with_app: Run) -> None:
+    names: set[str] = set()
+
+    async def scenario(app: faust.App) -> None:
+        names.update(app.agents)
+
+    run_with_app(scenario)
+
+    assert names == AGENTS
+
+
+# --- validate_entries -----------------------------------------------------------------------
+
+
+def test_invalid_raw_entry_goes_to_the_dead_letter_topic(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "validate_entries").test_context() as ctx:
+            await ctx.put(key=b"producer-key", value=b"{not json")
+            await recorder.wait_for("dead-letters")
+
+    run_with_app(scenario)
+
+    (sent,) = recorder.sent
+    letter = sent.model(DeadLetter)
+    assert sent.topic == "dead-letters"
+    assert sent.key == f"{PREFIX}raw-entries".encode()
+    assert letter.error_type == "invalid_json"
+    assert letter.stage == "validate_entries"
+    assert letter.original_value() == b"{not json"
+
+
+def test_valid_raw_entry_goes_to_the_entries_topic_keyed_by_entry_id(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    entry = raw_entry()
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "validate_entries").test_context() as ctx:
+            await ctx.put(key=b"whatever-the-producer-used", value=encode(entry))
+            await recorder.wait_for("entries")
+
+    run_with_app(scenario)
+
+    (sent,) = recorder.sent
+    assert sent.topic == "entries"
+    assert sent.key == entry.entry_id.encode()
+    assert sent.model(RawEntry) == entry
+    assert sent.timestamp == entry.event_time.timestamp()
+
+
+def test_a_bad_event_does_not_stop_the_stream(run_with_app: Run, recorder: SendRecorder) -> None:
+    entry = raw_entry()
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "validate_entries").test_context() as ctx:
+            await ctx.put(key=b"k", value=b'["an", "array"]')
+            await ctx.put(key=b"k", value=None)
+            await ctx.put(key=b"k", value=encode(entry))
+            await recorder.wait_for("entries")
+
+    run_with_app(scenario)
+
+    assert [s.model(DeadLetter).error_type for s in recorder.to("dead-letters")] == [
+        "not_an_object",
+        "empty_value",
+    ]
+    assert [s.model(RawEntry) for s in recorder.to("entries")] == [entry]
+
+
+# --- the dedup chain: fingerprint -> claim -> gather ----------------------------------------
+
+
+def test_fingerprint_entries_scatters_one_probe_per_signature_keyed_by_it(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "fingerprint_entries").test_context() as ctx:
+            await ctx.put(key=b"doc:1", value=encode(raw_entry()))
+            (first, *_) = await recorder.wait_for("dedup-probes")
+            await recorder.wait_for("dedup-probes", first.model(SignatureProbe).expected)
+
+    run_with_app(scenario)
+
+    sent = recorder.to("dedup-probes")
+    probes = [s.model(SignatureProbe) for s in sent]
+    assert {p.expected for p in probes} == {len(probes)}
+    assert len({p.key for p in probes}) == len(probes)
+    assert [s.key for s in sent] == [p.key.encode() for p in probes]
+    assert {p.kind for p in probes} == set(SignatureKind)
+    assert {p.claimant.entry_id for p in probes} == {"doc:1"}
+
+
+def test_an_exact_copy_gets_a_duplicate_verdict_through_the_agent_chain(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    original, copy = (
+        raw_entry("doc:1"),
+        raw_entry("doc:2").model_copy(
+            update={"event_time": T0.replace(hour=13), "outlet": "Syndicated"}
+        ),
+    )
+
+    async def scenario(app: faust.App) -> None:
+        async with (
+            agent(app, "fingerprint_entries").test_context() as fingerprint,
+            agent(app, "claim_signatures").test_context() as claim,
+            agent(app, "gather_verdicts").test_context() as gather,
+        ):
+            for item in (original, copy):
+                recorder.clear()
+                await fingerprint.put(key=item.entry_id.encode(), value=encode(item))
+                probes = await recorder.wait_for("dedup-probes")
+                expected = probes[0].model(SignatureProbe).expected
+                probes = await recorder.wait_for("dedup-probes", expected)
+                for probe in probes:
+                    await claim.put(key=probe.key, value=probe.value)
+                answers = await recorder.wait_for("dedup-answers", expected)
+                for answer in answers:
+                    await gather.put(key=answer.key, value=answer.value)
+                await recorder.wait_for("entry-verdicts")
+                verdicts[item.entry_id] = recorder.to("entry-verdicts")[0].model(EntryVerdict)
+                outputs[item.entry_id] = {s.topic for s in recorder.sent}
+
+    verdicts: dict[str, EntryVerdict] = {}
+    outputs: dict[str, set[str]] = {}
+    run_with_app(scenario)
+
+    assert verdicts["doc:1"].status is EntryStatus.UNIQUE
+    assert verdicts["doc:2"].status is EntryStatus.DUPLICATE
+    assert verdicts["doc:2"].canonical_id == "doc:1"
+    assert "unique-entries" in outputs["doc:1"]
+    assert "unique-entries" not in outputs["doc:2"]
+
+
+def test_claim_signatures_answers_a_second_prober_with_the_first(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    def probe(entry_id: str, hour: int) -> SignatureProbe:
+        return SignatureProbe.model_validate(
+            {
+                "key": "p:abc",
+                "kind": "paragraph",
+                "expected": 2,
+                "claimant": {
+                    "entry_id": entry_id,
+                    "event_time": T0.replace(hour=hour).isoformat(),
+                    "paragraph_index": 0,
+                },
+            }
+        )
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "claim_signatures").test_context() as ctx:
+            await ctx.put(key=b"p:abc", value=encode(probe("first", 10)))
+            await recorder.wait_for("dedup-answers", 1)
+            await ctx.put(key=b"p:abc", value=encode(probe("second", 11)))
+            await recorder.wait_for("dedup-answers", 2)
+
+    run_with_app(scenario)
+
+    first, second = (s.model(SignatureAnswer) for s in recorder.to("dedup-answers"))
+    assert (first.entry_id, first.earlier) == ("first", [])
+    assert second.entry_id == "second"
+    assert [c.entry_id for c in second.earlier] == ["first"]
+    assert recorder.to("dedup-answers")[1].key == b"second"
+
+
+def test_answers_for_an_entry_never_stored_are_dead_lettered_as_a_processing_error(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    answer = SignatureAnswer(
+        entry_id="ghost", key="e:123", kind=SignatureKind.ENTRY, expected=1, earlier=[]
+    )
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "gather_verdicts").test_context() as ctx:
+            await ctx.put(key=b"ghost", value=encode(answer))
+            await recorder.wait_for("dead-letters")
+
+    run_with_app(scenario)
+
+    (sent,) = recorder.sent
+    letter = sent.model(DeadLetter)
+    assert letter.error_type == "processing_error"
+    assert "ghost" in letter.reason
+    assert letter.original_value() == encode(answer)
+
+
+# --- record_quotes and tally_speakers -------------------------------------------------------
+
+
+def test_record_quotes_counts_a_repeated_occurrence_once(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    occ = occurrence()
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "record_quotes").test_context() as ctx:
+            await ctx.put(key=b"q:1", value=encode(occ))
+            await ctx.put(key=b"q:1", value=encode(occ))
+            await recorder.wait_for("canonical-quotes", 2)
+
+    run_with_app(scenario)
+
+    quotes = [s.model(CanonicalQuote) for s in recorder.to("canonical-quotes")]
+    assert [q.occurrences for q in quotes] == [1, 1]
+    mentions = [s.model(SpeakerMention) for s in recorder.to("speaker-mentions")]
+    assert mentions[0].new_quote is True
+    assert all(s.key == b"zelensky" for s in recorder.to("speaker-mentions"))
+
+
+def test_tally_speakers_counts_one_occurrence_once_even_if_delivered_twice(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    mention = SpeakerMention(occurrence=occurrence("o:1"), new_quote=True)
+    other = SpeakerMention(occurrence=occurrence("o:2"), new_quote=False)
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "tally_speakers").test_context() as ctx:
+            await ctx.put(key=b"zelensky", value=encode(mention))
+            await ctx.put(key=b"zelensky", value=encode(mention))
+            await ctx.put(key=b"zelensky", value=encode(other))
+            await recorder.wait_for("speaker-updates", 3)
+
+    run_with_app(scenario)
+
+    updates = [s.model(SpeakerUpdate) for s in recorder.to("speaker-updates")]
+    assert [(u.occurrences, u.distinct_quotes) for u in updates] == [(1, 1), (1, 1), (2, 1)]
+    assert all(s.key == b"zelensky" for s in recorder.to("speaker-updates"))
+
+
+def test_tally_speakers_dead_letters_a_mention_without_a_speaker(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    mention = SpeakerMention(occurrence=occurrence(speaker_id=None), new_quote=True)
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "tally_speakers").test_context() as ctx:
+            await ctx.put(key=b"nobody", value=encode(mention))
+            await recorder.wait_for("dead-letters")
+
+    run_with_app(scenario)
+
+    (sent,) = recorder.sent
+    assert sent.model(DeadLetter).error_type == "processing_error"
+    assert sent.model(DeadLetter).stage == "tally_speakers"
