@@ -9,7 +9,8 @@ from pathlib import Path
 
 from schemas.entries import RawEntry
 from service.broker.admin import ensure_topics
-from service.demo import Child, spawn, stop_child, wait_until_processed
+from service.processes import Child, spawn, stop_child
+from service.progress import wait_until_processed
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.settings import Settings

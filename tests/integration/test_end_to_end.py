@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from schemas.entries import RawEntry
-from service.demo import Child
+from service.processes import Child
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.replay.seeds import load_manifest

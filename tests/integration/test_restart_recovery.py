@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from service.demo import spawn, wait_until_processed
+from service.processes import spawn
+from service.progress import wait_until_processed
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.replay.source import read_entries

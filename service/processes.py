@@ -1,0 +1,68 @@
+"""Run service roles (worker, sink) as child processes, and stop them cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from service.broker.embedded import stop_pid
+from service.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    def check(self) -> None:
+        if self.proc.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{tail}")
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "LIVEBLOG_BOOTSTRAP_SERVERS": settings.bootstrap_servers or "",
+            "LIVEBLOG_BROKER_FLAVOUR": settings.broker_flavour.value,
+            "LIVEBLOG_TOPIC_PREFIX": settings.topic_prefix,
+            "LIVEBLOG_PARTITIONS": str(settings.partitions),
+            "LIVEBLOG_OUT_DIR": str(settings.out_dir),
+            "LIVEBLOG_STATE_DIR": str(settings.state_dir),
+            "LIVEBLOG_APP_ID": settings.app_id,
+            "LIVEBLOG_WEB_PORT": str(settings.web_port),
+            "LIVEBLOG_LOG_FORMAT": "json",
+        }
+    )
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    return env
+
+
+def spawn(name: str, args: list[str], settings: Settings) -> Child:
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.state_dir / f"{name}.log"
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service", *args],
+            env=child_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    log.info("process_started", name=name, pid=proc.pid, log=str(log_path))
+    return Child(name, proc, log_path)
+
+
+def stop_child(child: Child) -> None:
+    stop_pid(child.proc.pid, timeout_s=15)
+    log.info("process_stopped", name=child.name, pid=child.proc.pid)

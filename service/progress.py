@@ -1,0 +1,58 @@
+"""Tell when a replay has been fully processed: verdicts in the sink and no consumer lagging."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+
+from tqdm import tqdm
+
+from schemas.topics import OUTPUT_TOPICS, TOPICS
+from service.broker.lag import group_lag
+from service.processes import Child
+from service.settings import Settings
+from service.sink.runner import db_path, sink_group
+from service.sink.writers import read_rows
+
+
+def processed_entry_ids(settings: Settings) -> set[str]:
+    path = db_path(settings)
+    if not path.exists():
+        return set()
+    with contextlib.suppress(Exception):  # the sink may be creating the file right now
+        return {str(r["entry_id"]) for r in read_rows(path, "entry_verdicts")}
+    return set()
+
+
+def drained(settings: Settings) -> bool:
+    """Every internal topic consumed by the worker and every output topic by the sink."""
+    prefix = settings.topic_prefix
+    internal = [t.full_name(prefix) for t in TOPICS if t.role in ("input", "internal")]
+    outputs = [t.full_name(prefix) for t in OUTPUT_TOPICS]
+    return group_lag(settings, settings.app_id, internal) == 0 and (
+        group_lag(settings, sink_group(settings), outputs) == 0
+    )
+
+
+def wait_until_processed(
+    settings: Settings, entry_ids: set[str], children: list[Child], timeout_s: float
+) -> None:
+    """Until the sink holds a verdict for every entry and no consumer lags (or timeout)."""
+    deadline = time.monotonic() + timeout_s
+    with tqdm(
+        total=len(entry_ids), desc="processed", unit="entry", disable=not sys.stderr.isatty()
+    ) as bar:
+        while True:
+            for child in children:
+                child.check()
+            done = len(processed_entry_ids(settings) & entry_ids)
+            bar.update(done - bar.n)
+            if done == len(entry_ids) and drained(settings):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"only {done}/{len(entry_ids)} entries processed after {timeout_s:.0f}s; "
+                    f"see the logs in {settings.state_dir}"
+                )
+            time.sleep(0.25)  # polling interval of the condition above

@@ -1,0 +1,43 @@
+"""The demo's closing summary, read from the sink's SQLite database."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from service.settings import Settings
+from service.sink.runner import db_path
+from service.sink.writers import read_rows
+
+TOP_SPEAKERS = 8
+
+
+def summarise(settings: Settings, produced: int) -> str:
+    path = db_path(settings)
+    verdicts = list(read_rows(path, "entry_verdicts"))
+    status = Counter(str(v["status"]) for v in verdicts)
+    repeated = sum(
+        1
+        for v in verdicts
+        for p in v["paragraphs"]  # type: ignore[attr-defined]
+        if p.get("repeat_of_entry")
+    )
+    occurrences = len(list(read_rows(path, "quotes")))
+    distinct = len(list(read_rows(path, "canonical_quotes")))
+    speakers = sorted(
+        read_rows(path, "speaker_updates"),
+        key=lambda s: (-int(s["occurrences"]), str(s["speaker"])),  # type: ignore[call-overload]
+    )
+    lines = [
+        f"entries in:            {produced}",
+        f"unique entries:        {status.get('unique', 0)}",
+        f"duplicates dropped:    {status.get('duplicate', 0)} exact copies, "
+        f"{status.get('near_duplicate', 0)} near-copies, {repeated} repeated paragraphs",
+        f"quotes extracted:      {occurrences} occurrences of {distinct} distinct quotes",
+        "top speakers:",
+    ]
+    lines += [
+        f"  {s['speaker']:<28} {s['distinct_quotes']:>3} quotes, {s['occurrences']:>3} occurrences"
+        for s in speakers[:TOP_SPEAKERS]
+    ]
+    lines.append(f"outputs:               {settings.out_dir}/ (jsonl/, {path.name})")
+    return "\n".join(lines)
