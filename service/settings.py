@@ -67,4 +67,7 @@ class Settings(BaseSettings):
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (None values are ignored: flag not given)."""
         given = {k: v for k, v in changes.items() if v is not None}
-        return self.model_copy(update=given) if given else self
+        if not given:
+            return self
+        # Validate the result: a flag gets the same checks as an environment variable.
+        return type(self).model_validate({**self.model_dump(), **given})

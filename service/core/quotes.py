@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from schemas.quotes import QuoteKind, SpeakerType
 from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
 from service.core.mentions import find_mentions
-from service.core.sentences import Span, paragraph_spans, sentence_spans
+from service.core.sentences import Span, document_sentences, paragraph_spans
 from service.core.speakers import resolve_document
 
 
@@ -214,21 +214,6 @@ def _masked(text: str, quotes: list[_Found]) -> str:
     return "".join(pieces)
 
 
-def _sentences(
-    text: str, paragraphs: tuple[Span, ...], quotes: list[_Found]
-) -> tuple[tuple[Span, ...], tuple[int, ...]]:
-    protected: dict[int, list[Span]] = {}
-    for quote in quotes:
-        protected.setdefault(quote.paragraph, []).append((quote.open, quote.close))
-    spans: list[Span] = []
-    owners: list[int] = []
-    for index, paragraph in enumerate(paragraphs):
-        for span in sentence_spans(text, paragraph, protected.get(index, ())):
-            spans.append(span)
-            owners.append(index)
-    return tuple(spans), tuple(owners)
-
-
 def _kind(text: str, quote: _Found, sentence_start: int) -> QuoteKind:
     if quote.continued_from_previous:
         return QuoteKind.FULL
@@ -274,7 +259,7 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
     if not quotes:
         return []
     masked = _masked(text, quotes)
-    sentences, owners = _sentences(text, paragraphs, quotes)
+    sentences, owners = document_sentences(text, paragraphs, [(q.open, q.close) for q in quotes])
     mentions = find_mentions(masked)
     speakers = resolve_document(mentions)
     doc = build_document(masked, sentences, owners, mentions, speakers)

@@ -33,12 +33,15 @@ def add_occurrence(quote: CanonicalQuote | None, occ: QuoteOccurrence) -> Canoni
             last_seen=occ.event_time,
         )
     known = occ.occurrence_id in quote.occurrence_ids
-    # The earliest report's wording is the canonical text, whatever order reports arrive in.
-    earliest = occ.event_time < quote.first_seen
+    # The earliest report's wording is the canonical text, whatever order reports arrive in
+    # (ties broken by the text itself, so equal times cannot depend on arrival order).
+    earliest = (occ.event_time, occ.text) < (quote.first_seen, quote.text)
     ids = quote.occurrence_ids if known else [*quote.occurrence_ids, occ.occurrence_id]
     return quote.model_copy(
         update={
             "text": occ.text if earliest else quote.text,
+            "kind": occ.kind if earliest else quote.kind,
+            "speaker": _fuller_name(quote.speaker, occ.speaker),
             "occurrences": len(ids),
             "occurrence_ids": ids,
             "entry_ids": sorted({*quote.entry_ids, occ.entry_id}),
@@ -47,6 +50,12 @@ def add_occurrence(quote: CanonicalQuote | None, occ: QuoteOccurrence) -> Canoni
             "last_seen": max(quote.last_seen, occ.event_time),
         }
     )
+
+
+def _fuller_name(a: str | None, b: str | None) -> str | None:
+    """The longer name is the fuller one ("Vladimir Putin" over "Putin"); ties alphabetical."""
+    names = [n for n in (a, b) if n]
+    return max(names, key=lambda n: (len(n), n)) if names else None
 
 
 def is_first_occurrence(quote: CanonicalQuote, occ: QuoteOccurrence) -> bool:
@@ -127,8 +136,7 @@ def add_to_tally(
             "occurrences": tally.occurrences + 1,
             "windows": _add_to_windows(tally.windows, occ.event_time, window_s),
         }
-    # The longer name is the fuller one ("Vladimir Putin" over "Putin"); ties alphabetical.
-    name = max(tally.speaker, occ.speaker, key=lambda n: (len(n), n))
+    name = _fuller_name(tally.speaker, occ.speaker) or tally.speaker
     return tally.model_copy(
         update={
             "speaker": name,

@@ -116,7 +116,9 @@ def _is_scalar(annotation: object) -> bool:
         return True
     if annotation is AwareDatetime:
         return True
-    return isinstance(annotation, type) and issubclass(annotation, (str, int, float, bool, datetime))
+    return isinstance(annotation, type) and issubclass(
+        annotation, (str, int, float, bool, datetime)
+    )
 
 
 class SqliteWriter:

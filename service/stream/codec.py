@@ -58,6 +58,8 @@ def decode(
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return dead("invalid_json", f"value is not JSON: {exc}")
+    except RecursionError:
+        return dead("invalid_json", "value is nested too deeply to parse")
     if not isinstance(data, dict):
         return dead("not_an_object", f"expected a JSON object, got {type(data).__name__}")
     version = data.get("schema_version", 1)
@@ -67,6 +69,8 @@ def decode(
         return model.model_validate(data)
     except ValidationError as exc:
         return dead("validation_error", _validation_reason(exc))
+    except (RecursionError, ValueError, TypeError) as exc:  # pathological input, never a crash
+        return dead("validation_error", f"{type(exc).__name__}: {exc}")
 
 
 def encode(model: BaseModel) -> bytes:

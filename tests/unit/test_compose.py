@@ -32,8 +32,19 @@ def compose_schema(tmp_path_factory: pytest.TempPathFactory) -> dict:
         requirements = tmp_path_factory.mktemp("req") / "requirements.txt"
         requirements.write_text(f"{WHEEL} --hash=sha256:{WHEEL_SHA256}\n")
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--require-hashes", "-r", str(requirements), "-d", str(cache)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--require-hashes",
+                "-r",
+                str(requirements),
+                "-d",
+                str(cache),
+            ],
             check=True,
         )
         wheels = list(cache.glob("docker_compose-1.29.2-*.whl"))

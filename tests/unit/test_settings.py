@@ -160,13 +160,6 @@ def test_non_numeric_partitions_from_the_environment_is_rejected(
         Settings()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Settings.with_overrides (service/settings.py) uses model_copy(update=...), which "
-    "skips validation, so a bad flag value is accepted silently; e.g. `liveblog worker "
-    "--web-port 70000` (no typer bound) passes _settings() and fails later inside Faust. "
-    "Fix: self.model_validate({**self.model_dump(), **given})",
-)
 @pytest.mark.parametrize("override", [{"partitions": 0}, {"web_port": 70_000}])
 def test_invalid_override_is_rejected(override: dict[str, object]) -> None:
     settings = Settings()

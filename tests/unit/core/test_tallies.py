@@ -158,12 +158,6 @@ def test_canonical_quote_does_not_depend_on_arrival_order(
     assert quote.text == "WE will not give up"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tallies.add_occurrence picks the text with a strict `<` on event_time only: two "
-    "wordings reported at the same instant keep whichever arrived first, so the canonical text "
-    "depends on arrival order (needs a tie-break, e.g. (event_time, entry_id, occurrence_id))",
-)
 def test_canonical_text_for_simultaneous_reports_does_not_depend_on_arrival_order() -> None:
     a = occurrence("o:1", minutes=0, text="We will not give up", entry_id="e1")
     b = occurrence("o:2", minutes=0, text="we will NOT give up", entry_id="e2")
