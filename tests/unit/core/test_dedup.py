@@ -3,8 +3,6 @@
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from schemas.entries import EntryStatus
 from service.core.dedup import (
     Candidate,
