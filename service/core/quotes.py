@@ -73,11 +73,14 @@ _DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
 _DOUBLE_EITHER = frozenset({'"', "''"})
 _OPENING_CONTEXT = frozenset(" \t([{—–-/:")
 _TRIM_TAIL = " \t,;:"
-_NAMING_BEFORE = re.compile(
-    r"(?:known as|dubbed|nicknamed|titled|entitled|named|the name|so-called|called|"
-    r"the (?:word|term|phrase|slogan|label|hashtag)s?)\s*$",
-    re.IGNORECASE,
-)
+# Words right before a mark that make the quoted words a name or term (any case; the test is
+# a str.endswith on the lower-cased text before the mark, far cheaper than a $-anchored search).
+_NAMING_BEFORE = (
+    "known as", "dubbed", "nicknamed", "titled", "entitled", "named", "the name", "so-called",
+    "called",
+    *(f"the {noun}{plural}" for noun in ("word", "term", "phrase", "slogan", "label", "hashtag")
+      for plural in ("", "s")),
+)  # fmt: skip
 _SMALL_WORDS = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -236,7 +239,7 @@ def _after_cue(before: str) -> bool:
 
 
 def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
-    if _NAMING_BEFORE.search(text, max(0, quote.open - 30), quote.open):
+    if text[max(0, quote.open - 30) : quote.open].rstrip().lower().endswith(_NAMING_BEFORE):
         return True
     if kind is not QuoteKind.FRAGMENT:
         return False

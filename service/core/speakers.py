@@ -98,8 +98,9 @@ def person_id(surname: str, given: str | None = None) -> str:
     return key[:200]
 
 
+@lru_cache(maxsize=4096)
 def organisation_id(name: str) -> str:
-    """Deterministic id of an organisation from its written name."""
+    """Deterministic id of an organisation from its written name (cached: names recur)."""
     words = re.findall(r"[A-Za-z0-9À-ÿ.]+", name.replace("’", "'").replace("'s", " "))
     keys: list[str] = []
     for word in words:
@@ -199,8 +200,9 @@ def _person_ids(persons: list[Mention]) -> dict[int, str]:
     for surname, group in by_surname.items():
         initials = {i for m in group if (i := _given_initial(m.given))}
         if len(initials) <= 1:
+            speaker_id = person_id(surname)
             for mention in group:
-                ids[mention.start] = person_id(surname)
+                ids[mention.start] = speaker_id
             continue
         latest: str | None = None
         first_given = next(m.given for m in group if m.given)
@@ -218,8 +220,10 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
         kind = SpeakerType.ORGANISATION
     else:
         name = str(first.surname)
-        for mention in mentions:
-            name = _better_name(name, _display(mention))
+        # Each distinct written form once (a speaker is often named dozens of times); the
+        # first form with the most words wins, as when going through every mention.
+        for display in dict.fromkeys(_display(m) for m in mentions):
+            name = _better_name(name, display)
         kind = SpeakerType.PERSON
     speaker = Speaker(speaker_id, name, kind, frozenset(m.text for m in mentions))
     return Entity(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from schemas.entries import RawEntry
 from service.broker.admin import ensure_topics
+from service.broker.embedded import free_port
 from service.processes import Child, spawn, stop_child
 from service.progress import wait_until_processed
 from service.replay.producer import publish
@@ -20,10 +21,19 @@ from service.sink.writers import read_rows
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
+def spawn_worker(settings: Settings, number: int = 0) -> Child:
+    """A worker process; each has its own state folder and HTTP port, as on separate hosts."""
+    own = settings.with_overrides(
+        state_dir=settings.state_dir / f"worker-{number}", web_port=free_port()
+    )
+    return spawn("worker", ["worker"], own)
+
+
 @contextmanager
-def worker_and_sink(settings: Settings) -> Iterator[list[Child]]:
+def worker_and_sink(settings: Settings, workers: int = 1) -> Iterator[list[Child]]:
     ensure_topics(settings)
-    children = [spawn("worker", ["worker"], settings), spawn("sink", ["sink"], settings)]
+    children = [spawn_worker(settings, n) for n in range(workers)]
+    children.append(spawn("sink", ["sink"], settings))
     try:
         yield children
     finally:

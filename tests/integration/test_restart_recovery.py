@@ -11,13 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from service.processes import spawn
 from service.progress import wait_until_processed
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.replay.source import read_entries
 from tests.integration.conftest import Broker, settings_for
-from tests.integration.service_runs import SEEDS, final_state, replay_and_wait, worker_and_sink
+from tests.integration.service_runs import (
+    SEEDS,
+    final_state,
+    replay_and_wait,
+    spawn_worker,
+    worker_and_sink,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +43,7 @@ def test_worker_killed_mid_stream_recovers_every_table_value(
         worker = children[0]
         worker.proc.send_signal(signal.SIGKILL)  # mid-stream: the second half is in flight
         worker.proc.wait(timeout=10)
-        children[0] = spawn("worker", ["worker"], crashed)
+        children[0] = spawn_worker(crashed)
         wait_until_processed(crashed, {e.entry_id for e in entries}, children, timeout_s=180)
 
     assert final_state(crashed) == final_state(clean)
