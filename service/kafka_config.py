@@ -16,10 +16,3 @@ def bootstrap(settings: Settings) -> str:
 def kafka_python_config(settings: Settings) -> dict[str, Any]:
     """Keyword arguments common to every kafka-python client."""
     return {"bootstrap_servers": bootstrap(settings).split(","), "request_timeout_ms": 30_000}
-
-
-def producer_batch_size(settings: Settings) -> int:
-    """Bytes per record batch. On Tansu a batch holds exactly one record: ListOffsets(latest)
-    answers "last batch base offset + 1", which is only the high watermark when every batch is a
-    single record (see service/broker/embedded.py)."""
-    return 1 if settings.on_tansu else 16_384

@@ -81,31 +81,25 @@ def probes_for_entry(entry: RawEntry, params: PipelineParams) -> list[SignatureP
 def verdict_for_entry(entry: RawEntry, gathered: Gathered, params: PipelineParams) -> EntryVerdict:
     """Decide the entry's status and which of its paragraphs are new, from all answers."""
     fp = fingerprint_entry(entry.paragraphs, params.fingerprint)
-    candidates: dict[str, Candidate] = {}
-    first_claims: dict[str, ParagraphClaim] = {}
-    for answer in gathered.answers.values():
-        if answer.kind is SignatureKind.PARAGRAPH:
-            earlier = [c for c in answer.earlier if c.paragraph_index is not None]
-            if earlier:
-                first = earlier[0]
-                first_claims[answer.key.removeprefix("p:")] = ParagraphClaim(
-                    entry_id=first.entry_id,
-                    index=first.paragraph_index,
-                    event_time=first.event_time,
-                )
-            continue
-        for c in answer.earlier:
-            if c.minhash is not None and c.digest is not None and c.shingle_count is not None:
-                candidates[c.entry_id] = Candidate(
-                    entry_id=c.entry_id,
-                    event_time=c.event_time,
-                    minhash=tuple(c.minhash),
-                    shingle_count=c.shingle_count,
-                    digest=c.digest,
-                )
-    decision = decide_entry(
-        entry.entry_id, entry.event_time, fp, list(candidates.values()), params.thresholds
-    )
+    first_claims = {
+        key.removeprefix("p:"): ParagraphClaim(
+            entry_id=c.entry_id, index=c.paragraph_index, event_time=c.event_time
+        )
+        for key, c in gathered.first_claims.items()
+        if c.paragraph_index is not None
+    }
+    candidates = [
+        Candidate(
+            entry_id=c.entry_id,
+            event_time=c.event_time,
+            minhash=tuple(c.minhash),
+            shingle_count=c.shingle_count,
+            digest=c.digest,
+        )
+        for c in gathered.candidates.values()
+        if c.minhash is not None and c.digest is not None and c.shingle_count is not None
+    ]
+    decision = decide_entry(entry.entry_id, entry.event_time, fp, candidates, params.thresholds)
     paragraphs = decide_paragraphs(
         entry.entry_id, entry.event_time, fp, first_claims, params.thresholds
     )

@@ -4,10 +4,10 @@ Tansu 0.6.0 quirks this project works around, each with the test that proves the
 
 * ListOffsets(latest) answers the base offset of the last record batch + 1, not the high
   watermark. Faust's changelog recovery reads it, so a restarted worker would silently drop the
-  tail of each changelog partition. Workaround: on Tansu every Faust producer writes one record
-  per batch (``producer_max_batch_size=1``), so "last batch + 1" *is* the high watermark
-  (service/stream/app.py; tests/integration/test_restart_recovery.py and
-  tests/integration/test_tansu_quirks.py).
+  tail of each changelog partition. Workaround: end offsets are corrected by fetching the last
+  batch, whose Fetch response carries the true high watermark (service/broker/high_watermarks.py;
+  Faust gets it through service/stream/tansu_transport.py). Proved by
+  tests/integration/test_restart_recovery.py and tests/integration/test_tansu_quirks.py.
 * A consumer-group join completes only after half the session timeout: short session and
   heartbeat timeouts are configured for it (Settings.session_timeout_s).
 * InitProducerId (idempotent producer) and admin describe_groups fail: neither is used.

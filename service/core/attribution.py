@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from service.core.mentions import Mention, WordFinder, role_key
+from service.core.mentions import MENTION_WORDS, Mention, WordFinder, WordHit, role_key
 from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
 
 Span = tuple[int, int]
@@ -46,8 +47,10 @@ _CUE_WORDS = (
 )
 
 
-# Not after "-": "so-called" is not the cue "called".
-_CUES = WordFinder(_CUE_WORDS.split("|"), not_after="-")
+_CUE_SET = frozenset(_CUE_WORDS.split("|"))
+# Every word the extractor looks for, found in one scan: speech cues (for build_document) and
+# role nouns and pronouns (for find_mentions).
+KEYWORDS = WordFinder([*_CUE_SET, *MENTION_WORDS])
 _TELL_WORDS = frozenset(
     [
         "reporters",
@@ -134,8 +137,7 @@ class Cue(NamedTuple):
         return self.text in ("according to", "in the words of")
 
 
-@dataclass(frozen=True, slots=True)
-class QuoteSite:
+class QuoteSite(NamedTuple):
     """Where one quote sits: mark offsets (opening mark .. just past the closing mark)."""
 
     open: int
@@ -144,8 +146,9 @@ class QuoteSite:
     group: int  # quotes run over paragraphs share a group
 
 
-@dataclass(frozen=True, slots=True)
-class Attribution:
+class Attribution(NamedTuple):
+    """Who said one quote (entity and words as written) and through which cue."""
+
     entity: Entity | None
     as_written: str | None
     cue: str | None
@@ -193,8 +196,15 @@ def build_document(
     sentence_paragraph: tuple[int, ...],
     mentions: tuple[Mention, ...],
     speakers: DocumentSpeakers,
+    words: Sequence[WordHit] | None = None,
 ) -> Document:
-    cues = tuple(_extend_cue(masked, hit.start, hit.end) for hit in _CUES.finditer(masked))
+    """`words`: KEYWORDS hits over `masked`, when the caller has them already."""
+    cues = tuple(
+        _extend_cue(masked, hit.start, hit.end)
+        for hit in (KEYWORDS.finditer(masked) if words is None else words)
+        # Not after "-": "so-called" is not the cue "called".
+        if hit.text in _CUE_SET and masked[hit.start - 1 : hit.start] != "-"
+    )
     return Document(
         masked=masked,
         sentences=sentences,

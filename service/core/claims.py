@@ -8,12 +8,13 @@ same answer as the first time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from schemas.dedup import Claimant, SignatureAnswer, SignatureKind, SignatureProbe
 
 # Enough to find the canonical (earliest) holder and a few alternatives; bounds a hot bucket.
-MAX_CLAIMANTS = {SignatureKind.ENTRY: 4, SignatureKind.PARAGRAPH: 4, SignatureKind.BAND: 16}
+MAX_CLAIMANTS = {SignatureKind.ENTRY: 4, SignatureKind.PARAGRAPH: 4, SignatureKind.BAND: 8}
 
 
 def _order(claimant: Claimant) -> tuple[float, str]:
@@ -31,19 +32,22 @@ def answer_probe(
     """
     prober = probe.claimant
     others = [c for c in claimants if c.entry_id != prober.entry_id]
-    answers = [_answer(probe, prober, others, revision=False)]
+    # Only earlier holders matter to an entry (later ones are its copies, not its source).
+    answers = [_answer(probe, prober, _earlier_than(prober, others), revision=False)]
     if len(others) == len(claimants):  # not remembered yet
         limit = MAX_CLAIMANTS[probe.kind]
         updated = sorted([*claimants, prober], key=_order)[:limit]
         answers += [
-            _answer(
-                probe, later, [c for c in updated if c.entry_id != later.entry_id], revision=True
-            )
+            _answer(probe, later, _earlier_than(later, updated), revision=True)
             for later in others
             if _order(later) > _order(prober)
         ]
         claimants = updated
     return answers, claimants
+
+
+def _earlier_than(claimant: Claimant, claimants: list[Claimant]) -> list[Claimant]:
+    return [c for c in claimants if _order(c) < _order(claimant)]
 
 
 def _answer(
@@ -62,20 +66,38 @@ def _answer(
 
 @dataclass(frozen=True)
 class Gathered:
-    """Answers collected for one entry, by signature key."""
+    """What one entry has learnt from its answers so far, folded as they arrive.
+
+    Candidates are kept once per entry id however many band keys named them, which keeps the
+    state (and its changelog record, rewritten on every answer) small.
+    """
 
     expected: int
-    answers: dict[str, SignatureAnswer] = field(default_factory=dict)
+    keys: frozenset[str] = frozenset()
+    candidates: Mapping[str, Claimant] = field(default_factory=dict)  # by entry id
+    first_claims: Mapping[str, Claimant] = field(default_factory=dict)  # paragraph key -> first
 
     @property
     def complete(self) -> bool:
-        return len(self.answers) >= self.expected
+        return len(self.keys) >= self.expected
 
 
 def gather_answer(gathered: Gathered | None, answer: SignatureAnswer) -> Gathered:
-    """Add one answer; a repeated answer for the same key replaces the first (idempotent)."""
-    answers = dict(gathered.answers) if gathered else {}
-    answers[answer.key] = answer
+    """Fold one answer in. Answers only ever add knowledge, so a repeated or revised answer for
+    a key merges in without double counting (idempotent)."""
     # A revision carries the *prober's* probe count; the entry's own count stays authoritative.
     expected = gathered.expected if gathered else answer.expected
-    return Gathered(expected=expected, answers=answers)
+    candidates = dict(gathered.candidates) if gathered else {}
+    first_claims = dict(gathered.first_claims) if gathered else {}
+    if answer.kind is SignatureKind.PARAGRAPH:
+        known = [c for c in answer.earlier if c.paragraph_index is not None]
+        held = first_claims.get(answer.key)
+        if held is not None:
+            known.append(held)
+        if known:
+            first_claims[answer.key] = min(known, key=_order)
+    else:
+        for claimant in answer.earlier:
+            candidates.setdefault(claimant.entry_id, claimant)
+    keys = (gathered.keys if gathered else frozenset()) | {answer.key}
+    return Gathered(expected, keys, candidates, first_claims)

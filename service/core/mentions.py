@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -372,50 +373,51 @@ class WordFinder:
     """Finds the words of a list where `\\b(?:words)\\b` would, about twice as fast.
 
     A pattern opening with \\b is tried at every position of the text. Here one pattern opens
-    with a space, a literal prefix `re` jumps between cheaply, and a second covers the rarer
-    words glued to other punctuation (and the text's first word). `not_after` lists further
-    characters that may not precede a word (as a look-behind would).
+    with a space, a literal prefix that `re` jumps between cheaply, and a second covers the
+    rarer words glued to other punctuation (and the text's first word).
     """
 
-    def __init__(self, words: list[str], not_after: str = "") -> None:
-        alternation = word_alternation(words)
+    def __init__(self, words: Iterable[str]) -> None:
+        alternation = word_alternation(list(words))
         self._at_start = re.compile(rf"{alternation}\b")
         self._after_space = re.compile(rf" ({alternation})\b")
-        self._after_other = re.compile(rf"[^\w{re.escape(' ' + not_after)}]({alternation})\b")
+        self._after_other = re.compile(rf"[^\w ]({alternation})\b")
 
     def finditer(self, text: str) -> list[WordHit]:
         """Non-overlapping hits in text order, as re.finditer would find them."""
-        found = [
-            (match.start(1), match.end(1), match.group(1))
-            for pattern in (self._after_space, self._after_other)
-            for match in pattern.finditer(text)
-        ]
+        hits = [WordHit(*m.span(1), m.group(1)) for m in self._after_space.finditer(text)]
+        glued = [WordHit(*m.span(1), m.group(1)) for m in self._after_other.finditer(text)]
         if first := self._at_start.match(text):
-            found.append((0, first.end(), first.group()))
-        found.sort()
-        hits: list[WordHit] = []
-        for start, end, word in found:
-            if not hits or start >= hits[-1].end:  # a hit inside a multi-word hit is no hit
-                hits.append(WordHit(start, end, word))
-        return hits
+            glued.append(WordHit(0, first.end(), first.group()))
+        if not glued:
+            return hits  # the hits of one pattern never overlap
+        merged: list[WordHit] = []
+        for hit in sorted(hits + glued):
+            if not merged or hit.start >= merged[-1].end:  # none inside a multi-word hit
+                merged.append(hit)
+        return merged
 
 
+_TITLE_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Adm",
+                        "Sgt", "Capt", "Prof", "St")  # fmt: skip
+# One name word: a title abbreviation ("Mr."), initials ("U.S.", "V."), a capitalised word or
+# an acronym, tried in that order. Every alternative opens with the capital, so the pattern
+# is written as [A-Z] followed by the rest of each alternative (the title's first letter
+# checked by a look-behind): a pattern that opens with a character class lets `re` skip
+# straight to capitals instead of trying every position.
+_TITLE_TAILS = "|".join(f"(?<={title[0]}){title[1:]}" for title in _TITLE_ABBREVIATIONS)
 _WORD = (
-    r"(?:(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|Adm|Sgt|Capt|Prof|St)\.|(?:[A-Z]\.){2,}|[A-Z]\."
-    r"|[A-Z][a-zà-ÿ]+(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]{2,}\b)"
+    rf"[A-Z](?:(?:{_TITLE_TAILS})\.|\.(?:[A-Z]\.)+|\.|[a-zà-ÿ]+(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*"
+    r"|[A-Z]+\b)"
 )
-# Every name word opens with a capital; the leading look-ahead rejects the other ~95% of
-# positions before `re` tries the alternatives of _WORD (about 3x faster on news text).
 _SEQUENCE = re.compile(
-    rf"(?=[A-Z]){_WORD}"
-    rf"(?:[ \u00a0](?:(?:of|for|de|van|von|der|bin|al|da|di|le)[ \u00a0](?=[A-Z]))?{_WORD})*"
+    rf"{_WORD}(?:[ \u00a0](?:(?:of|for|de|van|von|der|bin|al|da|di|le)[ \u00a0](?=[A-Z]))?{_WORD})*"
 )
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
-# "he" / "she" as whole words. Written to open with a character class so that `re` jumps
-# straight to h/s letters; the look-behinds then do the work of \b (a pattern opening with
-# \b is tried at every position, about 2.5x slower).
-_PRONOUN = re.compile(r"[HhSs](?<!\w.)(?:(?<=[Ss])h|(?<=[Hh]))e\b")
-_ROLE_WORDS = WordFinder(ROLE_NOUNS.split("|"))
+PRONOUNS = ("he", "He", "she", "She")
+# The words find_mentions needs found (the quote extractor scans once for these and its cues).
+MENTION_WORDS = (*ROLE_NOUNS.split("|"), *PRONOUNS)
+_MENTION_WORDS = WordFinder(MENTION_WORDS)
 _ROLE_ALTERNATION = word_alternation(ROLE_NOUNS.split("|"))
 _DESCRIPTION_HEAD = re.compile(
     r"\b(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Oo]ne|[Aa]n?)\s+((?:[\w.’'-]+\s+){0,4}?)$"
@@ -436,9 +438,13 @@ _ORG_NOUN_AFTER_POSSESSIVE = (
     r"(?:administration|ministry|government|military|army|police|council|parliament|authorities)\b"
 )
 _POSSESSIVE_ORG = re.compile(rf"\b[A-Z][\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTER_POSSESSIVE}")
-# The tail alone opens with a literal, so `re` finds it quickly; _POSSESSIVE_ORG (which opens
-# with \b and is tried everywhere) then runs only over the lines where a tail occurs.
-_POSSESSIVE_ORG_TAIL = re.compile(_ORG_NOUN_AFTER_POSSESSIVE)
+# The tail alone, once per apostrophe: each opens with a two-letter literal that `re` finds
+# quickly. _POSSESSIVE_ORG (which opens with \b and is tried everywhere) then runs only over
+# the lines where a tail occurs.
+_POSSESSIVE_ORG_TAILS = tuple(
+    re.compile(_ORG_NOUN_AFTER_POSSESSIVE.replace("(?:’s|'s)", possessive, 1))
+    for possessive in ("’s", "'s")
+)
 _OF_COUNTRY = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
 _COUNTRY_WORD = re.compile(r"[A-Z][\w.]*")
 
@@ -550,6 +556,11 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
     )
 
 
+def _possessive_at(masked: str, end: int) -> bool:
+    """ "Putin's", "Russians’": the cheap one-character test spares most regex calls."""
+    return masked[end : end + 1] in ("’", "'") and bool(_POSSESSIVE.match(masked, end))
+
+
 def _organisation(start: int, end: int, text: str) -> Mention:
     return Mention(start, end, text, "organisation", nationality=country_of(text))
 
@@ -557,18 +568,19 @@ def _organisation(start: int, end: int, text: str) -> Mention:
 def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | None]:
     roles: set[str] = set()
     nationality: str | None = None
-    before = masked[max(0, start - 90) : start]
     # Cheap guards first: the regexes below only run where their pattern can start.
-    last_word = before[-16:].rsplit(None, 1)[-1].lower() if before.strip() else ""
-    if last_word in _ROLE_SET:
+    near = masked[max(0, start - 16) : start].split()
+    if near and (last_word := near[-1].lower()) in _ROLE_SET:
         roles.add(last_word)
+    follower = masked[end : end + 1]
     # "The aide, Yuri Ushakov, told": only a name closed off by a comma is an appositive, so
     # "with the Russian president, Mr. Trump said" does not make Mr. Trump Russian.
-    closed = masked[end : end + 1] in (",", ".", ")")
-    if closed and before.endswith(", ") and (match := _APPOSITIVE_BEFORE.search(before)):
-        roles.add(match.group(2).lower())
-        nationality = country_of(before[match.start() : match.end()])
-    if masked[end : end + 1] in (",", "’", "'"):
+    if follower in (",", ".", ")") and masked.endswith(", ", max(0, start - 90), start):
+        before = masked[max(0, start - 90) : start]
+        if match := _APPOSITIVE_BEFORE.search(before):
+            roles.add(match.group(2).lower())
+            nationality = country_of(before[match.start() : match.end()])
+    if follower in (",", "’", "'"):
         after = masked[end : end + 140]
         if match := _APPOSITIVE_AFTER.match(after):
             roles.add(match.group(2).lower())
@@ -674,7 +686,7 @@ def _name_mentions(masked: str) -> list[Mention]:
         if sequence.kind == "lone":
             found.append(
                 Mention(start, end, match.group(), "person", surname=match.group(),
-                        confirmed=False, possessive=bool(_POSSESSIVE.match(masked, end)))
+                        confirmed=False, possessive=_possessive_at(masked, end))
             )  # fmt: skip
         elif sequence.kind == "organisation":
             found.append(_organisation(start, end, match.group()))
@@ -687,7 +699,7 @@ def _name_mentions(masked: str) -> list[Mention]:
         else:
             assert sequence.parts is not None
             name_end = offset + sequence.name_end
-            possessive = name_end == end and bool(_POSSESSIVE.match(masked, end))
+            possessive = name_end == end and _possessive_at(masked, end)
             found.append(_person(masked, start, name_end, sequence.parts, possessive))
     return found
 
@@ -696,19 +708,26 @@ def _possessive_organisations(masked: str) -> list[Mention]:
     """ "Russia's foreign ministry": _POSSESSIVE_ORG over just the lines holding its tail."""
     found: list[Mention] = []
     searched_to = 0
-    for tail in _POSSESSIVE_ORG_TAIL.finditer(masked):
-        if tail.start() < searched_to:
+    tails = [tail.span() for pattern in _POSSESSIVE_ORG_TAILS for tail in pattern.finditer(masked)]
+    for tail_start, tail_end in sorted(tails):
+        if tail_start < searched_to:
             continue  # its line is done
-        line_start = max(searched_to, masked.rfind("\n", 0, tail.start()) + 1)
-        line_end = masked.find("\n", tail.end())
+        line_start = max(searched_to, masked.rfind("\n", 0, tail_start) + 1)
+        line_end = masked.find("\n", tail_end)
         searched_to = len(masked) if line_end == -1 else line_end
         for match in _POSSESSIVE_ORG.finditer(masked, line_start, searched_to):
             found.append(_organisation(match.start(), match.end(), match.group()))
     return found
 
 
-def find_mentions(masked: str) -> tuple[Mention, ...]:
-    """All mentions in document order. `masked` has quoted words blanked out."""
+def find_mentions(masked: str, words: Sequence[WordHit] | None = None) -> tuple[Mention, ...]:
+    """All mentions in document order. `masked` has quoted words blanked out.
+
+    `words`: the hits of a WordFinder over `masked` whose words include MENTION_WORDS (other
+    words are ignored), when the caller has scanned already; found here otherwise.
+    """
+    if words is None:
+        words = _MENTION_WORDS.finditer(masked)
     mentions = _name_mentions(masked)
     organisations = _possessive_organisations(masked)
     if organisations:
@@ -723,13 +742,14 @@ def find_mentions(masked: str) -> tuple[Mention, ...]:
 
         mentions = [m for m in mentions if not covered(m)]
         mentions.extend(organisations)
-    for match in _PRONOUN.finditer(masked):
-        gender = "f" if match.group().lower() == "she" else "m"
-        mentions.append(
-            Mention(match.start(), match.end(), match.group(), "pronoun", gender=gender)
-        )
+    for word in words:
+        if word.text in PRONOUNS:
+            gender = "f" if word.text.lower() == "she" else "m"
+            mentions.append(Mention(word.start, word.end, word.text, "pronoun", gender=gender))
     # Role nouns are rarer than determiners: find the noun, then look back for "the ...".
-    for role in _ROLE_WORDS.finditer(masked):
+    for role in words:
+        if role.text not in _ROLE_SET:
+            continue
         match = _DESCRIPTION_HEAD.search(masked, max(0, role.start - 50), role.start)
         if match is None:
             continue
@@ -741,7 +761,7 @@ def find_mentions(masked: str) -> tuple[Mention, ...]:
                 "description",
                 roles=frozenset({role.text}),
                 nationality=country_of(match.group(1)),
-                possessive=bool(_POSSESSIVE.match(masked, role.end)),
+                possessive=_possessive_at(masked, role.end),
             )
         )
     mentions.sort(key=lambda m: (m.start, -m.end))

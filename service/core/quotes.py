@@ -27,11 +27,18 @@ Not quotes (nobody's words), dropped:
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas.quotes import QuoteKind, SpeakerType
-from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
+from service.core.attribution import (
+    KEYWORDS,
+    Attribution,
+    QuoteSite,
+    attribute_quotes,
+    build_document,
+)
 from service.core.mentions import find_mentions
 from service.core.sentences import Span, document_sentences, paragraph_spans
 from service.core.speakers import resolve_document
@@ -52,8 +59,7 @@ class ExtractedQuote:
     cue: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):
     """A quoted passage: mark offsets, word offsets, its paragraph and run-over group."""
 
     open: int  # offset of the opening mark
@@ -96,10 +102,17 @@ def _single_closes(text: str, index: int, end: int) -> bool:
     return not after.isalnum()
 
 
-def _plural_possessive(text: str, index: int, end: int, closers: list[int]) -> bool:
+def _plural_possessive(text: str, index: int, end: int, marks: list[re.Match[str]]) -> bool:
     """Russians’ plans: an s’ followed by a word, when a later closer exists instead."""
     after = text[index + 1] if index + 1 < end else " "
-    return text[index - 1] in "sS" and after == " " and any(c > index for c in closers)
+    return (
+        text[index - 1] in "sS"
+        and after == " "
+        and any(
+            m.start() > index and m.group() in ("’", "'") and _single_closes(text, m.start(), end)
+            for m in marks
+        )
+    )
 
 
 def _scan(
@@ -108,9 +121,6 @@ def _scan(
     """Top-level quotes of one paragraph (given its marks) as (open, close, start, end); plus a
     dangling opener."""
     start, end = paragraph
-    single_closers = [
-        m.start() for m in marks if m.group() in ("’", "'") and _single_closes(text, m.start(), end)
-    ]
     found: list[tuple[int, int, int, int]] = []
     open_at: int | None = None
     open_len = 0
@@ -135,7 +145,7 @@ def _scan(
             outer == "single"
             and mark in ("’", "'")
             and _single_closes(text, at, end)
-            and not _plural_possessive(text, at, end, single_closers)
+            and not _plural_possessive(text, at, end, marks)
         ):
             found.append((open_at, at + 1, open_at + 1, at))
             outer = open_at = None
@@ -168,11 +178,11 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     # One scan for the whole text: every mark lies inside a paragraph, since paragraphs are the
     # lines trimmed of white space only.
     marks = list(_MARK.finditer(text))
+    mark_starts = [mark.start() for mark in marks]
     next_mark = 0
     for index, paragraph in enumerate(paragraphs):
         first_mark = next_mark
-        while next_mark < len(marks) and marks[next_mark].start() < paragraph[1]:
-            next_mark += 1
+        next_mark = bisect_left(mark_starts, paragraph[1], first_mark)
         if first_mark == next_mark:
             carried = False  # no marks: nothing found, nothing carried over
             continue
@@ -243,16 +253,28 @@ def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
         return True
     if kind is not QuoteKind.FRAGMENT:
         return False
-    words = [w for w in _WORD.findall(text[quote.start : quote.end])]
-    significant = [w for w in words if w.lower() not in _SMALL_WORDS]
-    return len(words) >= 2 and bool(significant) and all(w[0].isupper() for w in significant)
+    # At least two words, and every one but the small words capitalised (at least one).
+    words = _WORD.findall(text[quote.start : quote.end])
+    if len(words) < 2:
+        return False
+    significant = False
+    for word in words:
+        if word.lower() in _SMALL_WORDS:
+            continue
+        if not word[0].isupper():
+            return False  # most fragments stop here, at their first ordinary word
+        significant = True
+    return significant
 
 
 def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -> bool:
-    if _is_name_or_title(text, quote, kind) or attribution.hypothetical:
+    if attribution.hypothetical or _is_name_or_title(text, quote, kind):
         return False
-    words = len(text[quote.start : quote.end].split())
-    return not (kind is QuoteKind.FRAGMENT and not attribution.has_cue and words <= 3)
+    return not (
+        kind is QuoteKind.FRAGMENT
+        and not attribution.has_cue
+        and len(text[quote.start : quote.end].split()) <= 3
+    )
 
 
 def extract_quotes(text: str) -> list[ExtractedQuote]:
@@ -263,9 +285,10 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
         return []
     masked = _masked(text, quotes)
     sentences, owners = document_sentences(text, paragraphs, [(q.open, q.close) for q in quotes])
-    mentions = find_mentions(masked)
+    words = KEYWORDS.finditer(masked)  # one scan for the cue words, role nouns and pronouns
+    mentions = find_mentions(masked, words)
     speakers = resolve_document(mentions)
-    doc = build_document(masked, sentences, owners, mentions, speakers)
+    doc = build_document(masked, sentences, owners, mentions, speakers, words)
     sentence_starts = [s[0] for s in sentences]
     sites = [
         QuoteSite(q.open, q.close, bisect_right(sentence_starts, q.open) - 1, q.group)

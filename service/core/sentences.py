@@ -8,7 +8,7 @@ sentence. Pure and regex-only: the quote extractor calls this once per document.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 Span = tuple[int, int]
@@ -73,10 +73,11 @@ _ABBREVIATIONS = frozenset(
 )
 
 # A sentence ends at . ! ? or … (plus any closing marks) followed by space and a capital,
-# a digit or an opening mark; group 1 is the sentence's last characters. The first mark is
-# spelled as literal alternatives so that `re` can skip ahead to candidates (twice as fast as
-# a pattern opening with a character class).
-_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9])")
+# a digit or an opening mark; group 1 is the sentence's last characters. The space never
+# includes a line break (paragraphs are lines). The first mark is spelled as literal
+# alternatives so that `re` can skip ahead to candidates (twice as fast as a pattern opening
+# with a character class).
+_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'(\[]?[A-Z0-9])")
 
 
 def paragraph_spans(text: str) -> tuple[Span, ...]:
@@ -126,18 +127,19 @@ def document_sentences(
         return (), ()
     starts = [span[0] for span in protected]
     boundaries = list(_BOUNDARY.finditer(text, paragraphs[0][0], paragraphs[-1][1]))
+    boundary_starts = [match.start() for match in boundaries]
     spans: list[Span] = []
     owners: list[int] = []
     next_boundary = 0
     for index, (start, end) in enumerate(paragraphs):
         cursor = start
         # Every boundary starts inside a paragraph: it opens with a non-space character.
-        while next_boundary < len(boundaries) and boundaries[next_boundary].start() < end:
-            match = boundaries[next_boundary]
-            next_boundary += 1
+        first_boundary = next_boundary
+        next_boundary = bisect_left(boundary_starts, end, first_boundary)
+        for match in boundaries[first_boundary:next_boundary]:
             cut = match.end()
             if cut >= end:
-                continue  # runs into the next line: the paragraph's end closes the sentence
+                continue  # a guard: the paragraph's own end closes its last sentence
             if starts and _inside(cut, protected, starts):
                 continue
             period_at = match.start()

@@ -172,15 +172,25 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class DocumentSpeakers:
-    """Per-document resolution: each name mention (by start offset) -> its entity."""
+    """Per-document resolution: each name mention (by start offset) -> its entity.
+
+    Entities are built on first use: attribution asks for the speakers of the quotes and their
+    antecedents, usually a fraction of everyone the document names.
+    """
 
     by_start: dict[int, str]
-    entities: dict[str, Entity]
+    mentions_by_id: dict[str, list[Mention]]
     person_starts: tuple[int, ...]  # starts of resolved person mentions, in order
+    _built: dict[str, Entity] = field(default_factory=dict)
 
     def entity_at(self, start: int) -> Entity | None:
         speaker_id = self.by_start.get(start)
-        return self.entities.get(speaker_id) if speaker_id is not None else None
+        if speaker_id is None:
+            return None
+        entity = self._built.get(speaker_id)
+        if entity is None:
+            entity = self._built[speaker_id] = _entity(speaker_id, self.mentions_by_id[speaker_id])
+        return entity
 
 
 def _given_initial(given: str | None) -> str | None:
@@ -228,7 +238,7 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
     speaker = Speaker(speaker_id, name, kind, frozenset(m.text for m in mentions))
     return Entity(
         speaker=speaker,
-        roles=frozenset().union(*(m.roles for m in mentions)),
+        roles=frozenset().union(*(m.roles for m in mentions if m.roles)),
         nationality=next((m.nationality for m in mentions if m.nationality), None),
         gender=next((m.gender for m in mentions if m.gender), None),
     )
@@ -236,26 +246,24 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
 
 def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
     """Merge the name mentions of one document into entities with stable ids."""
-    confirmed = [m for m in mentions if m.kind == "person" and m.confirmed]
-    known_surnames = {fold_word(str(m.surname)) for m in confirmed}
+    people = [m for m in mentions if m.kind == "person"]
+    known_surnames = {fold_word(str(m.surname)) for m in people if m.confirmed}
     # A lone "Putin" is a person once the document has named a Putin somewhere.
-    persons = [
-        m
-        for m in mentions
-        if m.kind == "person" and (m.confirmed or fold_word(str(m.surname)) in known_surnames)
-    ]
+    persons = [m for m in people if m.confirmed or fold_word(str(m.surname)) in known_surnames]
     by_start = _person_ids(persons)
     for mention in mentions:
         if mention.kind == "organisation":
             by_start[mention.start] = organisation_id(mention.text)
     grouped: dict[str, list[Mention]] = {}
     for mention in mentions:
-        if mention.start in by_start and mention.kind in ("person", "organisation"):
-            grouped.setdefault(by_start[mention.start], []).append(mention)
-    entities = {speaker_id: _entity(speaker_id, group) for speaker_id, group in grouped.items()}
+        if (speaker_id := by_start.get(mention.start)) is not None and mention.kind in (
+            "person",
+            "organisation",
+        ):
+            grouped.setdefault(speaker_id, []).append(mention)
     return DocumentSpeakers(
         by_start=by_start,
-        entities=entities,
+        mentions_by_id=grouped,
         person_starts=tuple(m.start for m in persons),
     )
 

@@ -26,9 +26,7 @@ def create_producer(settings: Settings) -> KafkaProducer:
         acks="all",
         retries=10,
         retry_backoff_ms=200,
-        linger_ms=0 if settings.on_tansu else 10,
-        # On Tansu one record per batch keeps ListOffsets(latest) exact (see broker/embedded.py).
-        batch_size=0 if settings.on_tansu else 16_384,
+        linger_ms=10,
         max_in_flight_requests_per_connection=1,  # keep per-partition order across retries
     )
 

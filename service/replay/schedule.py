@@ -57,10 +57,12 @@ def looped(entries: Sequence[RawEntry], loops: int) -> Iterator[RawEntry]:
             if n == 0:
                 yield entry
                 continue
-            yield entry.model_copy(
-                update={
-                    "entry_id": f"{entry.entry_id}~{n}",
-                    "document_id": f"{entry.document_id}~{n}",
+            # model_validate, not model_copy: the new ids must pass the same checks.
+            yield RawEntry.model_validate(
+                {
+                    **entry.model_dump(),
+                    "entry_id": f"{entry.entry_id}@loop{n}",
+                    "document_id": f"{entry.document_id}@loop{n}",
                     "event_time": entry.event_time + shift * n,
                 }
             )

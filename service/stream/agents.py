@@ -244,13 +244,19 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
 def _load_gathered(stored: dict[str, Any]) -> Gathered | None:
     if not stored:
         return None
-    answers = {k: SignatureAnswer.model_validate(v) for k, v in stored["answers"].items()}
-    return Gathered(expected=stored["expected"], answers=answers)
+    return Gathered(
+        expected=stored["expected"],
+        keys=frozenset(stored["keys"]),
+        candidates={k: Claimant.model_validate(v) for k, v in stored["candidates"].items()},
+        first_claims={k: Claimant.model_validate(v) for k, v in stored["first_claims"].items()},
+    )
 
 
 def _dump_gathered(gathered: Gathered, published: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "published": published,
         "expected": gathered.expected,
-        "answers": {k: a.model_dump(mode="json") for k, a in gathered.answers.items()},
+        "keys": sorted(gathered.keys),
+        "candidates": {k: c.model_dump(mode="json") for k, c in gathered.candidates.items()},
+        "first_claims": {k: c.model_dump(mode="json") for k, c in gathered.first_claims.items()},
     }

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import faust
+from faust.transport.drivers import TRANSPORTS
 
-from service.kafka_config import producer_batch_size
 from service.settings import Settings
+
+# Broker URLs "tansu://host:port" select aiokafka's transport with exact high watermarks.
+TRANSPORTS.aliases["tansu"] = "service.stream.tansu_transport:Transport"
 
 
 def faust_settings(settings: Settings) -> dict[str, object]:
     """Faust configuration derived from Settings, including the broker workarounds."""
     broker = settings.bootstrap_servers or "127.0.0.1:9092"
+    scheme = "tansu" if settings.on_tansu else "kafka"
     return {
-        "broker": [f"kafka://{hostport}" for hostport in broker.split(",")],
+        "broker": [f"{scheme}://{hostport}" for hostport in broker.split(",")],
         "store": "memory://",
         "topic_partitions": settings.partitions,
         "topic_replication_factor": settings.replication_factor,
@@ -24,9 +28,7 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         # Tansu completes a group join only after half the session timeout.
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
-        # Tansu's ListOffsets(latest) is only right when every batch holds one record.
-        "producer_max_batch_size": producer_batch_size(settings),
-        "producer_linger_ms": 0 if settings.on_tansu else 5,
+        "producer_linger_ms": 5,
         "broker_commit_every": 100,
         "broker_commit_interval": 1.0,
         "table_cleanup_interval": 30.0,

@@ -1,7 +1,7 @@
 """A worker killed mid-stream and restarted ends with exactly the tables of an uninterrupted run.
 
-On Tansu this is the test of the ListOffsets workaround: without one-record batches, changelog
-recovery stops one batch short and the restarted worker's tallies come out low.
+On Tansu this is the test of the ListOffsets workaround: without the tansu:// transport's exact
+high watermarks, changelog recovery stops one batch short and the restarted tallies come out low.
 """
 
 from __future__ import annotations

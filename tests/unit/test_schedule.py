@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from schemas.entries import DocumentKind, RawEntry
 from service.replay.schedule import Pacing, PacingMode, looped, send_offsets
+from service.replay.source import read_entries
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 
@@ -136,3 +138,12 @@ def test_looping_zero_times_is_rejected() -> None:
 
 def test_looping_no_entries_gives_none() -> None:
     assert list(looped([], 3)) == []
+
+
+def test_looped_entries_are_valid_raw_entries() -> None:
+    entries = read_entries(Path(__file__).resolve().parents[2] / "seeds")[:3]
+
+    out = list(looped(entries, 2))
+
+    for entry in out:
+        assert RawEntry.model_validate_json(entry.model_dump_json()) == entry

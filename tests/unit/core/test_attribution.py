@@ -117,3 +117,22 @@ def test_quote_with_no_attribution_and_no_context_has_no_speaker() -> None:
     text = "“Nobody knows what comes next.”"
 
     assert _speakers(text) == [None]
+
+
+def test_word_finder_matches_a_word_boundary_regex() -> None:
+    import re
+
+    from service.core.mentions import WordFinder
+
+    words = ["said", "made clear", "he", "spokesman"]
+    finder = WordFinder(words)
+    reference = re.compile(r"\b(?:made clear|said|he|spokesman)\b")
+    texts = [
+        "said he, the spokesman.\n(said)—he—“said”",
+        "resaid shed the-spokesman made clear; made  clear_said 1said",
+        "",
+        "he",
+    ]
+    for text in texts:
+        expected = [(m.start(), m.end(), m.group()) for m in reference.finditer(text)]
+        assert [tuple(hit) for hit in finder.finditer(text)] == expected

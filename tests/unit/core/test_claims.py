@@ -225,7 +225,7 @@ def test_gathering_is_incomplete_until_expected_distinct_keys_are_in() -> None:
 
     assert not first.complete
     assert second.complete
-    assert set(second.answers) == {"k1", "k2"}
+    assert second.keys == {"k1", "k2"}
 
 
 def test_single_probe_entry_is_complete_after_one_answer() -> None:
@@ -240,16 +240,18 @@ def test_repeated_key_does_not_count_twice() -> None:
     twice = gather_answer(once, answer("x", "k1", expected=2))
 
     assert not twice.complete
-    assert len(twice.answers) == 1
+    assert twice.keys == {"k1"}
 
 
-def test_repeated_key_replaces_the_earlier_answer() -> None:
+def test_revised_answer_names_the_earlier_holder_as_first_claimant() -> None:
     first = gather_answer(None, answer("x", "k1", expected=2))
-    newer = answer("x", "k1", expected=2, earlier=[claimant("a", 0)], revision=True)
+    original = claimant("a", 0)
+    newer = answer("x", "k1", expected=2, earlier=[original], revision=True)
 
     gathered = gather_answer(first, newer)
 
-    assert gathered.answers["k1"] == newer
+    assert gathered.first_claims == {"k1": original}
+    assert gathered.keys == {"k1"}
 
 
 def test_revision_keeps_the_entrys_own_expected_count() -> None:
@@ -264,7 +266,10 @@ def test_revision_keeps_the_entrys_own_expected_count() -> None:
 
 def test_gathering_does_not_modify_the_previous_state() -> None:
     before = gather_answer(None, answer("x", "k1", expected=2))
+    snapshot = Gathered(
+        before.expected, before.keys, dict(before.candidates), dict(before.first_claims)
+    )
 
-    gather_answer(before, answer("x", "k2", expected=2))
+    gather_answer(before, answer("x", "k2", expected=2, earlier=[claimant("a", 0)]))
 
-    assert before == Gathered(expected=2, answers={"k1": answer("x", "k1", expected=2)})
+    assert before == snapshot

@@ -127,3 +127,28 @@ def test_unclosed_quote_mark_is_ignored() -> None:
 
 def test_text_without_quotes_yields_nothing() -> None:
     assert extract_quotes("The council met on Tuesday.\nIt adjourned early.") == []
+
+
+def test_long_run_of_spaces_before_a_name_does_not_crash() -> None:
+    text = "“We will win,” he said. Then                    Vladimir Putin said “no.”"
+
+    quotes = extract_quotes(text)
+
+    assert [(q.text, q.speaker_id) for q in quotes][-1] == ("no.", "putin")
+
+
+def test_keywords_glued_to_punctuation_or_opening_a_line_are_found() -> None:
+    # Cue words and pronouns right after a mark (no space) are still found: the fast word
+    # search has a separate pass for them.
+    text = (
+        "Mayor Ana Ortiz spoke first.\n"
+        "“The bridge is safe,”said Ortiz.\n"
+        "She—who was tired—said: “We will reopen it.”"
+    )
+
+    quotes = extract_quotes(text)
+
+    assert [(q.text, q.speaker_id, q.cue) for q in quotes] == [
+        ("The bridge is safe", "ortiz", "said"),
+        ("We will reopen it.", "ortiz", "said"),
+    ]
