@@ -1,7 +1,6 @@
 """decide_entry and decide_paragraphs: earliest is canonical, replays are stable."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from schemas.entries import EntryStatus
 from service.core.dedup import (
@@ -13,39 +12,16 @@ from service.core.dedup import (
     decide_paragraphs,
 )
 from service.core.fingerprints import EntryFingerprint, fingerprint_entry
+from tests.unit.core.seed_excerpts import (
+    ARTICLE_001,
+    ARTICLE_002,
+    ARTICLE_003,
+    ARTICLE_004,
+    DILEMMA,
+    HURRY,
+)
 
-SEEDS = Path(__file__).parents[3] / "seeds"
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
-
-
-def _lines(prefix: str) -> list[str]:
-    path = next(SEEDS.glob(f"{prefix}_*.txt"))
-    return path.read_text(encoding="utf-8").splitlines()
-
-
-def _blog_entry(headline: str, end: str) -> list[str]:
-    lines = _lines("000")
-    start = lines.index(headline) + 1
-    stop = lines.index(end, start)
-    return [line for line in lines[start:stop] if line.strip() and line != "Image"]
-
-
-HURRY = _blog_entry(
-    "Putin, in No Hurry for Cease-Fire, Seeks Ukrainian Concessions",
-    "Tyler Pager and Eric Schmitt contributed reporting.",
-)
-DILEMMA = _blog_entry(
-    "The U.S.-backed cease-fire offer poses a dilemma for Putin.",
-    "Ivan Nechepurenko contributed reporting.",
-)
-RUBIO = _blog_entry(
-    "Rubio says a cease-fire in Ukraine could happen in ‘days’ if Russia agrees.",
-    "Anton Troianovski and Nataliya Vasilyeva",
-)
-ARTICLE_001 = _lines("001")[2:19]
-ARTICLE_003 = [line for line in _lines("003")[1:19] if line != "ADVERTISING"]
-ARTICLE_004 = [line for line in _lines("004")[4:37] if line.strip() and not line.startswith("**")]
-ARTICLE_002 = [line for line in _lines("002") if line.strip()]
 
 
 def _candidate(entry_id: str, minutes: int, paragraphs: list[str]) -> Candidate:

@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 from service.core.fingerprints import (
     EntryFingerprint,
@@ -12,42 +11,17 @@ from service.core.fingerprints import (
     jaccard,
     text_digest,
 )
-
-ROOT = Path(__file__).parents[3]
-SEEDS = ROOT / "seeds"
-NEAR_DUPLICATE = 0.8  # DedupThresholds defaults: Jaccard / containment for a near duplicate
-CONTAINMENT = 0.85
-RELATED = 0.1
-
-
-def _lines(prefix: str) -> list[str]:
-    path = next(SEEDS.glob(f"{prefix}_*.txt"))
-    return path.read_text(encoding="utf-8").splitlines()
-
-
-def _blog_entry(headline: str, end: str) -> list[str]:
-    """Body paragraphs of the live-blog entry under ``headline``, up to the line ``end``."""
-    lines = _lines("000")
-    start = lines.index(headline) + 1
-    stop = lines.index(end, start)
-    return [line for line in lines[start:stop] if line.strip() and line != "Image"]
-
-
-HURRY = _blog_entry(
-    "Putin, in No Hurry for Cease-Fire, Seeks Ukrainian Concessions",
-    "Tyler Pager and Eric Schmitt contributed reporting.",
+from tests.unit.core.seed_excerpts import (
+    ARTICLE_001,
+    ARTICLE_003,
+    ARTICLE_004,
+    CONTAINMENT,
+    DILEMMA,
+    HURRY,
+    NEAR_DUPLICATE,
+    RELATED,
+    SEEDS,
 )
-DILEMMA = _blog_entry(
-    "The U.S.-backed cease-fire offer poses a dilemma for Putin.",
-    "Ivan Nechepurenko contributed reporting.",
-)
-RUBIO = _blog_entry(
-    "Rubio says a cease-fire in Ukraine could happen in ‘days’ if Russia agrees.",
-    "Anton Troianovski and Nataliya Vasilyeva",
-)
-ARTICLE_001 = _lines("001")[2:19]
-ARTICLE_003 = [line for line in _lines("003")[1:19] if line != "ADVERTISING"]
-ARTICLE_004 = [line for line in _lines("004")[4:37] if line.strip() and not line.startswith("**")]
 
 
 def _score(a: EntryFingerprint, b: EntryFingerprint) -> float:
@@ -83,8 +57,8 @@ def test_fingerprint_is_deterministic_across_processes() -> None:
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
-        env={"PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)},
+        cwd=SEEDS.parent,
+        env={"PYTHONHASHSEED": "12345", "PYTHONPATH": str(SEEDS.parent)},
     ).stdout.split()
     fp = fingerprint_entry(HURRY)
     assert out == [fp.digest, ",".join(map(str, fp.minhash)), ",".join(fp.band_keys)]
