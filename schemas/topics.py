@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import SignatureAnswer, SignatureProbe
-from schemas.entries import EntryVerdict, RawEntry
+from schemas.entries import EntryLink, EntryRelation, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 
@@ -42,6 +42,9 @@ SPEAKER_MENTIONS = TopicSpec(
     "internal",
     doc="Attributed occurrences keyed by speaker.",
 )
+ENTRY_LINKS = TopicSpec(
+    "entry-links", EntryLink, "relation_id", "internal", doc="Entry pairs sharing a quote."
+)
 VERDICTS = TopicSpec(
     "entry-verdicts", EntryVerdict, "entry_id", "output", doc="One dedup verdict per entry."
 )
@@ -65,6 +68,14 @@ SPEAKER_UPDATES = TopicSpec(
     compacted=True,
     doc="Latest per-speaker tally.",
 )
+ENTRY_RELATIONS = TopicSpec(
+    "entry-relations",
+    EntryRelation,
+    "relation_id",
+    "output",
+    compacted=True,
+    doc="Entries related by the quotes they share.",
+)
 DEAD_LETTERS = TopicSpec(
     "dead-letters", DeadLetter, "source_topic", "output", doc="Events that failed, with reasons."
 )
@@ -76,11 +87,13 @@ TOPICS: tuple[TopicSpec, ...] = (
     ANSWERS,
     QUOTE_MENTIONS,
     SPEAKER_MENTIONS,
+    ENTRY_LINKS,
     VERDICTS,
     UNIQUE_ENTRIES,
     QUOTES,
     CANONICAL_QUOTES,
     SPEAKER_UPDATES,
+    ENTRY_RELATIONS,
     DEAD_LETTERS,
 )
 OUTPUT_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in TOPICS if t.role == "output")

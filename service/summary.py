@@ -23,6 +23,7 @@ def summarise(settings: Settings, produced: int) -> str:
     )
     occurrences = len(list(read_rows(path, "quotes")))
     distinct = len(list(read_rows(path, "canonical_quotes")))
+    related = len(list(read_rows(path, "entry_relations")))
     speakers = sorted(
         read_rows(path, "speaker_updates"),
         key=lambda s: (-int(s["occurrences"]), str(s["speaker"])),  # type: ignore[call-overload]
@@ -33,6 +34,7 @@ def summarise(settings: Settings, produced: int) -> str:
         f"duplicates dropped:    {status.get('duplicate', 0)} exact copies, "
         f"{status.get('near_duplicate', 0)} near-copies, {repeated} repeated paragraphs",
         f"quotes extracted:      {occurrences} occurrences of {distinct} distinct quotes",
+        f"related entry pairs:   {related} (sharing at least one quote)",
         "top speakers:",
     ]
     lines += [

@@ -5,8 +5,9 @@ Stages (topic -> agent -> topics):
   entries          -> fingerprint_entries -> dedup-probes (keyed by signature)
   dedup-probes     -> claim_signatures    -> dedup-answers (keyed by entry id)
   dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quotes, quote-mentions
-  quote-mentions   -> record_quotes       -> canonical-quotes, speaker-mentions (keyed by speaker)
+  quote-mentions   -> record_quotes       -> canonical-quotes, speaker-mentions, entry-links
   speaker-mentions -> tally_speakers      -> speaker-updates
+  entry-links      -> relate_entries      -> entry-relations (entries sharing quotes)
 
 Delivery is at-least-once; every step is idempotent by id, so a replay after a crash re-sends
 the same outputs (the sink upserts them) and counts nothing twice. An event that fails
@@ -25,11 +26,12 @@ from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import Claimant, SignatureAnswer, SignatureProbe
-from schemas.entries import EntryStatus, EntryVerdict, RawEntry
+from schemas.entries import EntryLink, EntryRelation, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service import pipeline
 from service.core.claims import Gathered, answer_probe, gather_answer
+from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally, is_first_occurrence
 from service.settings import Settings
 from service.stream.codec import decode, encode
@@ -196,6 +198,8 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         if quote != before:
             tables.canonical_quotes[occ.quote_id] = quote.model_dump(mode="json")
         await send(topics.canonical_quotes, quote.quote_id, quote)
+        for link in links_for(quote, occ.entry_id):
+            await send(topics.entry_links, link.relation_id, link)
         if occ.speaker_id is not None:
             mention = SpeakerMention(occurrence=occ, new_quote=is_first_occurrence(quote, occ))
             await send(topics.speaker_mentions, occ.speaker_id, mention, at=occ.event_time)
@@ -232,6 +236,15 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         if tally is not None:
             await send(topics.speaker_updates, tally.speaker_id, tally)
 
+    async def relate_entries(_event: faust.EventT, link: EntryLink) -> None:
+        """Entries that reported the same quotes, and how many they share."""
+        stored = tables.entry_relations.get(link.relation_id)
+        before = EntryRelation.model_validate(stored) if stored else None
+        relation = add_link(before, link)
+        if relation != before:
+            tables.entry_relations[link.relation_id] = relation.model_dump(mode="json")
+        await send(topics.entry_relations, relation.relation_id, relation)
+
     dead = topics.dead_letters
     stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead)
     stage_agent(app, topics.entries, RawEntry, fingerprint_entries, dead)
@@ -239,6 +252,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
     stage_agent(app, topics.answers, SignatureAnswer, gather_verdicts, dead)
     stage_agent(app, topics.quote_mentions, QuoteOccurrence, record_quotes, dead)
     stage_agent(app, topics.speaker_mentions, SpeakerMention, tally_speakers, dead)
+    stage_agent(app, topics.entry_links, EntryLink, relate_entries, dead)
 
 
 def _load_gathered(stored: dict[str, Any]) -> Gathered | None:

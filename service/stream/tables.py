@@ -22,6 +22,7 @@ class Tables:
     canonical_quotes: faust.Table  # quote_id -> CanonicalQuote
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
     counted_occurrences: faust.Table  # occurrence_id -> True once tallied
+    entry_relations: faust.Table  # relation_id -> EntryRelation
     speaker_windows: faust.Table  # (speaker_id, window) -> {"n": occurrences, "offset": applied}
 
 
@@ -44,5 +45,6 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         canonical_quotes=table("canonical-quotes"),
         speaker_tallies=table("speaker-tallies"),
         counted_occurrences=table("counted-occurrences"),
+        entry_relations=table("entry-relations"),
         speaker_windows=windows,
     )

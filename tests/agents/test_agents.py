@@ -24,6 +24,7 @@ AGENTS = {
     "gather_verdicts",
     "record_quotes",
     "tally_speakers",
+    "relate_entries",
 }
 PARAGRAPHS = [
     "Officials in Geneva told reporters on Thursday evening that the talks between the two "

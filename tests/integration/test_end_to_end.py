@@ -68,6 +68,12 @@ def test_seeds_replayed_end_to_end_give_verdicts_quotes_and_speakers(
         assert speakers[speaker_id]["distinct_quotes"] == len({q["quote_id"] for q in attributed})
     assert speakers["putin"]["occurrences"] > speakers["trump"]["occurrences"] > 0
 
+    # 004 rewrites the news in its own words: not a copy, but related through shared quotes.
+    [doc004] = [e for e in seeds if e.document_id == document_id("004_")]
+    assert verdicts[doc004.entry_id]["status"] == "unique"
+    related = [r for r in rows(settings, "entry_relations") if doc004.entry_id in r["entry_ids"]]
+    assert related and all(r["shared_quotes"] >= 1 for r in related)
+
 
 def test_replaying_the_seeds_twice_changes_no_row(
     settings: Settings, running: list[Child], seeds: list[RawEntry]

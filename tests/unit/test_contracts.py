@@ -18,6 +18,7 @@ from schemas.speakers import SpeakerUpdate
 from schemas.topics import TOPICS, TopicSpec
 from service import pipeline
 from service.core.claims import answer_probe, gather_answer
+from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally
 from service.replay.source import read_entries
 from service.stream.codec import decode
@@ -97,6 +98,8 @@ def _instances() -> dict[str, BaseModel]:
         RawEntry, b"\xffnot json", key=b"k", topic="raw", partition=0, offset=1, stage="s"
     )
     assert isinstance(dead, DeadLetter)
+    shared = add_occurrence(add_occurrence(None, occ), occ.model_copy(update={"entry_id": "x:1"}))
+    [link] = links_for(shared, "x:1")
     return {
         "RawEntry": entry,
         "SignatureProbe": probes[0],
@@ -107,6 +110,8 @@ def _instances() -> dict[str, BaseModel]:
         "SpeakerMention": SpeakerMention(occurrence=occ, new_quote=True),
         "SpeakerUpdate": add_to_tally(None, occ, count=True, new_quote=True, window_s=86_400),
         "DeadLetter": dead,
+        "EntryLink": link,
+        "EntryRelation": add_link(None, link),
     }
 
 
