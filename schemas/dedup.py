@@ -42,6 +42,7 @@ class SignatureAnswer(Contract):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     entry_id: Id
+    event_time: AwareDatetime = Field(description="Event time of the entry answered.")
     key: str
     kind: SignatureKind
     expected: int = Field(ge=1)

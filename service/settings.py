@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     )
     heartbeat_interval_s: float = Field(default=1.0, gt=0)
     window_s: float = Field(default=86_400.0, gt=0, description="Tumbling speaker window.")
+    dedup_horizon_s: float = Field(
+        default=7 * 86_400.0,
+        gt=0,
+        description="Event-time horizon of the dedup index: older entries leave it.",
+    )
     window_expires_s: float = Field(default=7 * 86_400.0, gt=0)
     sink_flush_interval_s: float = Field(default=0.5, gt=0)
 

@@ -46,6 +46,16 @@ def answer_probe(
     return answers, claimants
 
 
+def in_horizon(
+    claimants: list[Claimant], probe: SignatureProbe, horizon_s: float
+) -> list[Claimant]:
+    """Holders within the horizon of the prober's event time (older ones left the index), oldest
+    first, each once (a holder can be remembered in two windows)."""
+    oldest = probe.claimant.event_time.timestamp() - horizon_s
+    unique = {c.entry_id: c for c in claimants if c.event_time.timestamp() >= oldest}
+    return sorted(unique.values(), key=_order)
+
+
 def _earlier_than(claimant: Claimant, claimants: list[Claimant]) -> list[Claimant]:
     return [c for c in claimants if _order(c) < _order(claimant)]
 
@@ -55,6 +65,7 @@ def _answer(
 ) -> SignatureAnswer:
     return SignatureAnswer(
         entry_id=to.entry_id,
+        event_time=to.event_time,
         key=probe.key,
         kind=probe.kind,
         expected=probe.expected,

@@ -76,17 +76,35 @@ COUNTRY_FORMS: dict[str, str] = {
     "moldovan": "moldova", "romania": "romania", "romanian": "romania",
 }  # fmt: skip
 
+_LEADING_THE = re.compile(r"^(?:[Tt]he)\s+")
 _SPELLING = {"defence": "defense", "programme": "program", "centre": "center"}
 _ORG_DROP = frozenset({"the", "of", "for", "and", "in", "s"})
+
+
+_NOT_ID_CHAR = re.compile(r"[^a-z0-9-]")
+_SURNAME_ENDINGS = ("yy", "iy", "ij", "ii", "yi")
 
 
 @lru_cache(maxsize=4096)
 def fold_word(word: str, *, given: bool = False) -> str:
     """Lower-case, strip accents and fold common transliteration variants of one name word."""
-    plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
-    plain = re.sub(r"[^a-z0-9-]", "", plain)
-    for pattern, replacement in _GIVEN_FOLDS if given else _SURNAME_FOLDS:
-        plain = pattern.sub(replacement, plain)
+    # ASCII words (most names in English copy) skip the Unicode decomposition, which leaves
+    # them unchanged anyway.
+    if word.isascii():
+        plain = word.lower()
+    else:
+        plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+    if not (plain.isalnum() and plain.isascii()):
+        plain = _NOT_ID_CHAR.sub("", plain)
+    if given:
+        for pattern, replacement in _GIVEN_FOLDS:
+            plain = pattern.sub(replacement, plain)
+        return plain
+    # The surname folds, run only where they can apply (called for every name mention).
+    if "x" in plain:
+        plain = plain.replace("x", "ks")
+    if plain.endswith(_SURNAME_ENDINGS):
+        plain = plain[:-2] + "y"
     return plain
 
 
@@ -226,7 +244,7 @@ def _person_ids(persons: list[Mention]) -> dict[int, str]:
 def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
     first = mentions[0]
     if first.kind == "organisation":
-        name = re.sub(r"^(?:[Tt]he)\s+", "", first.text)
+        name = _LEADING_THE.sub("", first.text)
         kind = SpeakerType.ORGANISATION
     else:
         name = str(first.surname)

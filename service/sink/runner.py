@@ -13,6 +13,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
+from schemas.quotes import QuoteOccurrence
 from schemas.topics import OUTPUT_TOPICS, TopicSpec
 from service.kafka_config import kafka_python_config
 from service.settings import Settings
@@ -56,7 +57,15 @@ def to_record(spec: TopicSpec, message: ConsumerRecord) -> Record:
         assert isinstance(result, DeadLetter)
         row_id = f"{result.source_topic}:{result.partition}:{result.offset}"
         return Record(table_name(_dead_letter_spec()), row_id, result)
-    return Record(table_name(spec), str(getattr(result, spec.key)), result)
+    return Record(table_name(spec), str(getattr(result, spec.key)), result, rank=row_rank(result))
+
+
+def row_rank(model: BaseModel) -> str:
+    """An occurrence can be published by every entry that carried its paragraph (a copy may
+    be processed before its original); the earliest report is the row, in any arrival order."""
+    if isinstance(model, QuoteOccurrence):
+        return f"{model.event_time.timestamp():020.6f}|{model.entry_id}"
+    return ""
 
 
 def _dead_letter_spec() -> TopicSpec:

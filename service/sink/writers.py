@@ -25,6 +25,9 @@ class Record:
     table: str
     id: str
     model: BaseModel
+    # Precedence among versions of a row: the lowest rank wins, whatever the arrival order.
+    # "" (the default) means the latest version wins.
+    rank: str = ""
 
     def body(self) -> str:
         return self.model.model_dump_json()
@@ -137,7 +140,8 @@ class SqliteWriter:
 
     def _create(self, table: str, model: type[BaseModel]) -> None:
         self.db.execute(
-            f'CREATE TABLE IF NOT EXISTS "{table}" (id TEXT PRIMARY KEY, body TEXT NOT NULL)'
+            f'CREATE TABLE IF NOT EXISTS "{table}" '
+            "(id TEXT PRIMARY KEY, body TEXT NOT NULL, rank TEXT NOT NULL DEFAULT '')"
         )
         columns = ", ".join(
             f"json_extract(body, '$.{c}') AS \"{c}\"" for c in _scalar_columns(model)
@@ -147,9 +151,10 @@ class SqliteWriter:
 
     def add(self, record: Record) -> None:
         self.db.execute(
-            f'INSERT INTO "{record.table}" (id, body) VALUES (?, ?) '
-            "ON CONFLICT(id) DO UPDATE SET body = excluded.body WHERE body != excluded.body",
-            (record.id, record.body()),
+            f'INSERT INTO "{record.table}" (id, body, rank) VALUES (?, ?, ?) '
+            "ON CONFLICT(id) DO UPDATE SET body = excluded.body, rank = excluded.rank "
+            "WHERE body != excluded.body AND excluded.rank <= rank",
+            (record.id, record.body(), record.rank),
         )
 
     def remove(self, table: str, row_id: str) -> None:

@@ -30,7 +30,7 @@ from schemas.entries import EntryLink, EntryRelation, EntryStatus, EntryVerdict,
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service import pipeline
-from service.core.claims import Gathered, answer_probe, gather_answer
+from service.core.claims import Gathered, answer_probe, gather_answer, in_horizon
 from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally, is_first_occurrence
 from service.settings import Settings
@@ -113,6 +113,7 @@ def stage_agent(
 
 def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Settings) -> None:
     params = pipeline.PipelineParams.default()
+    horizon = settings.dedup_horizon_s
 
     async def validate_entries(_event: faust.EventT, entry: RawEntry) -> None:
         """Re-key valid entries by entry id, whatever key the producer used."""
@@ -126,23 +127,25 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
 
     async def claim_signatures(_event: faust.EventT, probe: SignatureProbe) -> None:
         """Own a share of the signatures: answer who carried each one before."""
-        known = [Claimant.model_validate(c) for c in tables.signature_claims.get(probe.key) or []]
+        windows = tables.signature_claims[probe.key]
+        stored = [*windows.delta(horizon), *windows.current()]
+        known = in_horizon([Claimant.model_validate(c) for c in stored], probe, horizon)
         answers, updated = answer_probe(known, probe)
         if updated != known:
             tables.signature_claims[probe.key] = [c.model_dump(mode="json") for c in updated]
         for answer in answers:
-            await send(topics.answers, answer.entry_id, answer)
+            await send(topics.answers, answer.entry_id, answer, at=answer.event_time)
 
     async def gather_verdicts(_event: faust.EventT, answer: SignatureAnswer) -> None:
         """Once all answers for an entry are in: its verdict, then its new quotes."""
-        stored = tables.gathering.get(answer.entry_id) or {}
+        stored = tables.gathering[answer.entry_id].current()
         gathered = gather_answer(_load_gathered(stored), answer)
         published = stored.get("published")
         if not gathered.complete:
             tables.gathering[answer.entry_id] = _dump_gathered(gathered, published)
             return
-        raw = tables.pending_entries.get(answer.entry_id)
-        if raw is None:
+        raw = tables.pending_entries[answer.entry_id].current()
+        if not raw:
             raise LookupError(f"answers for {answer.entry_id} but the entry was never stored")
         entry = RawEntry.model_validate(raw)
         verdict = pipeline.verdict_for_entry(entry, gathered, params)
@@ -212,7 +215,8 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         offset = event.message.offset
         stored = tables.speaker_tallies.get(occ.speaker_id)
         tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
-        counted = bool(tables.counted_occurrences.get(occ.occurrence_id))
+        seen = tables.counted_occurrences[occ.occurrence_id]
+        counted = bool(seen.current() or seen.delta(horizon))
         # The row remembers the last input offset it applied, so a replay of this very event
         # after a crash is not counted twice; counted_occurrences catches the same occurrence
         # reported again (another entry, or re-sent upstream). The marker is written last, so

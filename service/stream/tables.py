@@ -16,12 +16,12 @@ from service.settings import Settings
 
 @dataclass(frozen=True)
 class Tables:
-    pending_entries: faust.Table  # entry_id -> RawEntry awaiting its dedup answers
-    signature_claims: faust.Table  # signature key -> [Claimant], oldest first
-    gathering: faust.Table  # entry_id -> answers gathered so far
+    pending_entries: faust.Table  # (entry_id, window) -> RawEntry awaiting its dedup answers
+    signature_claims: faust.Table  # (signature key, window) -> [Claimant], oldest first
+    gathering: faust.Table  # (entry_id, window) -> what its answers said so far
     canonical_quotes: faust.Table  # quote_id -> CanonicalQuote
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
-    counted_occurrences: faust.Table  # occurrence_id -> True once tallied
+    counted_occurrences: faust.Table  # (occurrence_id, window) -> True once tallied
     entry_relations: faust.Table  # relation_id -> EntryRelation
     speaker_windows: faust.Table  # (speaker_id, window) -> {"n": occurrences, "offset": applied}
 
@@ -30,21 +30,26 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
     def table(name: str, default: type | None = None) -> faust.Table:
         return app.Table(name, default=default, partitions=settings.partitions)
 
-    windows = (
-        app.Table("speaker-windows", default=dict, partitions=settings.partitions)
-        .tumbling(
-            timedelta(seconds=settings.window_s),
-            expires=timedelta(seconds=settings.window_expires_s),
+    def by_event_time(name: str, default: type, size_s: float, keep_s: float) -> faust.Table:
+        # Tumbling windows of event time: whole windows expire, which bounds the state.
+        return (
+            table(name, default)
+            .tumbling(timedelta(seconds=size_s), expires=timedelta(seconds=keep_s))
+            .relative_to_stream()
         )
-        .relative_to_stream()
-    )
+
+    horizon = settings.dedup_horizon_s
     return Tables(
-        pending_entries=table("pending-entries"),
-        signature_claims=table("signature-claims"),
-        gathering=table("gathering"),
+        # The dedup index: a lookup reads this window and the one before, so everything
+        # within the horizon is found and nothing older than two horizons is kept.
+        pending_entries=by_event_time("pending-entries", dict, horizon, 2 * horizon),
+        signature_claims=by_event_time("signature-claims", list, horizon, 2 * horizon),
+        gathering=by_event_time("gathering", dict, horizon, 2 * horizon),
+        counted_occurrences=by_event_time("counted-occurrences", bool, horizon, 2 * horizon),
         canonical_quotes=table("canonical-quotes"),
         speaker_tallies=table("speaker-tallies"),
-        counted_occurrences=table("counted-occurrences"),
         entry_relations=table("entry-relations"),
-        speaker_windows=windows,
+        speaker_windows=by_event_time(
+            "speaker-windows", dict, settings.window_s, settings.window_expires_s
+        ),
     )

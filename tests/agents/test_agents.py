@@ -241,7 +241,12 @@ def test_answers_for_an_entry_never_stored_are_dead_lettered_as_a_processing_err
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
     answer = SignatureAnswer(
-        entry_id="ghost", key="e:123", kind=SignatureKind.ENTRY, expected=1, earlier=[]
+        entry_id="ghost",
+        event_time=T0,
+        key="e:123",
+        kind=SignatureKind.ENTRY,
+        expected=1,
+        earlier=[],
     )
 
     async def scenario(app: faust.App) -> None:

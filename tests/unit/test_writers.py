@@ -339,3 +339,17 @@ def test_jsonl_non_ascii_text_round_trips_across_a_restart(tmp_path: Path) -> No
     lines = jsonl_lines(tmp_path)
     assert len(lines) == 1
     assert lines[0]["record"]["headline"] == quoted.headline
+
+
+def test_sqlite_lowest_rank_wins_whatever_the_arrival_order(tmp_path: Path) -> None:
+    writer = sqlite_writer(tmp_path)
+    later = Record("entry_verdicts", "e1", verdict(status=EntryStatus.DUPLICATE), rank="2025|b")
+    earlier = Record("entry_verdicts", "e1", verdict(status=EntryStatus.UNIQUE), rank="2025|a")
+
+    writer.add(later)
+    writer.add(earlier)
+    writer.add(later)
+    writer.flush()
+
+    [row] = read_rows(writer.path, "entry_verdicts")
+    assert row["status"] == "unique"

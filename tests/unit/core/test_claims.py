@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from schemas.dedup import Claimant, SignatureAnswer, SignatureKind, SignatureProbe
-from service.core.claims import MAX_CLAIMANTS, Gathered, answer_probe, gather_answer
+from service.core.claims import (
+    MAX_CLAIMANTS,
+    Gathered,
+    answer_probe,
+    gather_answer,
+    in_horizon,
+)
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 KEY = "p:0123abcd"
@@ -39,6 +45,7 @@ def answer(
 ) -> SignatureAnswer:
     return SignatureAnswer(
         entry_id=entry_id,
+        event_time=T0,
         key=key,
         kind=SignatureKind.PARAGRAPH,
         expected=expected,
@@ -273,3 +280,23 @@ def test_gathering_does_not_modify_the_previous_state() -> None:
     gather_answer(before, answer("x", "k2", expected=2, earlier=[claimant("a", 0)]))
 
     assert before == snapshot
+
+
+# --- in_horizon -----------------------------------------------------------------------------
+
+
+def test_holders_older_than_the_horizon_have_left_the_index() -> None:
+    old, recent = claimant("old", 0), claimant("recent", 50)
+    prober = probe(claimant("me", 60))
+
+    kept = in_horizon([old, recent], prober, horizon_s=30 * 60)
+
+    assert kept == [recent]
+
+
+def test_a_holder_remembered_in_two_windows_counts_once() -> None:
+    holder = claimant("a", 5)
+
+    kept = in_horizon([holder, holder], probe(claimant("me", 10)), horizon_s=3600)
+
+    assert kept == [holder]
