@@ -491,6 +491,9 @@ class Mention(NamedTuple):
     confirmed: bool = True  # False: a lone capitalised word that may be a person
 
 
+_NO_ROLES: frozenset[str] = frozenset()
+
+
 def role_key(role: str) -> str:
     """Roles that may refer to the same office compare equal ("president" ~ "leader")."""
     lowered = role.lower().rstrip(".")
@@ -619,27 +622,20 @@ def _person(masked: str, start: int, end: int, parts: _NameParts, possessive: bo
         # A lone capitalised word: only a person if the document names it in full elsewhere;
         # its roles come from that fuller mention, so skip the costly context look-ups.
         return Mention(
-            start, end, text, "person", surname=parts.surname, possessive=possessive,
-            confirmed=False,
+            start, end, text, "person", None, parts.surname, _NO_ROLES, None, None, possessive,
+            False,
         )  # fmt: skip
-    roles, nationality = _context_roles(masked, start, end)
-    roles |= parts.title_roles
+    context_roles, nationality = _context_roles(masked, start, end)
+    roles = parts.title_roles | context_roles if context_roles else parts.title_roles
     honorific = parts.honorific
     if "spokeswoman" in roles:
         honorific = honorific or "f"
+    # Positional arguments: hundreds of mentions per document, and keyword arguments make a
+    # NamedTuple twice as slow to build. Confirmed: a title or at least two name words.
     return Mention(
-        start=start,
-        end=end,
-        text=text,
-        kind="person",
-        given=parts.given,
-        surname=parts.surname,
-        roles=frozenset(roles),
-        nationality=nationality or parts.nationality,
-        gender=honorific,
-        possessive=possessive,
-        confirmed=True,  # a title or at least two name words
-    )
+        start, end, text, "person", parts.given, parts.surname, roles,
+        nationality or parts.nationality, honorific, possessive, True,
+    )  # fmt: skip
 
 
 # Capitalised words that are never a person when they stand alone.
@@ -709,8 +705,8 @@ def _name_mentions(masked: str) -> list[Mention]:
         start = offset + sequence.start
         if sequence.kind == "lone":
             found.append(
-                Mention(start, end, match.group(), "person", surname=match.group(),
-                        confirmed=False, possessive=_possessive_at(masked, end))
+                Mention(start, end, match.group(), "person", None, match.group(), _NO_ROLES,
+                        None, None, _possessive_at(masked, end), False)
             )  # fmt: skip
         elif sequence.kind == "organisation":
             found.append(_organisation(start, end, match.group()))
@@ -769,7 +765,10 @@ def find_mentions(masked: str, words: Sequence[WordHit] | None = None) -> tuple[
     for word in words:
         if word.text in PRONOUNS:
             gender = "f" if word.text.lower() == "she" else "m"
-            mentions.append(Mention(word.start, word.end, word.text, "pronoun", gender=gender))
+            mentions.append(
+                Mention(word.start, word.end, word.text, "pronoun", None, None, _NO_ROLES, None,
+                        gender)
+            )  # fmt: skip
     # Role nouns are rarer than determiners: find the noun, then look back for "the ...".
     for role in words:
         if role.text not in _ROLE_SET:
