@@ -19,12 +19,19 @@ A cue governed by a modal ("Russia will very likely say, ‘…’") marks the q
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from service.core.mentions import MENTION_WORDS, Mention, WordFinder, WordHit, role_key
+from service.core.mentions import (
+    MENTION_WORDS,
+    Mention,
+    WordFinder,
+    WordHit,
+    in_order,
+    role_key,
+    word_mentions,
+)
 from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
 
 Span = tuple[int, int]
@@ -127,14 +134,14 @@ class Cue(NamedTuple):
     start: int
     end: int
     text: str
+    participle: bool  # "adding", "making clear": takes the subject of its clause
+    according: bool  # "according to X", "in the words of X": the speaker follows
 
-    @property
-    def participle(self) -> bool:
-        return self.text.split(None, 1)[0].endswith("ing")
 
-    @property
-    def according(self) -> bool:
-        return self.text in ("according to", "in the words of")
+def _cue(start: int, end: int, text: str) -> Cue:
+    # Both flags are read many times per cue during attribution: worked out once here.
+    participle = text.split(None, 1)[0].endswith("ing")
+    return Cue(start, end, text, participle, text in ("according to", "in the words of"))
 
 
 class QuoteSite(NamedTuple):
@@ -158,16 +165,30 @@ class Attribution(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """Everything attribution reads; built once per document by the quote extractor."""
+    """Everything attribution reads; built once per document by the quote extractor.
+
+    Names are found in the whole document (the speaker registry needs every one). Cue words,
+    pronouns and descriptions are found paragraph by paragraph, when attribution first looks
+    into a paragraph: it reads the sentences of quotes and a few paragraphs before them,
+    typically under half of a text.
+    """
 
     masked: str
     sentences: tuple[Span, ...]
     sentence_paragraph: tuple[int, ...]
-    mentions: tuple[Mention, ...]
+    paragraphs: tuple[Span, ...]
+    names: tuple[Mention, ...]  # people and organisations, in order
     speakers: DocumentSpeakers
-    cues: tuple[Cue, ...] = field(default=())
-    mention_starts: tuple[int, ...] = field(default=())
-    cue_starts: tuple[int, ...] = field(default=())
+    name_starts: tuple[int, ...] = field(default=())
+    paragraph_ends: tuple[int, ...] = field(default=())
+
+
+class _ParagraphWords(NamedTuple):
+    """What the keyword scan of one paragraph found."""
+
+    pronouns: list[Mention]
+    descriptions: list[Mention]
+    cues: list[WordHit]  # speech-cue words, extended ("told reporters") when first read
 
 
 def _extend_cue(masked: str, start: int, end: int) -> Cue:
@@ -184,37 +205,46 @@ def _extend_cue(masked: str, start: int, end: int) -> Cue:
             if bare != word:
                 break
         if words:
-            return Cue(start, end, f"{verb} {' '.join(words)}")
+            return _cue(start, end, f"{verb} {' '.join(words)}")
     if where := _CUE_WHERE.match(masked, end):
-        return Cue(start, where.end(), masked[start : where.end()])
-    return Cue(start, end, verb)
+        return _cue(start, where.end(), masked[start : where.end()])
+    return _cue(start, end, verb)
 
 
 def build_document(
     masked: str,
     sentences: tuple[Span, ...],
     sentence_paragraph: tuple[int, ...],
-    mentions: tuple[Mention, ...],
+    paragraphs: tuple[Span, ...],
+    names: tuple[Mention, ...],
     speakers: DocumentSpeakers,
-    words: Sequence[WordHit] | None = None,
 ) -> Document:
-    """`words`: KEYWORDS hits over `masked`, when the caller has them already."""
-    cues = tuple(
-        _extend_cue(masked, hit.start, hit.end)
-        for hit in (KEYWORDS.finditer(masked) if words is None else words)
-        # Not after "-": "so-called" is not the cue "called".
-        if hit.text in _CUE_SET and masked[hit.start - 1 : hit.start] != "-"
-    )
+    """`names`: name_mentions(masked); `speakers`: resolve_document(names)."""
     return Document(
         masked=masked,
         sentences=sentences,
         sentence_paragraph=sentence_paragraph,
-        mentions=mentions,
+        paragraphs=paragraphs,
+        names=names,
         speakers=speakers,
-        cues=cues,
-        mention_starts=tuple(m.start for m in mentions),
-        cue_starts=tuple(c.start for c in cues),
+        name_starts=tuple(m.start for m in names),
+        paragraph_ends=tuple(end for _, end in paragraphs),
     )
+
+
+def _paragraph_words(masked: str, paragraph: Span) -> _ParagraphWords:
+    start, end = paragraph
+    # From the character before the paragraph (white space), so that a word opening it is
+    # found as it would be by a scan of the whole text.
+    hits = KEYWORDS.finditer(masked, max(0, start - 1), end)
+    pronouns, descriptions = word_mentions(masked, hits)
+    cues = [
+        hit
+        for hit in hits
+        # Not after "-": "so-called" is not the cue "called".
+        if hit.text in _CUE_SET and masked[hit.start - 1 : hit.start] != "-"
+    ]
+    return _ParagraphWords(pronouns, descriptions, cues)
 
 
 @dataclass(slots=True)
@@ -225,12 +255,38 @@ class _Resolver:
     sentence_speaker_cache: dict[int, Entity | None] = field(default_factory=dict)
     # Several quotes of a sentence share its cues: each cue's subject is worked out once.
     subject_cache: dict[tuple[int, int], Mention | None] = field(default_factory=dict)
+    words_cache: dict[int, _ParagraphWords] = field(default_factory=dict)  # by paragraph
+    cue_cache: dict[int, Cue] = field(default_factory=dict)  # extended cues by start
+
+    # ---- paragraphs --------------------------------------------------------------------------
+    def paragraph_words(self, start: int, end: int) -> list[_ParagraphWords]:
+        """The keyword finds of every paragraph that overlaps text[start:end]."""
+        paragraphs = self.doc.paragraphs
+        found: list[_ParagraphWords] = []
+        index = bisect_right(self.doc.paragraph_ends, start)
+        while index < len(paragraphs) and paragraphs[index][0] < end:
+            words = self.words_cache.get(index)
+            if words is None:
+                words = _paragraph_words(self.doc.masked, paragraphs[index])
+                self.words_cache[index] = words
+            found.append(words)
+            index += 1
+        return found
 
     # ---- mentions -------------------------------------------------------------------------
     def mentions_in(self, start: int, end: int) -> list[Mention]:
-        low = bisect_left(self.doc.mention_starts, start)
-        high = bisect_left(self.doc.mention_starts, end)
-        return [m for m in self.doc.mentions[low:high] if m.end <= end]
+        """Mentions inside text[start:end], in order (see mentions.in_order)."""
+        low = bisect_left(self.doc.name_starts, start)
+        high = bisect_left(self.doc.name_starts, end)
+        names = [m for m in self.doc.names[low:high] if m.end <= end]
+        pronouns: list[Mention] = []
+        descriptions: list[Mention] = []
+        for words in self.paragraph_words(start, end):
+            pronouns += [m for m in words.pronouns if m.start >= start and m.end <= end]
+            descriptions += [m for m in words.descriptions if m.start >= start and m.end <= end]
+        if not pronouns and not descriptions:
+            return names
+        return list(in_order([*names, *pronouns, *descriptions]))
 
     def known(self, mention: Mention) -> bool:
         """Not a lone capitalised word the document never introduces as a person."""
@@ -322,9 +378,19 @@ class _Resolver:
 
     # ---- cues and subjects -------------------------------------------------------------------
     def cues_in(self, start: int, end: int) -> list[Cue]:
-        low = bisect_left(self.doc.cue_starts, start)
-        high = bisect_left(self.doc.cue_starts, end)
-        return [c for c in self.doc.cues[low:high] if c.end <= end]
+        """Cues starting inside text[start:end] whose extended words end inside it too."""
+        found: list[Cue] = []
+        for words in self.paragraph_words(start, end):
+            for hit in words.cues:
+                if not start <= hit.start < end:
+                    continue
+                cue = self.cue_cache.get(hit.start)
+                if cue is None:
+                    cue = _extend_cue(self.doc.masked, hit.start, hit.end)
+                    self.cue_cache[hit.start] = cue
+                if cue.end <= end:
+                    found.append(cue)
+        return found
 
     def chunks(self, start: int, end: int) -> list[Span]:
         spans: list[Span] = []
@@ -478,7 +544,7 @@ def _trailing(resolver: _Resolver, site: QuoteSite) -> tuple[Cue, Mention] | Non
         if cue.according:
             return None
         between = masked[site.close : cue.start]
-        if any(mark in between for mark in '“"‘'):
+        if "“" in between or '"' in between or "‘" in between:
             return None
         if not between.strip(" ,—"):
             inverted = resolver.inverted_subject(cue, end)
@@ -505,14 +571,14 @@ def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
             found = (cue, resolver.subject_of(cue, site.sentence))
             break
     if found is None:
-        return Attribution(None, None, None, has_cue=False)
+        return Attribution(None, None, None, False)
     cue, mention = found
     hypothetical = _hypothetical(masked, mention, cue)
     if mention is None:
-        return Attribution(None, None, cue.text, has_cue=True, hypothetical=hypothetical)
+        return Attribution(None, None, cue.text, True, hypothetical)
     entity = resolver.resolve(mention, site.sentence)
     as_written = masked[mention.start : mention.end]
-    return Attribution(entity, as_written, cue.text, has_cue=True, hypothetical=hypothetical)
+    return Attribution(entity, as_written, cue.text, True, hypothetical)
 
 
 def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]:

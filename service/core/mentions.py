@@ -9,9 +9,10 @@ never become speakers. Rule-based and regex-only.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 from service.core.speakers import COUNTRY_FORMS
@@ -374,6 +375,15 @@ class WordHit(NamedTuple):
 _GLUE = r"[\x00-\x1f!-/:-@\[-^`{-~\x7f-\U0010ffff]"
 
 
+def _without_overlaps(hits: list[WordHit]) -> list[WordHit]:
+    """Sorted hits less every one that starts inside the previous kept one (multi-word)."""
+    kept: list[WordHit] = []
+    for hit in hits:
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+    return kept
+
+
 class WordFinder:
     """Finds the words of a list where `\\b(?:words)\\b` would, about twice as fast.
 
@@ -388,25 +398,35 @@ class WordFinder:
         self._after_space = re.compile(rf" ({alternation})\b")
         self._after_other = re.compile(rf"{_GLUE}({alternation})\b")
 
-    def finditer(self, text: str) -> list[WordHit]:
-        """Non-overlapping hits in text order, as re.finditer would find them."""
-        hits = [WordHit(*m.span(1), m.group(1)) for m in self._after_space.finditer(text)]
-        glued = self._glued(text)
-        if first := self._at_start.match(text):
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[WordHit]:
+        """Non-overlapping hits in text order, as re.finditer would find them.
+
+        `pos`, `endpos`: only text[pos:endpos] is searched (a word at `pos` counts when it
+        opens the text or the character before it is in the stretch).
+        """
+        end = len(text) if endpos is None else endpos
+        hits = [WordHit(*m.span(1), m.group(1)) for m in self._after_space.finditer(text, pos, end)]
+        glued = self._glued(text, pos, end)
+        if pos == 0 and (first := self._at_start.match(text, 0, end)):
             glued.append(WordHit(0, first.end(), first.group()))
         if not glued:
             return hits  # the hits of one pattern never overlap
-        merged: list[WordHit] = []
-        for hit in sorted(hits + glued):
-            if not merged or hit.start >= merged[-1].end:  # none inside a multi-word hit
-                merged.append(hit)
+        merged = sorted(hits + glued)
+        # The hits of each kind never overlap one another, so any overlap puts a glued hit
+        # next to one it overlaps: checking their neighbours spares a loop over every hit.
+        for hit in glued:
+            index = bisect_left(merged, hit)
+            if (index and merged[index - 1].end > hit.start) or (
+                index + 1 < len(merged) and hit.end > merged[index + 1].start
+            ):
+                return _without_overlaps(merged)
         return merged
 
-    def _glued(self, text: str) -> list[WordHit]:
+    def _glued(self, text: str, pos: int, endpos: int) -> list[WordHit]:
         """Hits right after a character that is neither a word character nor a space."""
         hits: list[WordHit] = []
-        position = 0
-        while match := self._after_other.search(text, position):
+        position = pos
+        while match := self._after_other.search(text, position, endpos):
             before = text[match.start()]
             if not before.isascii() and (before.isalnum() or before == "_"):
                 position = match.start() + 1  # a letter such as é: no word boundary here
@@ -492,6 +512,8 @@ class Mention(NamedTuple):
 
 
 _NO_ROLES: frozenset[str] = frozenset()
+_START = itemgetter(0)
+_END = itemgetter(1)
 
 
 def role_key(role: str) -> str:
@@ -518,23 +540,23 @@ def _clean(word: str) -> str:
     return word.lower().rstrip(".")
 
 
-def _split_name(words: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
-    """(modifiers and titles, name words, words after 'of')."""
-    head: list[str] = []
+def _split_name(words: tuple[str, ...], cleaned: list[str]) -> tuple[int, int]:
+    """Where the name words start and stop: (modifiers and titles) [start:stop] (after 'of').
+
+    `cleaned`: each word lower-cased without a trailing period.
+    """
     index = 0
     while index < len(words):
-        lowered = _clean(words[index])
-        is_title = lowered in _TITLE_WORDS or (lowered == "of" and head)
+        lowered = cleaned[index]
+        is_title = lowered in _TITLE_WORDS or (lowered == "of" and index > 0)
         if lowered in _NOT_NAMES or is_title or country_of(words[index]) or words[index].isupper():
-            head.append(words[index])
             index += 1
             continue
         break
-    core: list[str] = []
-    while index < len(words) and words[index] not in ("of", "for"):
-        core.append(words[index])
-        index += 1
-    return head, core, list(words[index:])
+    stop = index
+    while stop < len(words) and words[stop] not in ("of", "for"):
+        stop += 1
+    return index, stop
 
 
 class _NameParts(NamedTuple):
@@ -560,11 +582,19 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
     Cached because it depends on the words alone and a document repeats its names
     ("Mr. Putin" dozens of times), as does a news stream across documents.
     """
-    head, core, tail = _split_name(words)
-    core = [w for w in core if not (len(w) == 2 and w.endswith("."))]  # middle initials
-    if not core or any(_clean(w) in _NOT_NAMES for w in core):
+    cleaned = [_clean(word) for word in words]
+    start, stop = _split_name(words, cleaned)
+    head, tail = words[:start], words[stop:]
+    core: list[str] = []
+    for word, lowered in zip(words[start:stop], cleaned[start:stop], strict=True):
+        if len(word) == 2 and word.endswith("."):
+            continue  # a middle initial
+        if lowered in _NOT_NAMES:
+            return None
+        core.append(word)
+    if not core:
         return None
-    titles = {_clean(w) for w in head if _clean(w) in _TITLE_WORDS}
+    titles = {lowered for lowered in cleaned[:start] if lowered in _TITLE_WORDS}
     honorific = next((_HONORIFICS[t] for t in titles if t in _HONORIFICS), None)
     if len(core) == 1 and not titles and core[0].lower() in _PLACE_ONLY:
         return None
@@ -572,15 +602,13 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
     if tail and (country := _OF_COUNTRY.match(" ".join(tail))):
         nationality = nationality or country_of(country.group(1))
     return _NameParts(
-        given=core[0] if len(core) >= 2 else None,
-        surname=core[-1],
-        titles=frozenset(titles),
-        title_roles=frozenset(
-            "general" if t == "gen" else t for t in titles if t not in _HONORIFICS
-        ),
-        honorific=honorific,
-        nationality=nationality,
-        lone=not titles and len(core) == 1,
+        core[0] if len(core) >= 2 else None,  # given
+        core[-1],  # surname
+        frozenset(titles),
+        frozenset("general" if t == "gen" else t for t in titles if t not in _HONORIFICS),
+        honorific,
+        nationality,
+        not titles and len(core) == 1,  # lone
     )
 
 
@@ -695,21 +723,30 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     return None if parts is None else _Sequence("person", start, name_end, parts)
 
 
+_UNSEEN = _Sequence("lone")  # a sentinel, compared by identity
+
+
 def _name_mentions(masked: str) -> list[Mention]:
     found: list[Mention] = []
+    # Runs recur within a document ("Russia", "Mr. Putin"): a plain dict answers repeats
+    # faster than the bounded lru_cache behind _analyse_sequence.
+    analysed: dict[str, _Sequence | None] = {}
     for match in _SEQUENCE.finditer(masked):
-        sequence = _analyse_sequence(match.group())
+        matched = match.group()
+        sequence = analysed.get(matched, _UNSEEN)
+        if sequence is _UNSEEN:
+            sequence = analysed[matched] = _analyse_sequence(matched)
         if sequence is None:
             continue
         offset, end = match.span()
         start = offset + sequence.start
         if sequence.kind == "lone":
             found.append(
-                Mention(start, end, match.group(), "person", None, match.group(), _NO_ROLES,
-                        None, None, _possessive_at(masked, end), False)
+                Mention(start, end, matched, "person", None, matched, _NO_ROLES, None, None,
+                        _possessive_at(masked, end), False)
             )  # fmt: skip
         elif sequence.kind == "organisation":
-            found.append(_organisation(start, end, match.group()))
+            found.append(_organisation(start, end, matched))
         elif sequence.kind == "owned_organisation":
             # "Russia's Defense Ministry" is the same body as "the Russian Defense Ministry".
             owner = _COUNTRY_POSSESSIVE_BEFORE.search(masked, max(0, start - 30), start)
@@ -748,6 +785,23 @@ def find_mentions(masked: str, words: Sequence[WordHit] | None = None) -> tuple[
     """
     if words is None:
         words = _MENTION_WORDS.finditer(masked)
+    pronouns, descriptions = word_mentions(masked, words)
+    return in_order([*name_mentions(masked), *pronouns, *descriptions])
+
+
+def in_order(mentions: list[Mention]) -> tuple[Mention, ...]:
+    """Mentions by start, the longer first at one start, else in the order given."""
+    # Two stable sorts on C-level keys: far cheaper than a Python key function per mention.
+    mentions.sort(key=_END, reverse=True)
+    mentions.sort(key=_START)
+    return tuple(mentions)
+
+
+def name_mentions(masked: str) -> tuple[Mention, ...]:
+    """The people and organisations named in `masked`, in order (see `in_order`).
+
+    The whole document is needed: the speaker registry merges every naming of a person.
+    """
     mentions = _name_mentions(masked)
     organisations = _possessive_organisations(masked)
     if organisations:
@@ -762,10 +816,20 @@ def find_mentions(masked: str, words: Sequence[WordHit] | None = None) -> tuple[
 
         mentions = [m for m in mentions if not covered(m)]
         mentions.extend(organisations)
+    return in_order(mentions)
+
+
+def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention], list[Mention]]:
+    """(pronouns, role descriptions such as "the Russian leader") among WordFinder hits.
+
+    `words`: hits of a WordFinder whose words include MENTION_WORDS (others are ignored).
+    """
+    pronouns: list[Mention] = []
+    descriptions: list[Mention] = []
     for word in words:
         if word.text in PRONOUNS:
             gender = "f" if word.text.lower() == "she" else "m"
-            mentions.append(
+            pronouns.append(
                 Mention(word.start, word.end, word.text, "pronoun", None, None, _NO_ROLES, None,
                         gender)
             )  # fmt: skip
@@ -776,7 +840,7 @@ def find_mentions(masked: str, words: Sequence[WordHit] | None = None) -> tuple[
         match = _DESCRIPTION_HEAD.search(masked, max(0, role.start - 50), role.start)
         if match is None:
             continue
-        mentions.append(
+        descriptions.append(
             Mention(
                 match.start(),
                 role.end,
@@ -787,5 +851,4 @@ def find_mentions(masked: str, words: Sequence[WordHit] | None = None) -> tuple[
                 possessive=_possessive_at(masked, role.end),
             )
         )
-    mentions.sort(key=lambda m: (m.start, -m.end))
-    return tuple(mentions)
+    return pronouns, descriptions

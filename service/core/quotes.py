@@ -32,14 +32,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from schemas.quotes import QuoteKind, SpeakerType
-from service.core.attribution import (
-    KEYWORDS,
-    Attribution,
-    QuoteSite,
-    attribute_quotes,
-    build_document,
-)
-from service.core.mentions import find_mentions
+from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
+from service.core.mentions import name_mentions
 from service.core.sentences import Span, document_sentences, paragraph_spans
 from service.core.speakers import resolve_document
 
@@ -285,10 +279,8 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
         return []
     masked = _masked(text, quotes)
     sentences, owners = document_sentences(text, paragraphs, [(q.open, q.close) for q in quotes])
-    words = KEYWORDS.finditer(masked)  # one scan for the cue words, role nouns and pronouns
-    mentions = find_mentions(masked, words)
-    speakers = resolve_document(mentions)
-    doc = build_document(masked, sentences, owners, mentions, speakers, words)
+    names = name_mentions(masked)
+    doc = build_document(masked, sentences, owners, paragraphs, names, resolve_document(names))
     sentence_starts = [s[0] for s in sentences]
     sites = [
         QuoteSite(q.open, q.close, bisect_right(sentence_starts, q.open) - 1, q.group)

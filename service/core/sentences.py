@@ -8,7 +8,6 @@ sentence. Pure and regex-only: the quote extractor calls this once per document.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 Span = tuple[int, int]
@@ -98,15 +97,10 @@ def _is_abbreviation(text: str, period_at: int, floor: int) -> bool:
     window = text[max(floor, period_at - 20) : period_at]
     if not window or window[-1].isspace():
         return False
-    word = window.split()[-1].lstrip("(“‘\"'").lower()
+    word = window.rsplit(None, 1)[-1].lstrip("(“‘\"'").lower()
     if len(word) == 1 and word.isalpha():  # a middle initial: Vladimir V. Putin
         return True
     return word in _ABBREVIATIONS
-
-
-def _inside(position: int, protected: Sequence[Span], starts: Sequence[int]) -> bool:
-    index = bisect_right(starts, position) - 1
-    return index >= 0 and protected[index][0] < position < protected[index][1]
 
 
 def sentence_spans(text: str, paragraph: Span, protected: Sequence[Span] = ()) -> tuple[Span, ...]:
@@ -121,34 +115,46 @@ def document_sentences(
 
     `paragraphs` are in order and disjoint; `protected` spans (sorted, non-overlapping, each
     inside one paragraph) are never split. One regex scan over the whole stretch instead of
-    one per paragraph.
+    one per paragraph, walked in step with the paragraphs and the protected spans.
     """
     if not paragraphs:
         return (), ()
-    starts = [span[0] for span in protected]
-    boundaries = list(_BOUNDARY.finditer(text, paragraphs[0][0], paragraphs[-1][1]))
-    boundary_starts = [match.start() for match in boundaries]
     spans: list[Span] = []
     owners: list[int] = []
-    next_boundary = 0
-    for index, (start, end) in enumerate(paragraphs):
-        cursor = start
-        # Every boundary starts inside a paragraph: it opens with a non-space character.
-        first_boundary = next_boundary
-        next_boundary = bisect_left(boundary_starts, end, first_boundary)
-        for match in boundaries[first_boundary:next_boundary]:
-            cut = match.end()
-            if cut >= end:
-                continue  # a guard: the paragraph's own end closes its last sentence
-            if starts and _inside(cut, protected, starts):
-                continue
-            period_at = match.start()
-            if text[period_at] == "." and _is_abbreviation(text, period_at, start):
-                continue
-            spans.append((cursor, match.end(1)))
-            owners.append(index)
-            cursor = cut
+    index = 0
+    start, end = paragraphs[0]
+    cursor = start
+    guard = 0  # the first protected span that does not end before the current boundary
+    for match in _BOUNDARY.finditer(text, start, paragraphs[-1][1]):
+        period_at = match.start()
+        # Every boundary starts inside a paragraph (it opens with a non-space character):
+        # close the paragraphs that end before it.
+        while period_at >= end:
+            if cursor < end:
+                spans.append((cursor, end))
+                owners.append(index)
+            index += 1
+            start, end = paragraphs[index]
+            cursor = start
+        cut = match.end()
+        if cut >= end:
+            continue  # a guard: the paragraph's own end closes its last sentence
+        while guard < len(protected) and protected[guard][1] <= cut:
+            guard += 1
+        if guard < len(protected) and protected[guard][0] < cut:
+            continue  # inside a quotation
+        if text[period_at] == "." and _is_abbreviation(text, period_at, start):
+            continue
+        spans.append((cursor, match.end(1)))
+        owners.append(index)
+        cursor = cut
+    while True:
         if cursor < end:
             spans.append((cursor, end))
             owners.append(index)
+        index += 1
+        if index == len(paragraphs):
+            break
+        start, end = paragraphs[index]
+        cursor = start
     return tuple(spans), tuple(owners)

@@ -219,14 +219,19 @@ def _display(mention: Mention) -> str:
     return f"{mention.given} {mention.surname}" if mention.given else str(mention.surname)
 
 
-def _person_ids(persons: list[Mention]) -> dict[int, str]:
-    """Surname clusters, split only when given names clash (see the module's id policy)."""
+def _person_ids(persons: list[Mention], surnames: list[str]) -> dict[int, str]:
+    """Surname clusters, split only when given names clash (see the module's id policy).
+
+    `surnames`: the folded surname of each person mention.
+    """
     by_surname: dict[str, list[Mention]] = {}
-    for mention in persons:
-        by_surname.setdefault(fold_word(str(mention.surname)), []).append(mention)
+    for mention, surname in zip(persons, surnames, strict=True):
+        by_surname.setdefault(surname, []).append(mention)
     ids: dict[int, str] = {}
     for surname, group in by_surname.items():
-        initials = {i for m in group if (i := _given_initial(m.given))}
+        # Given names repeat ("Donald Trump" twenty times): fold each distinct one once.
+        givens = {m.given for m in group if m.given}
+        initials = {initial for given in givens if (initial := _given_initial(given))}
         if len(initials) <= 1:
             speaker_id = person_id(surname)
             for mention in group:
@@ -262,22 +267,30 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
     )
 
 
+_SPEAKER_KINDS = frozenset({"person", "organisation"})
+
+
 def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
     """Merge the name mentions of one document into entities with stable ids."""
-    people = [m for m in mentions if m.kind == "person"]
-    known_surnames = {fold_word(str(m.surname)) for m in people if m.confirmed}
-    # A lone "Putin" is a person once the document has named a Putin somewhere.
-    persons = [m for m in people if m.confirmed or fold_word(str(m.surname)) in known_surnames]
-    by_start = _person_ids(persons)
+    people: list[Mention] = []
+    organisations: list[Mention] = []
     for mention in mentions:
-        if mention.kind == "organisation":
-            by_start[mention.start] = organisation_id(mention.text)
+        if mention.kind == "person":
+            people.append(mention)
+        elif mention.kind == "organisation":
+            organisations.append(mention)
+    folded = [(m, fold_word(str(m.surname))) for m in people]  # one look-up per mention
+    known_surnames = {surname for m, surname in folded if m.confirmed}
+    # A lone "Putin" is a person once the document has named a Putin somewhere.
+    kept = [(m, surname) for m, surname in folded if m.confirmed or surname in known_surnames]
+    persons = [m for m, _ in kept]
+    by_start = _person_ids(persons, [surname for _, surname in kept])
+    for mention in organisations:
+        by_start[mention.start] = organisation_id(mention.text)
     grouped: dict[str, list[Mention]] = {}
     for mention in mentions:
-        if (speaker_id := by_start.get(mention.start)) is not None and mention.kind in (
-            "person",
-            "organisation",
-        ):
+        speaker_id = by_start.get(mention.start)
+        if speaker_id is not None and mention.kind in _SPEAKER_KINDS:
             grouped.setdefault(speaker_id, []).append(mention)
     return DocumentSpeakers(
         by_start=by_start,

@@ -136,3 +136,21 @@ def test_word_finder_matches_a_word_boundary_regex() -> None:
     for text in texts:
         expected = [(m.start(), m.end(), m.group()) for m in reference.finditer(text)]
         assert [tuple(hit) for hit in finder.finditer(text)] == expected
+
+
+def test_word_finder_handles_non_ascii_characters_before_a_word() -> None:
+    import re
+
+    from service.core.mentions import WordFinder
+
+    words = ["said", "he", "according to", "to"]
+    finder = WordFinder(words)
+    reference = re.compile(r"\b(?:according to|said|he|to)\b")
+    texts = [
+        "José said—he “said” «he» …said",  # non-ASCII punctuation: a word boundary
+        "Andréhe saidé éhe according to éaccording to",  # non-ASCII letters: none
+        "\u00a0he\u2014said\u2019to",
+    ]
+    for text in texts:
+        expected = [(m.start(), m.end(), m.group()) for m in reference.finditer(text)]
+        assert [tuple(hit) for hit in finder.finditer(text)] == expected

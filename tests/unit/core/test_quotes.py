@@ -152,3 +152,39 @@ def test_keywords_glued_to_punctuation_or_opening_a_line_are_found() -> None:
         ("The bridge is safe", "ortiz", "said"),
         ("We will reopen it.", "ortiz", "said"),
     ]
+
+
+def test_sentences_of_several_paragraphs_match_one_paragraph_at_a_time() -> None:
+    from service.core.sentences import document_sentences, paragraph_spans, sentence_spans
+
+    text = (
+        "Mr. Putin spoke. “It is over. We won,” he said. Then he left.\n"
+        "\n"
+        "  No one asked. Gen. Syrsky said: “Not yet. Wait.” It rained.  \n"
+        "Done."
+    )
+    paragraphs = paragraph_spans(text)
+    protected = [
+        (text.index("“It"), text.index("won,”") + 5),
+        (text.index("“Not"), text.index("Wait.”") + 6),
+    ]
+
+    sentences, owners = document_sentences(text, paragraphs, protected)
+
+    expected = [
+        (span, index)
+        for index, paragraph in enumerate(paragraphs)
+        for span in sentence_spans(
+            text, paragraph, [p for p in protected if paragraph[0] <= p[0] < paragraph[1]]
+        )
+    ]
+    assert list(zip(sentences, owners, strict=True)) == expected
+    assert [text[a:b] for a, b in sentences] == [
+        "Mr. Putin spoke.",
+        "“It is over. We won,” he said.",
+        "Then he left.",
+        "No one asked.",
+        "Gen. Syrsky said: “Not yet. Wait.”",
+        "It rained.",
+        "Done.",
+    ]

@@ -80,3 +80,13 @@ def test_registry_merge_upgrades_display_name_and_returns_new_value() -> None:
     assert registry.display_name("putin", "?") == "Putin"
     assert upgraded.display_name("putin", "?") == "Vladimir Putin"
     assert "Mr. Putin" in upgraded.speakers[0].aliases
+
+
+def test_surname_folding_of_ascii_and_accented_words() -> None:
+    # ASCII words take a shortcut past the Unicode decomposition: same folds either way.
+    assert fold_word("Maxim") == "maksim"
+    assert fold_word("O'Brien") == fold_word("O’Brien") == "obrien"
+    assert fold_word("Dmitrii") == "dmitry"
+    assert fold_word("Smith-Jones") == "smith-jones"
+    assert fold_word("Müller") == fold_word("Muller") == "muller"
+    assert fold_word("Zelenskiy") == fold_word("ZELENSKYY") == "zelensky"
