@@ -23,7 +23,10 @@ class Claimant(Contract):
     event_time: AwareDatetime
     paragraph_index: int | None = None
     digest: str | None = None
-    minhash: list[int] | None = None
+    minhash: str | None = Field(
+        default=None,
+        description="MinHash values as base64 of little-endian uint32s (compact on the wire).",
+    )
     shingle_count: int | None = None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schemas.dedup import Claimant, SignatureKind, SignatureProbe
 from schemas.entries import EntryStatus, EntryVerdict, RawEntry
@@ -26,7 +27,9 @@ from service.core.fingerprints import (
     EntryFingerprint,
     FingerprintParams,
     fingerprint_entry,
+    pack_minhash,
     text_digest,
+    unpack_minhash,
 )
 from service.core.normalise import words
 from service.core.quotes import ExtractedQuote, extract_quotes
@@ -42,6 +45,13 @@ class PipelineParams:
         return cls(FingerprintParams(), DedupThresholds())
 
 
+@lru_cache(maxsize=4096)
+def _fingerprint(paragraphs: tuple[str, ...], params: FingerprintParams) -> EntryFingerprint:
+    """Each entry is fingerprinted when it is scattered and again when its verdict is gathered,
+    usually moments apart on the same worker: remember recent ones (a pure function)."""
+    return fingerprint_entry(paragraphs, params)
+
+
 def _entry_key(fp: EntryFingerprint) -> str:
     return f"e:{fp.digest}"
 
@@ -52,12 +62,12 @@ def _paragraph_key(digest: str) -> str:
 
 def probes_for_entry(entry: RawEntry, params: PipelineParams) -> list[SignatureProbe]:
     """One probe per distinct signature of the entry: its digest, paragraphs and LSH bands."""
-    fp = fingerprint_entry(entry.paragraphs, params.fingerprint)
+    fp = _fingerprint(tuple(entry.paragraphs), params.fingerprint)
     sketch = Claimant(
         entry_id=entry.entry_id,
         event_time=entry.event_time,
         digest=fp.digest,
-        minhash=list(fp.minhash),
+        minhash=pack_minhash(fp.minhash),
         shingle_count=fp.shingle_count,
     )
     keyed: list[tuple[str, SignatureKind, Claimant]] = [
@@ -80,7 +90,7 @@ def probes_for_entry(entry: RawEntry, params: PipelineParams) -> list[SignatureP
 
 def verdict_for_entry(entry: RawEntry, gathered: Gathered, params: PipelineParams) -> EntryVerdict:
     """Decide the entry's status and which of its paragraphs are new, from all answers."""
-    fp = fingerprint_entry(entry.paragraphs, params.fingerprint)
+    fp = _fingerprint(tuple(entry.paragraphs), params.fingerprint)
     first_claims = {
         key.removeprefix("p:"): ParagraphClaim(
             entry_id=c.entry_id, index=c.paragraph_index, event_time=c.event_time
@@ -92,7 +102,7 @@ def verdict_for_entry(entry: RawEntry, gathered: Gathered, params: PipelineParam
         Candidate(
             entry_id=c.entry_id,
             event_time=c.event_time,
-            minhash=tuple(c.minhash),
+            minhash=unpack_minhash(c.minhash),
             shingle_count=c.shingle_count,
             digest=c.digest,
         )

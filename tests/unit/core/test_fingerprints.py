@@ -9,7 +9,9 @@ from service.core.fingerprints import (
     containment,
     fingerprint_entry,
     jaccard,
+    pack_minhash,
     text_digest,
+    unpack_minhash,
 )
 from tests.unit.core.seed_excerpts import (
     ARTICLE_001,
@@ -125,3 +127,9 @@ def test_params_change_the_number_of_band_keys() -> None:
     loose = fingerprint_entry(HURRY, FingerprintParams(lsh_threshold=0.3))
     strict = fingerprint_entry(HURRY, FingerprintParams(lsh_threshold=0.7))
     assert len(loose.band_keys) > len(strict.band_keys)
+
+
+def test_packed_minhash_round_trips_exactly() -> None:
+    values = fingerprint_entry(HURRY).minhash
+
+    assert unpack_minhash(pack_minhash(values)) == values
