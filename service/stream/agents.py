@@ -54,6 +54,22 @@ async def send(
     )
 
 
+def fold_row(
+    table: faust.Table,
+    key: str,
+    model: type[M],
+    fold: Callable[[M | None, Any], M],
+    item: Any,
+) -> M:
+    """Read a table row as its model, fold one item into it, and write it back if it changed."""
+    stored = table.get(key)
+    before = model.model_validate(stored) if stored else None
+    after = fold(before, item)
+    if after != before:
+        table[key] = after.model_dump(mode="json")
+    return after
+
+
 def _dead_letter(event: faust.EventT, stage: str, error_type: str, reason: str) -> DeadLetter:
     msg = event.message
     return DeadLetter.of(
@@ -195,11 +211,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
 
     async def record_quotes(_event: faust.EventT, occ: QuoteOccurrence) -> None:
         """One canonical quote per (words, speaker), with every place it was reported."""
-        stored = tables.canonical_quotes.get(occ.quote_id)
-        before = CanonicalQuote.model_validate(stored) if stored else None
-        quote = add_occurrence(before, occ)
-        if quote != before:
-            tables.canonical_quotes[occ.quote_id] = quote.model_dump(mode="json")
+        quote = fold_row(tables.canonical_quotes, occ.quote_id, CanonicalQuote, add_occurrence, occ)
         await send(topics.canonical_quotes, quote.quote_id, quote)
         for link in links_for(quote, occ.entry_id):
             await send(topics.entry_links, link.relation_id, link)
@@ -242,11 +254,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
 
     async def relate_entries(_event: faust.EventT, link: EntryLink) -> None:
         """Entries that reported the same quotes, and how many they share."""
-        stored = tables.entry_relations.get(link.relation_id)
-        before = EntryRelation.model_validate(stored) if stored else None
-        relation = add_link(before, link)
-        if relation != before:
-            tables.entry_relations[link.relation_id] = relation.model_dump(mode="json")
+        relation = fold_row(tables.entry_relations, link.relation_id, EntryRelation, add_link, link)
         await send(topics.entry_relations, relation.relation_id, relation)
 
     dead = topics.dead_letters
