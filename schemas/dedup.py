@@ -1,4 +1,10 @@
-"""Internal dedup events: signature probes scattered by key, and the answers gathered per entry."""
+"""Internal dedup events: signature probes scattered by key, and the answers gathered per entry.
+
+On the wire, the probes of one entry travel as one ProbeBatch per shard (the partition that
+owns their keys) and the owner replies with one AnswerBatch per entry it has news for: a few
+messages per entry instead of one per signature. SignatureProbe and SignatureAnswer are the
+per-signature values the owner's fold works on.
+"""
 
 from __future__ import annotations
 
@@ -57,3 +63,53 @@ class SignatureAnswer(Contract):
         default=False,
         description="Sent unasked to a later holder when an earlier entry arrived after it.",
     )
+
+
+class SignatureRef(Contract):
+    """One signature of an entry, as named in a probe batch."""
+
+    key: str
+    kind: SignatureKind
+    paragraph_index: int | None = None
+
+
+class ProbeBatch(Contract):
+    """Every signature of one entry that one shard owns. Sent to the shard's partition."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    entry_id: Id
+    shard: int = Field(ge=0, description="Partition of the probes topic that owns these keys.")
+    shards: int = Field(ge=1, description="How many batches the entry sent in all.")
+    sketch: Claimant = Field(description="The entry: event time, digest and MinHash, once.")
+    signatures: list[SignatureRef] = Field(min_length=1)
+
+
+class HolderRef(Contract):
+    """An entry named in an answer; its event time and sketch are in the batch's holders."""
+
+    entry_id: Id
+    paragraph_index: int | None = None
+
+
+class KeyAnswer(Contract):
+    key: str
+    kind: SignatureKind
+    earlier: list[HolderRef] = Field(description="Entries holding the key before, oldest first.")
+
+
+class AnswerBatch(Contract):
+    """One shard's answers to one entry, keyed by entry id so all its batches meet."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    entry_id: Id
+    event_time: AwareDatetime = Field(description="Event time of the entry answered.")
+    shard: int = Field(ge=0)
+    shards: int = Field(ge=1, description="How many batches the prober sent in all.")
+    revision: bool = Field(
+        default=False,
+        description="Sent unasked to a later holder when an earlier entry arrived after it.",
+    )
+    holders: list[Claimant] = Field(
+        description="Each entry named in the answers, once: event time and, if known, sketch."
+    )
+    answers: list[KeyAnswer]

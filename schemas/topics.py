@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
-from schemas.dedup import SignatureAnswer, SignatureProbe
+from schemas.dedup import AnswerBatch, ProbeBatch
 from schemas.entries import EntryLink, EntryRelation, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
@@ -28,10 +28,14 @@ class TopicSpec:
 
 RAW_ENTRIES = TopicSpec("raw-entries", RawEntry, "entry_id", "input", doc="Entries to process.")
 ENTRIES = TopicSpec("entries", RawEntry, "entry_id", "internal", doc="Validated, keyed by id.")
-PROBES = TopicSpec("dedup-probes", SignatureProbe, "key", "internal", doc="Scatter by signature.")
-ANSWERS = TopicSpec(
-    "dedup-answers", SignatureAnswer, "entry_id", "internal", doc="Gather by entry."
+PROBES = TopicSpec(
+    "dedup-probes",
+    ProbeBatch,
+    "entry_id",
+    "internal",
+    doc="Scatter: an entry's signatures, one batch per owning partition (sent to it).",
 )
+ANSWERS = TopicSpec("dedup-answers", AnswerBatch, "entry_id", "internal", doc="Gather by entry.")
 QUOTE_MENTIONS = TopicSpec(
     "quote-mentions", QuoteOccurrence, "quote_id", "internal", doc="Occurrences keyed by quote."
 )

@@ -11,9 +11,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from schemas.dedup import Claimant, SignatureKind, SignatureProbe
+from schemas.dedup import Claimant, ProbeBatch, SignatureKind, SignatureRef
 from schemas.entries import EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import QuoteOccurrence
+from service.core import claims
 from service.core.claims import Gathered
 from service.core.dedup import (
     Candidate,
@@ -60,8 +61,9 @@ def _paragraph_key(digest: str) -> str:
     return f"p:{digest}"
 
 
-def probes_for_entry(entry: RawEntry, params: PipelineParams) -> list[SignatureProbe]:
-    """One probe per distinct signature of the entry: its digest, paragraphs and LSH bands."""
+def probe_batches(entry: RawEntry, params: PipelineParams, shards: int) -> list[ProbeBatch]:
+    """The entry's distinct signatures (its digest, paragraphs and LSH bands), one batch per
+    shard that owns any of them."""
     fp = _fingerprint(tuple(entry.paragraphs), params.fingerprint)
     sketch = Claimant(
         entry_id=entry.entry_id,
@@ -70,22 +72,15 @@ def probes_for_entry(entry: RawEntry, params: PipelineParams) -> list[SignatureP
         minhash=pack_minhash(fp.minhash),
         shingle_count=fp.shingle_count,
     )
-    keyed: list[tuple[str, SignatureKind, Claimant]] = [
-        (_entry_key(fp), SignatureKind.ENTRY, sketch)
+    refs = [SignatureRef(key=_entry_key(fp), kind=SignatureKind.ENTRY)]
+    refs += [
+        SignatureRef(key=_paragraph_key(digest), kind=SignatureKind.PARAGRAPH, paragraph_index=i)
+        for i, digest in claimable_paragraphs(fp, params.thresholds)
     ]
-    keyed += [
-        (
-            _paragraph_key(digest),
-            SignatureKind.PARAGRAPH,
-            Claimant(entry_id=entry.entry_id, event_time=entry.event_time, paragraph_index=index),
-        )
-        for index, digest in claimable_paragraphs(fp, params.thresholds)
+    refs += [
+        SignatureRef(key=band, kind=SignatureKind.BAND) for band in dict.fromkeys(fp.band_keys)
     ]
-    keyed += [(band, SignatureKind.BAND, sketch) for band in dict.fromkeys(fp.band_keys)]
-    return [
-        SignatureProbe(key=key, kind=kind, expected=len(keyed), claimant=claimant)
-        for key, kind, claimant in keyed
-    ]
+    return claims.probe_batches(sketch, refs, shards)
 
 
 def verdict_for_entry(entry: RawEntry, gathered: Gathered, params: PipelineParams) -> EntryVerdict:

@@ -2,8 +2,8 @@
 
 Stages (topic -> agent -> topics):
   raw-entries      -> validate_entries    -> entries (keyed by entry id) | dead-letters
-  entries          -> fingerprint_entries -> dedup-probes (keyed by signature)
-  dedup-probes     -> claim_signatures    -> dedup-answers (keyed by entry id)
+  entries          -> fingerprint_entries -> dedup-probes (one batch per owning partition)
+  dedup-probes     -> claim_signatures    -> dedup-answers (one batch per entry, keyed by id)
   dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quotes, quote-mentions
   quote-mentions   -> record_quotes       -> canonical-quotes, speaker-mentions, entry-links
   speaker-mentions -> tally_speakers      -> speaker-updates
@@ -16,7 +16,7 @@ validation or processing goes to the dead-letter topic with the reason; the agen
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,12 +25,12 @@ import structlog
 from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
-from schemas.dedup import Claimant, SignatureAnswer, SignatureProbe
+from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
 from schemas.entries import EntryLink, EntryRelation, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service import pipeline
-from service.core.claims import Gathered, answer_probe, gather_answer, in_horizon
+from service.core.claims import Gathered, answer_batch, gather_batch, in_horizon
 from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally, is_first_occurrence
 from service.settings import Settings
@@ -44,13 +44,20 @@ Handler = Callable[[faust.EventT, M], Awaitable[None]]
 
 
 async def send(
-    topic: faust.TopicT, key: str, model: BaseModel | None, *, at: datetime | None = None
+    topic: faust.TopicT,
+    key: str,
+    model: BaseModel | None,
+    *,
+    at: datetime | None = None,
+    partition: int | None = None,
 ) -> None:
-    """Send one model (None: a tombstone); `at` becomes the record timestamp (event time)."""
+    """Send one model (None: a tombstone); `at` becomes the record timestamp (event time).
+    `partition` overrides the key's partition (probe batches go to the shard that owns them)."""
     await topic.send(
         key=key.encode("utf-8"),
         value=encode(model) if model is not None else None,
         timestamp=at.timestamp() if at else None,
+        partition=partition,
     )
 
 
@@ -136,26 +143,48 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         await send(topics.entries, entry.entry_id, entry, at=entry.event_time)
 
     async def fingerprint_entries(_event: faust.EventT, entry: RawEntry) -> None:
-        """Keep the entry until its verdict is known and scatter one probe per signature."""
+        """Keep the entry until its verdict is known; scatter its signatures to their owners."""
         tables.pending_entries[entry.entry_id] = entry.model_dump(mode="json")
-        for probe in pipeline.probes_for_entry(entry, params):
-            await send(topics.probes, probe.key, probe, at=entry.event_time)
+        for batch in pipeline.probe_batches(entry, params, settings.partitions):
+            await send(
+                topics.probes, entry.entry_id, batch, at=entry.event_time, partition=batch.shard
+            )
 
-    async def claim_signatures(_event: faust.EventT, probe: SignatureProbe) -> None:
+    async def claim_signatures(_event: faust.EventT, batch: ProbeBatch) -> None:
         """Own a share of the signatures: answer who carried each one before."""
-        windows = tables.signature_claims[probe.key]
-        stored = [*windows.delta(horizon), *windows.current()]
-        known = in_horizon([Claimant.model_validate(c) for c in stored], probe, horizon)
-        answers, updated = answer_probe(known, probe)
-        if updated != known:
-            tables.signature_claims[probe.key] = [c.model_dump(mode="json") for c in updated]
+        at = batch.sketch.event_time
+        sketch_key = f"{batch.entry_id}@{batch.shard}"
+        if not tables.shard_sketches[sketch_key].current():
+            tables.shard_sketches[sketch_key] = batch.sketch.model_dump(mode="json")
+        known = {ref.key: _holders(ref.key, at) for ref in batch.signatures}
+        sketches = _sketches(known.values(), batch)
+        answers, changed = answer_batch(batch, known, sketches)
+        for key, memory in changed.items():
+            tables.signature_claims[key] = [c.model_dump(mode="json") for c in memory]
         for answer in answers:
             await send(topics.answers, answer.entry_id, answer, at=answer.event_time)
 
-    async def gather_verdicts(_event: faust.EventT, answer: SignatureAnswer) -> None:
-        """Once all answers for an entry are in: its verdict, then its new quotes."""
+    def _holders(key: str, at: datetime) -> list[Claimant]:
+        windows = tables.signature_claims[key]
+        stored = [*windows.delta(horizon), *windows.current()]
+        return in_horizon([Claimant.model_validate(c) for c in stored], at, horizon)
+
+    def _sketches(known: Iterable[list[Claimant]], batch: ProbeBatch) -> dict[str, Claimant]:
+        """The sketch of every holder named, from this shard's own copy (within the horizon)."""
+        found = {batch.entry_id: batch.sketch}
+        for holder in (c for holders in known for c in holders):
+            if holder.entry_id in found:
+                continue
+            windows = tables.shard_sketches[f"{holder.entry_id}@{batch.shard}"]
+            stored = windows.current() or windows.delta(horizon)
+            if stored:
+                found[holder.entry_id] = Claimant.model_validate(stored)
+        return found
+
+    async def gather_verdicts(_event: faust.EventT, answer: AnswerBatch) -> None:
+        """Once all answer batches for an entry are in: its verdict, then its new quotes."""
         stored = tables.gathering[answer.entry_id].current()
-        gathered = gather_answer(_load_gathered(stored), answer)
+        gathered = gather_batch(_load_gathered(stored), answer)
         published = stored.get("published")
         if not gathered.complete:
             tables.gathering[answer.entry_id] = _dump_gathered(gathered, published)
@@ -209,12 +238,21 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
             canonical_id=verdict.canonical_id,
         )
 
-    async def record_quotes(_event: faust.EventT, occ: QuoteOccurrence) -> None:
+    async def record_quotes(event: faust.EventT, occ: QuoteOccurrence) -> None:
         """One canonical quote per (words, speaker), with every place it was reported."""
+        stored = tables.canonical_quotes.get(occ.quote_id)
+        new_occurrence = not stored or occ.occurrence_id not in stored["occurrence_ids"]
+        offset, applied = event.message.offset, tables.quote_offsets.get(occ.quote_id, -1)
         quote = fold_row(tables.canonical_quotes, occ.quote_id, CanonicalQuote, add_occurrence, occ)
         await send(topics.canonical_quotes, quote.quote_id, quote)
-        for link in links_for(quote, occ.entry_id):
-            await send(topics.entry_links, link.relation_id, link)
+        # Only a new occurrence (a paragraph not seen before) relates entries: a copied
+        # paragraph is already tied to its original by the verdict. A replayed event (offset
+        # already applied) re-sends its links, in case the crash came before they went out.
+        if new_occurrence or offset <= applied:
+            for link in links_for(quote, occ.entry_id):
+                await send(topics.entry_links, link.relation_id, link)
+        if offset > applied:
+            tables.quote_offsets[occ.quote_id] = offset
         if occ.speaker_id is not None:
             mention = SpeakerMention(occurrence=occ, new_quote=is_first_occurrence(quote, occ))
             await send(topics.speaker_mentions, occ.speaker_id, mention, at=occ.event_time)
@@ -260,8 +298,8 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
     dead = topics.dead_letters
     stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead)
     stage_agent(app, topics.entries, RawEntry, fingerprint_entries, dead)
-    stage_agent(app, topics.probes, SignatureProbe, claim_signatures, dead)
-    stage_agent(app, topics.answers, SignatureAnswer, gather_verdicts, dead)
+    stage_agent(app, topics.probes, ProbeBatch, claim_signatures, dead)
+    stage_agent(app, topics.answers, AnswerBatch, gather_verdicts, dead)
     stage_agent(app, topics.quote_mentions, QuoteOccurrence, record_quotes, dead)
     stage_agent(app, topics.speaker_mentions, SpeakerMention, tally_speakers, dead)
     stage_agent(app, topics.entry_links, EntryLink, relate_entries, dead)
@@ -272,7 +310,7 @@ def _load_gathered(stored: dict[str, Any]) -> Gathered | None:
         return None
     return Gathered(
         expected=stored["expected"],
-        keys=frozenset(stored["keys"]),
+        shards=frozenset(stored["shards"]),
         candidates={k: Claimant.model_validate(v) for k, v in stored["candidates"].items()},
         first_claims={k: Claimant.model_validate(v) for k, v in stored["first_claims"].items()},
     )
@@ -282,7 +320,7 @@ def _dump_gathered(gathered: Gathered, published: dict[str, Any] | None) -> dict
     return {
         "published": published,
         "expected": gathered.expected,
-        "keys": sorted(gathered.keys),
+        "shards": sorted(gathered.shards),
         "candidates": {k: c.model_dump(mode="json") for k, c in gathered.candidates.items()},
         "first_claims": {k: c.model_dump(mode="json") for k, c in gathered.first_claims.items()},
     }

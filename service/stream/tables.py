@@ -18,8 +18,10 @@ from service.settings import Settings
 class Tables:
     pending_entries: faust.Table  # (entry_id, window) -> RawEntry awaiting its dedup answers
     signature_claims: faust.Table  # (signature key, window) -> [Claimant], oldest first
+    shard_sketches: faust.Table  # ("entry_id@shard", window) -> Claimant with MinHash
     gathering: faust.Table  # (entry_id, window) -> what its answers said so far
     canonical_quotes: faust.Table  # quote_id -> CanonicalQuote
+    quote_offsets: faust.Table  # quote_id -> last quote-mentions offset applied to it
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
     counted_occurrences: faust.Table  # (occurrence_id, window) -> True once tallied
     entry_relations: faust.Table  # relation_id -> EntryRelation
@@ -44,9 +46,11 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         # within the horizon is found and nothing older than two horizons is kept.
         pending_entries=by_event_time("pending-entries", dict, horizon, 2 * horizon),
         signature_claims=by_event_time("signature-claims", list, horizon, 2 * horizon),
+        shard_sketches=by_event_time("shard-sketches", dict, horizon, 2 * horizon),
         gathering=by_event_time("gathering", dict, horizon, 2 * horizon),
         counted_occurrences=by_event_time("counted-occurrences", bool, horizon, 2 * horizon),
         canonical_quotes=table("canonical-quotes"),
+        quote_offsets=table("quote-offsets", int),
         speaker_tallies=table("speaker-tallies"),
         entry_relations=table("entry-relations"),
         speaker_windows=by_event_time(

@@ -38,6 +38,7 @@ class Sent:
     key: bytes | None
     value: bytes | None
     timestamp: float | None
+    partition: int | None = None
 
     def model(self, cls: type[M]) -> M:
         assert self.value is not None, f"tombstone on {self.topic}"
@@ -56,7 +57,13 @@ class SendRecorder:
 
     async def record(self, topic: faust.TopicT, **kwargs: Any) -> None:
         name = topic.get_topic_name().removeprefix(PREFIX)
-        sent = Sent(name, kwargs.get("key"), kwargs.get("value"), kwargs.get("timestamp"))
+        sent = Sent(
+            name,
+            kwargs.get("key"),
+            kwargs.get("value"),
+            kwargs.get("timestamp"),
+            kwargs.get("partition"),
+        )
         async with self._condition():
             self.sent.append(sent)
             self._condition().notify_all()

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import faust
 
 from schemas.dead_letters import DeadLetter
-from schemas.dedup import SignatureAnswer, SignatureKind, SignatureProbe
-from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
+from schemas.dedup import AnswerBatch, ProbeBatch, SignatureKind
+from schemas.entries import DocumentKind, EntryLink, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service.stream.codec import encode
@@ -142,24 +142,23 @@ def test_a_bad_event_does_not_stop_the_stream(run_with_app: Run, recorder: SendR
 # --- the dedup chain: fingerprint -> claim -> gather ----------------------------------------
 
 
-def test_fingerprint_entries_scatters_one_probe_per_signature_keyed_by_it(
+def test_fingerprint_entries_scatters_one_batch_to_the_partition_owning_its_keys(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
     async def scenario(app: faust.App) -> None:
         async with agent(app, "fingerprint_entries").test_context() as ctx:
             await ctx.put(key=b"doc:1", value=encode(raw_entry()))
-            (first, *_) = await recorder.wait_for("dedup-probes")
-            await recorder.wait_for("dedup-probes", first.model(SignatureProbe).expected)
+            await recorder.wait_for("dedup-probes")
 
     run_with_app(scenario)
 
-    sent = recorder.to("dedup-probes")
-    probes = [s.model(SignatureProbe) for s in sent]
-    assert {p.expected for p in probes} == {len(probes)}
-    assert len({p.key for p in probes}) == len(probes)
-    assert [s.key for s in sent] == [p.key.encode() for p in probes]
-    assert {p.kind for p in probes} == set(SignatureKind)
-    assert {p.claimant.entry_id for p in probes} == {"doc:1"}
+    (sent,) = recorder.to("dedup-probes")  # one partition in these tests: one batch
+    batch = sent.model(ProbeBatch)
+    assert (batch.shard, batch.shards, sent.partition) == (0, 1, 0)
+    assert sent.key == b"doc:1"
+    assert len({r.key for r in batch.signatures}) == len(batch.signatures)
+    assert {r.kind for r in batch.signatures} == set(SignatureKind)
+    assert batch.sketch.entry_id == "doc:1" and batch.sketch.minhash
 
 
 def test_an_exact_copy_gets_a_duplicate_verdict_through_the_agent_chain(
@@ -181,14 +180,10 @@ def test_an_exact_copy_gets_a_duplicate_verdict_through_the_agent_chain(
             for item in (original, copy):
                 recorder.clear()
                 await fingerprint.put(key=item.entry_id.encode(), value=encode(item))
-                probes = await recorder.wait_for("dedup-probes")
-                expected = probes[0].model(SignatureProbe).expected
-                probes = await recorder.wait_for("dedup-probes", expected)
-                for probe in probes:
-                    await claim.put(key=probe.key, value=probe.value)
-                answers = await recorder.wait_for("dedup-answers", expected)
-                for answer in answers:
-                    await gather.put(key=answer.key, value=answer.value)
+                (probe,) = await recorder.wait_for("dedup-probes")
+                await claim.put(key=probe.key, value=probe.value)
+                (answer,) = await recorder.wait_for("dedup-answers")
+                await gather.put(key=answer.key, value=answer.value)
                 await recorder.wait_for("entry-verdicts")
                 verdicts[item.entry_id] = recorder.to("entry-verdicts")[0].model(EntryVerdict)
                 outputs[item.entry_id] = {s.topic for s in recorder.sent}
@@ -204,50 +199,47 @@ def test_an_exact_copy_gets_a_duplicate_verdict_through_the_agent_chain(
     assert "unique-entries" not in outputs["doc:2"]
 
 
-def test_claim_signatures_answers_a_second_prober_with_the_first(
+def test_claim_signatures_answers_a_second_prober_with_the_first_and_its_sketch(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
-    def probe(entry_id: str, hour: int) -> SignatureProbe:
-        return SignatureProbe.model_validate(
+    def probe(entry_id: str, hour: int) -> ProbeBatch:
+        return ProbeBatch.model_validate(
             {
-                "key": "p:abc",
-                "kind": "paragraph",
-                "expected": 2,
-                "claimant": {
+                "entry_id": entry_id,
+                "shard": 0,
+                "shards": 1,
+                "sketch": {
                     "entry_id": entry_id,
                     "event_time": T0.replace(hour=hour).isoformat(),
-                    "paragraph_index": 0,
+                    "digest": f"d-{entry_id}",
+                    "minhash": "AAAAAA==",
+                    "shingle_count": 9,
                 },
+                "signatures": [{"key": "p:abc", "kind": "paragraph", "paragraph_index": 0}],
             }
         )
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "claim_signatures").test_context() as ctx:
-            await ctx.put(key=b"p:abc", value=encode(probe("first", 10)))
+            await ctx.put(key=b"first", value=encode(probe("first", 10)))
             await recorder.wait_for("dedup-answers", 1)
-            await ctx.put(key=b"p:abc", value=encode(probe("second", 11)))
+            await ctx.put(key=b"second", value=encode(probe("second", 11)))
             await recorder.wait_for("dedup-answers", 2)
 
     run_with_app(scenario)
 
-    first, second = (s.model(SignatureAnswer) for s in recorder.to("dedup-answers"))
-    assert (first.entry_id, first.earlier) == ("first", [])
+    first, second = (s.model(AnswerBatch) for s in recorder.to("dedup-answers"))
+    assert (first.entry_id, first.answers[0].earlier, first.holders) == ("first", [], [])
     assert second.entry_id == "second"
-    assert [c.entry_id for c in second.earlier] == ["first"]
+    assert [r.entry_id for r in second.answers[0].earlier] == ["first"]
+    assert [(h.entry_id, h.digest) for h in second.holders] == [("first", "d-first")]
     assert recorder.to("dedup-answers")[1].key == b"second"
 
 
 def test_answers_for_an_entry_never_stored_are_dead_lettered_as_a_processing_error(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
-    answer = SignatureAnswer(
-        entry_id="ghost",
-        event_time=T0,
-        key="e:123",
-        kind=SignatureKind.ENTRY,
-        expected=1,
-        earlier=[],
-    )
+    answer = AnswerBatch(entry_id="ghost", event_time=T0, shard=0, shards=1, holders=[], answers=[])
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "gather_verdicts").test_context() as ctx:
@@ -284,6 +276,30 @@ def test_record_quotes_counts_a_repeated_occurrence_once(
     mentions = [s.model(SpeakerMention) for s in recorder.to("speaker-mentions")]
     assert mentions[0].new_quote is True
     assert all(s.key == b"zelensky" for s in recorder.to("speaker-mentions"))
+
+
+def test_record_quotes_relates_entries_by_new_occurrences_not_copied_paragraphs(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    first = occurrence("o:1")
+    rewrite = occurrence("o:2").model_copy(update={"entry_id": "doc:2"})
+    copy = occurrence("o:2").model_copy(update={"entry_id": "doc:3"})
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "record_quotes").test_context() as ctx:
+            for occ in (first, rewrite, copy):
+                await ctx.put(key=b"q:1", value=encode(occ))
+            await recorder.wait_for("canonical-quotes", 3)
+
+    run_with_app(scenario)
+
+    links = [s.model(EntryLink) for s in recorder.to("entry-links")]
+    assert [link.entry_ids for link in links] == [["doc:1", "doc:2"]]
+    assert recorder.to("canonical-quotes")[-1].model(CanonicalQuote).entry_ids == [
+        "doc:1",
+        "doc:2",
+        "doc:3",
+    ]
 
 
 def test_tally_speakers_counts_one_occurrence_once_even_if_delivered_twice(

@@ -10,14 +10,14 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from schemas.dead_letters import DeadLetter
-from schemas.dedup import SignatureAnswer, SignatureProbe
+from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
 from schemas.entries import EntryVerdict, RawEntry
 from schemas.export import JSON_DIR, exported_models, render_schema, stale_schemas
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from schemas.topics import TOPICS, TopicSpec
 from service import pipeline
-from service.core.claims import answer_probe, gather_answer
+from service.core.claims import answer_batch, gather_batch
 from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally
 from service.replay.source import read_entries
@@ -80,17 +80,21 @@ def _instances() -> dict[str, BaseModel]:
     """One instance of every exported model, produced by the real code from the seeds."""
     seeds = read_entries(SEEDS)
     entry = next(e for e in seeds if pipeline.quote_occurrences(e) and e.headline)
-    claims: dict[str, list] = {}
-    answers: list[SignatureAnswer] = []
-    probes: list[SignatureProbe] = []
+    claims: dict[str, list[Claimant]] = {}
+    sketches: dict[str, Claimant] = {}
+    answers: list[AnswerBatch] = []
+    probes: list[ProbeBatch] = []
     for item in seeds:
-        for probe in pipeline.probes_for_entry(item, PARAMS):
-            probes.append(probe)
-            sent, claims[probe.key] = answer_probe(claims.get(probe.key, []), probe)
+        for batch in pipeline.probe_batches(item, PARAMS, shards=1):
+            probes.append(batch)
+            sketches[item.entry_id] = batch.sketch
+            known = {ref.key: claims.get(ref.key, []) for ref in batch.signatures}
+            sent, changed = answer_batch(batch, known, sketches)
+            claims.update(changed)
             answers += sent
     gathered = None
     for answer in (a for a in answers if a.entry_id == entry.entry_id):
-        gathered = gather_answer(gathered, answer)
+        gathered = gather_batch(gathered, answer)
     assert gathered is not None and gathered.complete
     verdict = pipeline.verdict_for_entry(entry, gathered, PARAMS)
     occ = next(q.occurrence for q in pipeline.quote_occurrences(entry) if q.occurrence.speaker_id)
@@ -102,8 +106,8 @@ def _instances() -> dict[str, BaseModel]:
     [link] = links_for(shared, "x:1")
     return {
         "RawEntry": entry,
-        "SignatureProbe": probes[0],
-        "SignatureAnswer": next(a for a in answers if a.earlier),
+        "ProbeBatch": probes[0],
+        "AnswerBatch": next(a for a in answers if a.holders),
         "EntryVerdict": verdict,
         "QuoteOccurrence": occ,
         "CanonicalQuote": add_occurrence(None, occ),

@@ -1,8 +1,9 @@
 """service.pipeline: the pure stages the agents chain, run here in memory like the agents do.
 
-`Scatter` below plays the part of the three dedup agents: fingerprint_entries (probes per entry),
-claim_signatures (one claims table, a dict, keyed by signature) and gather_verdicts (answers
-gathered per entry, a verdict once all are in, revised when a revision answer arrives later).
+`Scatter` below plays the part of the three dedup agents: fingerprint_entries (probe batches per
+entry and shard), claim_signatures (one claims table, a dict keyed by signature, and the shard's
+sketches) and gather_verdicts (answer batches gathered per entry, a verdict once all are in,
+revised when a revision batch arrives later).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.dedup import Claimant, SignatureAnswer, SignatureKind, SignatureProbe
+from schemas.dedup import AnswerBatch, Claimant, ProbeBatch, SignatureKind
 from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
 from service import pipeline
-from service.core.claims import Gathered, answer_probe, gather_answer
+from service.core import claims
+from service.core.claims import Gathered, answer_batch, gather_batch
 from service.replay.seeds import load_manifest
 from service.replay.source import read_entries
 
@@ -64,29 +66,35 @@ def entry(
 
 @dataclass
 class Scatter:
-    """The dedup stages in memory: probe -> claims table -> answers -> gather -> verdict."""
+    """The dedup stages in memory: probe batches -> claims -> answer batches -> verdict."""
 
     deliver_revisions: bool = True
+    shards: int = 3
     claims: dict[str, list[Claimant]] = field(default_factory=dict)
+    sketches: dict[tuple[str, int], Claimant] = field(default_factory=dict)
     gathering: dict[str, Gathered] = field(default_factory=dict)
     pending: dict[str, RawEntry] = field(default_factory=dict)
     verdicts: dict[str, EntryVerdict] = field(default_factory=dict)
 
-    def store(self, item: RawEntry) -> list[SignatureProbe]:
-        """fingerprint_entries: keep the entry, return the probes it scatters."""
+    def store(self, item: RawEntry) -> list[ProbeBatch]:
+        """fingerprint_entries: keep the entry, return the batches it scatters."""
         self.pending[item.entry_id] = item
-        return pipeline.probes_for_entry(item, PARAMS)
+        return pipeline.probe_batches(item, PARAMS, self.shards)
 
-    def claim(self, probe: SignatureProbe) -> None:
-        """claim_signatures for one probe, then gather_verdicts for each answer it sends."""
-        answers, self.claims[probe.key] = answer_probe(self.claims.get(probe.key, []), probe)
+    def claim(self, batch: ProbeBatch) -> None:
+        """claim_signatures for one batch, then gather_verdicts for each batch it sends."""
+        self.sketches[(batch.entry_id, batch.shard)] = batch.sketch
+        known = {ref.key: self.claims.get(ref.key, []) for ref in batch.signatures}
+        own = {e: s for (e, shard), s in self.sketches.items() if shard == batch.shard}
+        answers, changed = answer_batch(batch, known, own)
+        self.claims.update(changed)
         for answer in answers:
             if answer.revision and not self.deliver_revisions:
                 continue
             self.gather(answer)
 
-    def gather(self, answer: SignatureAnswer) -> None:
-        gathered = gather_answer(self.gathering.get(answer.entry_id), answer)
+    def gather(self, answer: AnswerBatch) -> None:
+        gathered = gather_batch(self.gathering.get(answer.entry_id), answer)
         self.gathering[answer.entry_id] = gathered
         if gathered.complete:
             item = self.pending[answer.entry_id]
@@ -94,8 +102,8 @@ class Scatter:
 
     def process(self, *entries: RawEntry) -> dict[str, EntryVerdict]:
         for item in entries:
-            for probe in self.store(item):
-                self.claim(probe)
+            for batch in self.store(item):
+                self.claim(batch)
         return self.verdicts
 
 
@@ -141,38 +149,53 @@ HURRY = "Putin, in No Hurry for Cease-Fire, Seeks Ukrainian Concessions"
 DILEMMA = "The U.S.-backed cease-fire offer poses a dilemma for Putin."
 
 
-# --- probes_for_entry -----------------------------------------------------------------------
+# --- probe_batches -------------------------------------------------------------------------
 
 
-def test_each_probe_announces_how_many_probes_the_entry_sent() -> None:
-    probes = pipeline.probes_for_entry(entry("a", STORY), PARAMS)
+def signatures(item: RawEntry, shards: int = 3) -> list[tuple[str, SignatureKind, int | None]]:
+    batches = pipeline.probe_batches(item, PARAMS, shards)
+    return [(r.key, r.kind, r.paragraph_index) for b in batches for r in b.signatures]
 
-    assert {p.expected for p in probes} == {len(probes)}
-    assert len({p.key for p in probes}) == len(probes)
+
+def test_each_batch_announces_how_many_batches_the_entry_sent() -> None:
+    batches = pipeline.probe_batches(entry("a", STORY), PARAMS, 3)
+
+    assert {b.shards for b in batches} == {len(batches)}
+    assert len({b.shard for b in batches}) == len(batches)
+
+
+def test_every_key_goes_to_the_one_shard_that_owns_it() -> None:
+    batches = pipeline.probe_batches(entry("a", STORY), PARAMS, 3)
+
+    assert all(claims.shard_of(r.key, 3) == b.shard for b in batches for r in b.signatures)
+    assert len({b.shard for b in batches}) > 1  # ~45 keys over 3 shards
+
+
+def test_the_shard_split_does_not_change_the_signatures() -> None:
+    assert sorted(signatures(entry("a", STORY), 1)) == sorted(signatures(entry("a", STORY), 4))
 
 
 def test_entry_probes_its_digest_each_paragraph_and_its_bands() -> None:
-    probes = pipeline.probes_for_entry(entry("a", STORY), PARAMS)
+    kinds = [kind for _, kind, _ in signatures(entry("a", STORY))]
 
-    kinds = [p.kind for p in probes]
     assert kinds.count(SignatureKind.ENTRY) == 1
     assert kinds.count(SignatureKind.PARAGRAPH) == len(STORY)
     assert kinds.count(SignatureKind.BAND) >= 1
+    assert len(set(signatures(entry("a", STORY)))) == len(kinds)
 
 
 def test_a_paragraph_repeated_within_an_entry_is_probed_once() -> None:
-    probes = pipeline.probes_for_entry(entry("a", [*STORY, STORY[0]]), PARAMS)
+    found = signatures(entry("a", [*STORY, STORY[0]]))
 
-    paragraph_probes = [p for p in probes if p.kind is SignatureKind.PARAGRAPH]
-    assert [p.claimant.paragraph_index for p in paragraph_probes] == [0, 1, 2]
+    assert sorted(i for _, kind, i in found if kind is SignatureKind.PARAGRAPH) == [0, 1, 2]
 
 
 def test_same_text_gives_the_same_signature_keys_in_any_entry() -> None:
-    one = pipeline.probes_for_entry(entry("a", STORY), PARAMS)
+    one = signatures(entry("a", STORY))
 
-    other = pipeline.probes_for_entry(entry("b", STORY, minutes=30, outlet="Other"), PARAMS)
+    other = signatures(entry("b", STORY, minutes=30, outlet="Other"))
 
-    assert [p.key for p in one] == [p.key for p in other]
+    assert one == other
 
 
 # --- verdicts -------------------------------------------------------------------------------

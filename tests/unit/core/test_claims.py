@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
-from schemas.dedup import Claimant, SignatureAnswer, SignatureKind, SignatureProbe
+from schemas.dedup import (
+    AnswerBatch,
+    Claimant,
+    HolderRef,
+    KeyAnswer,
+    ProbeBatch,
+    SignatureAnswer,
+    SignatureKind,
+    SignatureProbe,
+    SignatureRef,
+)
 from service.core.claims import (
     MAX_CLAIMANTS,
     Gathered,
+    answer_batch,
     answer_probe,
-    gather_answer,
+    gather_batch,
     in_horizon,
+    probe_batches,
+    shard_of,
 )
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
@@ -37,20 +53,54 @@ def probe(
 
 def answer(
     entry_id: str,
-    key: str,
+    shard: int,
     *,
-    expected: int = 2,
+    shards: int = 2,
     earlier: list[Claimant] | None = None,
+    key: str = KEY,
+    kind: SignatureKind = SignatureKind.PARAGRAPH,
     revision: bool = False,
-) -> SignatureAnswer:
-    return SignatureAnswer(
+) -> AnswerBatch:
+    """A batch from `shard` answering one key, naming `earlier` holders."""
+    held = earlier or []
+    return AnswerBatch(
         entry_id=entry_id,
         event_time=T0,
-        key=key,
-        kind=SignatureKind.PARAGRAPH,
-        expected=expected,
-        earlier=earlier or [],
+        shard=shard,
+        shards=shards,
         revision=revision,
+        holders=[c.model_copy(update={"paragraph_index": None}) for c in held],
+        answers=[
+            KeyAnswer(
+                key=key,
+                kind=kind,
+                earlier=[
+                    HolderRef(entry_id=c.entry_id, paragraph_index=c.paragraph_index) for c in held
+                ],
+            )
+        ],
+    )
+
+
+def sketch(entry_id: str, minutes: int) -> Claimant:
+    return Claimant(
+        entry_id=entry_id,
+        event_time=T0 + timedelta(minutes=minutes),
+        digest=f"d-{entry_id}",
+        minhash="AAAAAAEAAAA=",
+        shingle_count=12,
+    )
+
+
+def batch(
+    entry_id: str, minutes: int, refs: list[SignatureRef], *, shard: int = 0, shards: int = 1
+) -> ProbeBatch:
+    return ProbeBatch(
+        entry_id=entry_id,
+        shard=shard,
+        shards=shards,
+        sketch=sketch(entry_id, minutes),
+        signatures=refs,
     )
 
 
@@ -222,62 +272,163 @@ def test_answering_does_not_modify_the_memory_passed_in() -> None:
     assert memory == snapshot
 
 
-# --- gather_answer --------------------------------------------------------------------------
+# --- shards and batches -------------------------------------------------------------------
+
+BAND = SignatureRef(key="b00:1234", kind=SignatureKind.BAND)
+PARA = SignatureRef(key=KEY, kind=SignatureKind.PARAGRAPH, paragraph_index=3)
 
 
-def test_gathering_is_incomplete_until_expected_distinct_keys_are_in() -> None:
-    first = gather_answer(None, answer("x", "k1", expected=2))
+def test_shard_of_is_stable_and_in_range() -> None:
+    keys = [f"b{i:02d}:{i * 7919:x}" for i in range(200)]
 
-    second = gather_answer(first, answer("x", "k2", expected=2))
+    shards = [shard_of(k, 4) for k in keys]
+
+    assert shards == [shard_of(k, 4) for k in keys]
+    assert set(shards) == {0, 1, 2, 3}
+
+
+def test_shard_of_is_the_same_in_another_process_with_another_hash_seed() -> None:
+    code = "from service.core.claims import shard_of; print(shard_of('e:abc', 7))"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+
+    other = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+    assert other.stdout.strip() == str(shard_of("e:abc", 7))
+
+
+def test_probe_batches_group_keys_by_owner_and_count_the_batches() -> None:
+    refs = [SignatureRef(key=f"b{i:02d}:x", kind=SignatureKind.BAND) for i in range(40)]
+
+    batches = probe_batches(sketch("a", 0), refs, 4)
+
+    assert sorted(r.key for b in batches for r in b.signatures) == sorted(r.key for r in refs)
+    assert all(shard_of(r.key, 4) == b.shard for b in batches for r in b.signatures)
+    assert {b.shards for b in batches} == {len(batches)}
+
+
+def test_answer_batch_names_earlier_holders_once_with_their_sketch() -> None:
+    first = batch("a", 0, [BAND, PARA])
+    _, memory = answer_batch(first, {}, {"a": first.sketch})
+
+    second = batch("b", 10, [BAND, PARA])
+    (reply,), changed = answer_batch(second, memory, {"a": first.sketch, "b": second.sketch})
+
+    assert reply.entry_id == "b" and reply.revision is False
+    assert reply.holders == [first.sketch]
+    assert [(a.key, [r.entry_id for r in a.earlier]) for a in reply.answers] == [
+        (BAND.key, ["a"]),
+        (KEY, ["a"]),
+    ]
+    assert reply.answers[1].earlier[0].paragraph_index == 3
+    assert [c.entry_id for c in changed[BAND.key]] == ["a", "b"]
+
+
+def test_memory_keeps_no_sketch_per_key() -> None:
+    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {})
+
+    assert memory[BAND.key][0].minhash is None
+
+
+def test_a_holder_whose_sketch_is_gone_is_named_by_event_time_only() -> None:
+    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {})
+
+    (reply,), _ = answer_batch(batch("b", 10, [BAND]), memory, {})
+
+    assert [(h.entry_id, h.minhash) for h in reply.holders] == [("a", None)]
+
+
+def test_late_earlier_entry_sends_one_revision_batch_per_later_holder() -> None:
+    _, memory = answer_batch(batch("late", 10, [BAND, PARA]), {}, {})
+
+    replies, _ = answer_batch(batch("early", 0, [BAND, PARA]), memory, {})
+
+    to_prober, revision = replies
+    assert (to_prober.entry_id, to_prober.revision) == ("early", False)
+    assert (revision.entry_id, revision.revision) == ("late", True)
+    assert [a.key for a in revision.answers] == [BAND.key, KEY]
+    assert revision.event_time == T0 + timedelta(minutes=10)
+
+
+def test_replayed_batch_gets_the_same_answers_and_changes_nothing() -> None:
+    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {})
+    again, changed = answer_batch(batch("b", 10, [BAND]), memory, {})
+    memory.update(changed)
+
+    replayed, unchanged = answer_batch(batch("b", 10, [BAND]), memory, {})
+
+    assert replayed == again
+    assert unchanged == {}
+
+
+# --- gather_batch ---------------------------------------------------------------------------
+
+
+def test_gathering_is_incomplete_until_every_shard_answered() -> None:
+    first = gather_batch(None, answer("x", 0, shards=2))
+
+    second = gather_batch(first, answer("x", 1, shards=2))
 
     assert not first.complete
     assert second.complete
-    assert second.keys == {"k1", "k2"}
+    assert second.shards == {0, 1}
 
 
-def test_single_probe_entry_is_complete_after_one_answer() -> None:
-    gathered = gather_answer(None, answer("x", "k1", expected=1))
-
-    assert gathered.complete
+def test_single_shard_entry_is_complete_after_one_batch() -> None:
+    assert gather_batch(None, answer("x", 0, shards=1)).complete
 
 
-def test_repeated_key_does_not_count_twice() -> None:
-    once = gather_answer(None, answer("x", "k1", expected=2))
+def test_repeated_batch_does_not_count_twice() -> None:
+    once = gather_batch(None, answer("x", 0))
 
-    twice = gather_answer(once, answer("x", "k1", expected=2))
+    twice = gather_batch(once, answer("x", 0))
 
     assert not twice.complete
-    assert twice.keys == {"k1"}
+    assert twice == once
 
 
-def test_revised_answer_names_the_earlier_holder_as_first_claimant() -> None:
-    first = gather_answer(None, answer("x", "k1", expected=2))
+def test_revised_batch_names_the_earlier_holder_as_first_claimant() -> None:
+    first = gather_batch(None, answer("x", 0))
     original = claimant("a", 0)
-    newer = answer("x", "k1", expected=2, earlier=[original], revision=True)
 
-    gathered = gather_answer(first, newer)
+    gathered = gather_batch(first, answer("x", 0, earlier=[original], revision=True))
 
-    assert gathered.first_claims == {"k1": original}
-    assert gathered.keys == {"k1"}
+    assert gathered.first_claims == {KEY: original}
+    assert gathered.shards == {0}
 
 
 def test_revision_keeps_the_entrys_own_expected_count() -> None:
-    gathered = gather_answer(None, answer("x", "k1", expected=3))
-    revision = answer("x", "k2", expected=1, earlier=[claimant("a", 0)], revision=True)
+    gathered = gather_batch(None, answer("x", 0, shards=3))
+    revision = answer("x", 1, shards=1, earlier=[claimant("a", 0)], revision=True)
 
-    after = gather_answer(gathered, revision)
+    after = gather_batch(gathered, revision)
 
     assert after.expected == 3
     assert not after.complete
 
 
-def test_gathering_does_not_modify_the_previous_state() -> None:
-    before = gather_answer(None, answer("x", "k1", expected=2))
-    snapshot = Gathered(
-        before.expected, before.keys, dict(before.candidates), dict(before.first_claims)
+def test_a_candidate_named_with_its_sketch_replaces_one_named_without() -> None:
+    bare = claimant("a", 0, paragraph_index=None)
+    known = sketch("a", 0)
+    first = gather_batch(None, answer("x", 0, earlier=[bare], key="b00:1", kind=SignatureKind.BAND))
+
+    second = gather_batch(
+        first, answer("x", 1, earlier=[known], key="b01:1", kind=SignatureKind.BAND)
+    )
+    third = gather_batch(
+        second, answer("x", 1, earlier=[bare], key="b02:1", kind=SignatureKind.BAND)
     )
 
-    gather_answer(before, answer("x", "k2", expected=2, earlier=[claimant("a", 0)]))
+    assert first.candidates["a"].minhash is None
+    assert third.candidates["a"] == known
+
+
+def test_gathering_does_not_modify_the_previous_state() -> None:
+    before = gather_batch(None, answer("x", 0))
+    snapshot = Gathered(
+        before.expected, before.shards, dict(before.candidates), dict(before.first_claims)
+    )
+
+    gather_batch(before, answer("x", 1, earlier=[claimant("a", 0)]))
 
     assert before == snapshot
 
@@ -287,9 +438,9 @@ def test_gathering_does_not_modify_the_previous_state() -> None:
 
 def test_holders_older_than_the_horizon_have_left_the_index() -> None:
     old, recent = claimant("old", 0), claimant("recent", 50)
-    prober = probe(claimant("me", 60))
+    prober = claimant("me", 60)
 
-    kept = in_horizon([old, recent], prober, horizon_s=30 * 60)
+    kept = in_horizon([old, recent], prober.event_time, horizon_s=30 * 60)
 
     assert kept == [recent]
 
@@ -297,6 +448,6 @@ def test_holders_older_than_the_horizon_have_left_the_index() -> None:
 def test_a_holder_remembered_in_two_windows_counts_once() -> None:
     holder = claimant("a", 5)
 
-    kept = in_horizon([holder, holder], probe(claimant("me", 10)), horizon_s=3600)
+    kept = in_horizon([holder, holder], claimant("me", 10).event_time, horizon_s=3600)
 
     assert kept == [holder]
