@@ -4,7 +4,8 @@
 const POLL_MS = Number(new URLSearchParams(location.search).get("poll_ms")) || 2000;
 const SPEAKERS = 10;
 const QUOTES = 10;
-const POINTS = { total: 144, hopping: 144, tumbling: 7 };
+// A day of hopping windows (5-minute steps), a week of days.
+const POINTS = { total: 288, hopping: 288, tumbling: 7 };
 
 const $ = (id) => document.getElementById(id);
 
