@@ -7,16 +7,17 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from schemas.api import API_MODELS
 from schemas.topics import TOPICS
 
 JSON_DIR = Path(__file__).parent / "json"
 
 
 def exported_models() -> list[type[BaseModel]]:
-    """Every model that travels on a topic, once each, in a stable order."""
+    """Every model that travels on a topic or answers an HTTP request, once each, sorted."""
     seen: dict[str, type[BaseModel]] = {}
-    for spec in TOPICS:
-        seen.setdefault(spec.model.__name__, spec.model)
+    for model in [*(spec.model for spec in TOPICS), *API_MODELS]:
+        seen.setdefault(model.__name__, model)
     return [seen[name] for name in sorted(seen)]
 
 

@@ -46,3 +46,20 @@ class SpeakerUpdate(Contract):
     windows: list[WindowCount] = Field(
         description="Occurrences per tumbling event-time window, oldest first."
     )
+
+
+class SpeakerSeries(Contract):
+    """One speaker's occurrences per event-time window; a worker table row, not published.
+
+    Counts are keyed by window start (epoch seconds). A speaker's stream time is the latest
+    event time counted for them: a window stops counting once it is `grace` behind it, and is
+    dropped once it is `expires` behind it.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    speaker_id: Id
+    stream_time: AwareDatetime
+    offset: int = Field(description="Last speaker-mentions offset applied (replay guard).")
+    late: int = Field(ge=0, description="Reports too late for at least one of their windows.")
+    hopping: dict[float, int] = Field(description="Hopping window start -> occurrences.")
+    tumbling: dict[float, int] = Field(description="Tumbling window start -> occurrences.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,14 +50,48 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="Consumer session timeout (Tansu: the join takes half)."
     )
     heartbeat_interval_s: float = Field(default=1.0, gt=0)
-    window_s: float = Field(default=86_400.0, gt=0, description="Tumbling speaker window.")
+    window_s: float = Field(
+        default=86_400.0, gt=0, description="Tumbling per-speaker window (event time)."
+    )
+    window_expires_s: float = Field(
+        default=7 * 86_400.0, gt=0, description="How long a tumbling window is kept after it ends."
+    )
+    hopping_window_s: float = Field(
+        default=3_600.0, gt=0, description="Hopping per-speaker window size (event time)."
+    )
+    hopping_step_s: float = Field(
+        default=300.0, gt=0, description="Hopping windows start this often."
+    )
+    hopping_expires_s: float = Field(
+        default=86_400.0, gt=0, description="How long a hopping window is kept after it ends."
+    )
+    window_grace_s: float = Field(
+        default=3_600.0,
+        ge=0,
+        description="A report this late (after the window ended, in the speaker's event time) "
+        "still counts in its window.",
+    )
     dedup_horizon_s: float = Field(
         default=7 * 86_400.0,
         gt=0,
         description="Event-time horizon of the dedup index: older entries leave it.",
     )
-    window_expires_s: float = Field(default=7 * 86_400.0, gt=0)
     sink_flush_interval_s: float = Field(default=0.5, gt=0)
+
+    api_gather_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long a worker waits for another worker's answer."
+    )
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> Settings:
+        # Window starts are multiples of the step, so a hopping window must be whole steps; a
+        # window must outlive its grace period, or late reports would find it gone.
+        if self.hopping_window_s % self.hopping_step_s:
+            raise ValueError("hopping_window_s must be a multiple of hopping_step_s")
+        for name in ("hopping_expires_s", "window_expires_s"):
+            if getattr(self, name) < self.window_grace_s:
+                raise ValueError(f"{name} must be at least window_grace_s")
+        return self
 
     @property
     def embedded(self) -> bool:

@@ -28,14 +28,15 @@ from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
 from schemas.entries import EntryLink, EntryRelation, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
-from schemas.speakers import SpeakerUpdate
+from schemas.speakers import SpeakerSeries, SpeakerUpdate
 from service import pipeline
 from service.core.claims import Gathered, answer_batch, gather_batch, in_horizon
 from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally, is_first_occurrence
+from service.core.windows import add_to_series
 from service.settings import Settings
 from service.stream.codec import decode, encode
-from service.stream.tables import Tables
+from service.stream.tables import Tables, series_specs
 from service.stream.topics import Topics
 
 log = structlog.get_logger(__name__)
@@ -137,6 +138,7 @@ def stage_agent(
 def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Settings) -> None:
     params = pipeline.PipelineParams.default()
     horizon = settings.dedup_horizon_s
+    specs = series_specs(settings)
 
     async def validate_entries(_event: faust.EventT, entry: RawEntry) -> None:
         """Re-key valid entries by entry id, whatever key the producer used."""
@@ -282,10 +284,14 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
                 "row": tally.model_dump(mode="json"),
                 "offset": max(offset, applied),
             }
-        window = tables.speaker_windows[occ.speaker_id].current() or {"n": 0, "offset": -1}
-        if offset > window["offset"] and not counted:
-            tables.speaker_windows[occ.speaker_id] = {"n": window["n"] + 1, "offset": offset}
         if not counted:
+            # Hopping and tumbling event-time windows; the row's own offset guards replays.
+            speaker_id = occ.speaker_id
+
+            def in_windows(row: SpeakerSeries | None, o: QuoteOccurrence) -> SpeakerSeries:
+                return add_to_series(row, speaker_id, o.event_time, offset, specs)
+
+            fold_row(tables.speaker_series, speaker_id, SpeakerSeries, in_windows, occ)
             tables.counted_occurrences[occ.occurrence_id] = True
         if tally is not None:
             await send(topics.speaker_updates, tally.speaker_id, tally)

@@ -41,9 +41,11 @@ def create_app(settings: Settings) -> faust.App:
     from service.stream.agents import register_agents
     from service.stream.tables import create_tables
     from service.stream.topics import create_topics
+    from service.web.views import register_web
 
     app = faust.App(settings.app_id, **faust_settings(settings))  # type: ignore[arg-type]
     topics = create_topics(app, settings)
     tables = create_tables(app, settings)
     register_agents(app, topics, tables, settings)
+    register_web(app, tables, settings)
     return app

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import faust
 
+from service.core.windows import SeriesSpecs, WindowSpec
 from service.settings import Settings
 
 
@@ -25,7 +26,18 @@ class Tables:
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
     counted_occurrences: faust.Table  # (occurrence_id, window) -> True once tallied
     entry_relations: faust.Table  # relation_id -> EntryRelation
-    speaker_windows: faust.Table  # (speaker_id, window) -> {"n": occurrences, "offset": applied}
+    speaker_series: faust.Table  # speaker_id -> SpeakerSeries (hopping and tumbling windows)
+
+
+def series_specs(settings: Settings) -> SeriesSpecs:
+    """The per-speaker event-time windows the settings ask for."""
+    grace = settings.window_grace_s
+    return SeriesSpecs(
+        hopping=WindowSpec(
+            settings.hopping_window_s, settings.hopping_step_s, grace, settings.hopping_expires_s
+        ),
+        tumbling=WindowSpec(settings.window_s, settings.window_s, grace, settings.window_expires_s),
+    )
 
 
 def create_tables(app: faust.App, settings: Settings) -> Tables:
@@ -53,7 +65,8 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         quote_offsets=table("quote-offsets", int),
         speaker_tallies=table("speaker-tallies"),
         entry_relations=table("entry-relations"),
-        speaker_windows=by_event_time(
-            "speaker-windows", dict, settings.window_s, settings.window_expires_s
-        ),
+        # Per-speaker windows are a plain table keyed by speaker: Faust's windowed tables expire
+        # by the wall clock, which would drop every window of a replayed past day at once; the
+        # row expires its windows by the speaker's event time instead (service/core/windows.py).
+        speaker_series=table("speaker-series"),
     )

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from schemas.api import API_MODELS, QuotesQuery, ShareQuery, WindowKind, WorkerClock
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
 from schemas.entries import EntryVerdict, RawEntry
@@ -18,10 +19,21 @@ from schemas.speakers import SpeakerUpdate
 from schemas.topics import TOPICS, TopicSpec
 from service import pipeline
 from service.core.claims import answer_batch, gather_batch
+from service.core.ranking import (
+    error_body,
+    quote_page,
+    quote_share,
+    speaker_detail,
+    speaker_page,
+    speaker_share,
+)
 from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally
+from service.core.windows import add_to_series
 from service.replay.source import read_entries
+from service.settings import Settings
 from service.stream.codec import decode
+from service.stream.tables import series_specs
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PARAMS = pipeline.PipelineParams.default()
@@ -45,8 +57,8 @@ def test_stale_schemas_notices_a_changed_and_a_missing_file(tmp_path: Path) -> N
     assert sorted(stale) == sorted(f"{m.__name__}.schema.json" for m in models[:2])
 
 
-def test_every_topic_model_has_a_committed_schema_file() -> None:
-    names = {spec.model.__name__ for spec in TOPICS}
+def test_every_topic_and_api_model_has_a_committed_schema_file() -> None:
+    names = {spec.model.__name__ for spec in TOPICS} | {m.__name__ for m in API_MODELS}
 
     assert names == {p.name.removesuffix(".schema.json") for p in JSON_DIR.glob("*.schema.json")}
 
@@ -105,6 +117,7 @@ def _instances() -> dict[str, BaseModel]:
     shared = add_occurrence(add_occurrence(None, occ), occ.model_copy(update={"entry_id": "x:1"}))
     [link] = links_for(shared, "x:1")
     return {
+        **_api_instances(occ),
         "RawEntry": entry,
         "ProbeBatch": probes[0],
         "AnswerBatch": next(a for a in answers if a.holders),
@@ -116,6 +129,28 @@ def _instances() -> dict[str, BaseModel]:
         "DeadLetter": dead,
         "EntryLink": link,
         "EntryRelation": add_link(None, link),
+    }
+
+
+def _api_instances(occ: QuoteOccurrence) -> dict[str, BaseModel]:
+    """The API's answers, built by the functions the worker answers with."""
+    assert occ.speaker_id is not None
+    specs = series_specs(Settings())
+    update = add_to_tally(None, occ, count=True, new_quote=True, window_s=86_400)
+    series = add_to_series(None, occ.speaker_id, occ.event_time, 0, specs)
+    worker = "http://127.0.0.1:6066"
+    query = ShareQuery(window=WindowKind.HOPPING, as_of=update.last_seen)
+    share = speaker_share(worker, [(update, series)], query, specs)
+    quotes = QuotesQuery(speaker=occ.speaker_id)
+    found = quote_share(worker, [add_occurrence(None, occ)], quotes)
+    return {
+        "ApiError": error_body(404, "not_found", "no speaker 'nobody'"),
+        "WorkerClock": WorkerClock(worker=worker, as_of=update.last_seen),
+        "SpeakerShare": share,
+        "SpeakerPage": speaker_page([share], query, specs, update.last_seen),
+        "SpeakerDetail": speaker_detail(update, series, specs, worker),
+        "QuoteShare": found,
+        "QuotePage": quote_page([found], quotes),
     }
 
 

@@ -166,3 +166,23 @@ def test_invalid_override_is_rejected(override: dict[str, object]) -> None:
 
     with pytest.raises(ValidationError):
         settings.with_overrides(**override)
+
+
+def test_speaker_windows_default_to_hourly_hops_every_five_minutes_and_a_day() -> None:
+    settings = Settings()
+
+    assert (settings.hopping_window_s, settings.hopping_step_s) == (3_600, 300)
+    assert settings.window_s == 86_400
+    assert settings.window_grace_s > 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"hopping_window_s": 3_600, "hopping_step_s": 7 * 60}, "multiple of hopping_step_s"),
+        ({"window_grace_s": 7_200, "hopping_expires_s": 3_600}, "at least window_grace_s"),
+    ],
+)
+def test_windows_that_cannot_work_are_rejected(changes: dict[str, float], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(**changes)
