@@ -670,7 +670,12 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
     # "with the Russian president, Mr. Trump said" does not make Mr. Trump Russian.
     if follower in (",", ".", ")") and masked.endswith(", ", max(0, start - 90), start):
         before = masked[max(0, start - 90) : start]
-        if match := _APPOSITIVE_BEFORE.search(before):
+        # Between its first character and the closing ", " the pattern admits no comma or
+        # semicolon, so no match starts before the last one: the search can start there.
+        # (`^` still means the start of `before`: search's pos does not move it.)
+        closing = len(before) - 2
+        floor = max(before.rfind(",", 0, closing), before.rfind(";", 0, closing), 0)
+        if match := _APPOSITIVE_BEFORE.search(before, floor):
             roles.add(match.group(2).lower())
             nationality = country_of(before[match.start() : match.end()])
     if follower in (",", "’", "'"):
