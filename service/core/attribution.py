@@ -100,7 +100,11 @@ _CUE_WHERE = re.compile(
 _MODAL_BEFORE = re.compile(
     r"\b(?:will|would|could|might|may|should|can|must|to)\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
 )
-_SEPARATOR = re.compile(r"[,;:—–]|\s-\s")
+# Clause separators: , ; : — – or a " - " set off by white space. Every alternative opens
+# with a literal, so `re` skips straight to candidates (`[,;:—–]|\s-\s` is tried at every
+# position): the white space before a hyphen is checked by a look-behind, and chunks() puts
+# the separator's start back on it.
+_SEPARATOR = re.compile(r",|;|:|—|–|-(?<=\s-)\s")
 _GAP = re.compile(
     r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|"
     r"(?:also|then|again|simply|notably|later|earlier|previously|once|has|have|had|was|is|"
@@ -396,7 +400,12 @@ class _Resolver:
         spans: list[Span] = []
         cursor = start
         for match in _SEPARATOR.finditer(self.doc.masked, start, end):
-            spans.append((cursor, match.start()))
+            cut = match.start()
+            if match[0][0] == "-":
+                cut -= 1  # the white space before the hyphen
+                if cut < cursor:
+                    continue  # that white space ended the previous separator, or precedes start
+            spans.append((cursor, cut))
             cursor = match.end()
         spans.append((cursor, end))
         return spans

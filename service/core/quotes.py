@@ -34,6 +34,7 @@ from typing import NamedTuple
 from schemas.quotes import QuoteKind, SpeakerType
 from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
 from service.core.mentions import name_mentions
+from service.core.scan import matches_from
 from service.core.sentences import Span, document_sentences, paragraph_spans
 from service.core.speakers import resolve_document
 
@@ -65,9 +66,9 @@ class _Found(NamedTuple):
     continued_from_previous: bool
 
 
-# Literal alternatives only (no character class), so `re` can skip straight to the candidate
-# characters instead of trying the pattern at every position.
+# Found through scan.matches_from: every mark opens with one of _MARK_CHARS.
 _MARK = re.compile(r"''?|‘‘?|’’?|``|\"|“|”|„|«|»")
+_MARK_CHARS = "'‘’`\"“”„«»"
 _DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
 _DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
 _DOUBLE_EITHER = frozenset({'"', "''"})
@@ -171,7 +172,7 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     carried = False
     # One scan for the whole text: every mark lies inside a paragraph, since paragraphs are the
     # lines trimmed of white space only.
-    marks = list(_MARK.finditer(text))
+    marks = matches_from(_MARK, text, _MARK_CHARS)
     mark_starts = [mark.start() for mark in marks]
     next_mark = 0
     for index, paragraph in enumerate(paragraphs):
@@ -247,18 +248,19 @@ def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
         return True
     if kind is not QuoteKind.FRAGMENT:
         return False
-    # At least two words, and every one but the small words capitalised (at least one).
-    words = _WORD.findall(text[quote.start : quote.end])
-    if len(words) < 2:
-        return False
+    # At least two words, and every one but the small words capitalised (at least one). Read
+    # word by word: most fragments stop at their first ordinary word, long before their end.
+    count = 0
     significant = False
-    for word in words:
+    for match in _WORD.finditer(text, quote.start, quote.end):
+        count += 1
+        word = match[0]
         if word.lower() in _SMALL_WORDS:
             continue
         if not word[0].isupper():
-            return False  # most fragments stop here, at their first ordinary word
+            return False
         significant = True
-    return significant
+    return significant and count >= 2
 
 
 def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -> bool:
