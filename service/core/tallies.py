@@ -69,17 +69,29 @@ def window_start(moment: datetime, window_s: float) -> datetime:
 
 
 def _add_to_windows(
-    windows: list[WindowCount], moment: datetime, window_s: float
+    windows: list[WindowCount], moment: datetime, window_s: float, delta: int = 1
 ) -> list[WindowCount]:
     start = window_start(moment, window_s)
     counts = {w.start: w for w in windows}
     current = counts.get(start)
-    counts[start] = WindowCount(
-        start=start,
-        end=start + timedelta(seconds=window_s),
-        occurrences=(current.occurrences if current else 0) + 1,
-    )
+    occurrences = (current.occurrences if current else 0) + delta
+    if occurrences > 0:
+        counts[start] = WindowCount(
+            start=start, end=start + timedelta(seconds=window_s), occurrences=occurrences
+        )
+    else:
+        counts.pop(start, None)
     return [counts[k] for k in sorted(counts)][-MAX_WINDOWS:]
+
+
+def move_occurrence(
+    tally: SpeakerUpdate, counted_at: datetime, earliest: datetime, window_s: float
+) -> SpeakerUpdate:
+    """An occurrence counted at `counted_at` turned out to have an earlier report, at
+    `earliest`: its count moves to the earlier report's window. Counting every occurrence at
+    its earliest report makes windows independent of the order in which copies arrive."""
+    windows = _add_to_windows(tally.windows, counted_at, window_s, delta=-1)
+    return tally.model_copy(update={"windows": _add_to_windows(windows, earliest, window_s)})
 
 
 def _recent(latest: list[RecentQuote], occ: QuoteOccurrence) -> list[RecentQuote]:

@@ -111,6 +111,33 @@ def add_to_series(
     )
 
 
+def move_in_series(
+    series: SpeakerSeries, counted_at: datetime, earliest: datetime, offset: int, specs: SeriesSpecs
+) -> SpeakerSeries:
+    """An occurrence counted at `counted_at` has an earlier report, at `earliest`: its count
+    moves to the earlier report's windows, so windows do not depend on which copy came first."""
+    if offset <= series.offset:
+        return series
+    at = counted_at.timestamp()
+    uncounted = series.model_copy(
+        update={
+            "hopping": _uncount(series.hopping, specs.hopping, at),
+            "tumbling": _uncount(series.tumbling, specs.tumbling, at),
+        }
+    )
+    return add_to_series(uncounted, series.speaker_id, earliest, offset, specs)
+
+
+def _uncount(counts: Mapping[float, int], spec: WindowSpec, at: float) -> dict[float, int]:
+    updated = dict(counts)
+    for start in spec.starts(at):
+        if updated.get(start, 0) > 1:
+            updated[start] -= 1
+        else:
+            updated.pop(start, None)
+    return updated
+
+
 def window_count(counts: Mapping[float, int], spec: WindowSpec, as_of: datetime) -> int:
     """Occurrences in the window that ends next after `as_of`."""
     return counts.get(spec.current_start(as_of.timestamp()), 0)

@@ -32,8 +32,13 @@ from schemas.speakers import SpeakerSeries, SpeakerUpdate
 from service import pipeline
 from service.core.claims import Gathered, answer_batch, gather_batch, in_horizon
 from service.core.relations import add_link, links_for
-from service.core.tallies import add_occurrence, add_to_tally, is_first_occurrence
-from service.core.windows import add_to_series
+from service.core.tallies import (
+    add_occurrence,
+    add_to_tally,
+    is_first_occurrence,
+    move_occurrence,
+)
+from service.core.windows import add_to_series, move_in_series
 from service.settings import Settings
 from service.stream.codec import decode, encode
 from service.stream.tables import Tables, series_specs
@@ -268,31 +273,39 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         stored = tables.speaker_tallies.get(occ.speaker_id)
         tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
         seen = tables.counted_occurrences[occ.occurrence_id]
-        counted = bool(seen.current() or seen.delta(horizon))
+        marks = [m for m in (seen.delta(horizon), seen.current()) if m]
+        counted_at = _at(min(marks)) if marks else None
+        # An occurrence counts in the windows of its earliest report: a copy that turns out to
+        # be earlier than the one counted moves the count (arrival order must not matter).
+        moved = counted_at is not None and occ.event_time < counted_at
         # The row remembers the last input offset it applied, so a replay of this very event
         # after a crash is not counted twice; counted_occurrences catches the same occurrence
         # reported again (another entry, or re-sent upstream). The marker is written last, so
         # a crash in between is harmless.
         applied = stored["offset"] if stored else -1
-        count = offset > applied and not counted
+        count = offset > applied and counted_at is None
         updated = add_to_tally(
             tally, occ, count=count, new_quote=mention.new_quote, window_s=settings.window_s
         )
+        if moved and offset > applied and counted_at is not None:
+            updated = move_occurrence(updated, counted_at, occ.event_time, settings.window_s)
         if updated != tally or count:
             tally = updated
             tables.speaker_tallies[occ.speaker_id] = {
                 "row": tally.model_dump(mode="json"),
                 "offset": max(offset, applied),
             }
-        if not counted:
-            # Hopping and tumbling event-time windows; the row's own offset guards replays.
+        if counted_at is None or moved:
             speaker_id = occ.speaker_id
 
             def in_windows(row: SpeakerSeries | None, o: QuoteOccurrence) -> SpeakerSeries:
+                # Hopping and tumbling event-time windows; the row's own offset guards replays.
+                if row is not None and counted_at is not None:
+                    return move_in_series(row, counted_at, o.event_time, offset, specs)
                 return add_to_series(row, speaker_id, o.event_time, offset, specs)
 
             fold_row(tables.speaker_series, speaker_id, SpeakerSeries, in_windows, occ)
-            tables.counted_occurrences[occ.occurrence_id] = True
+            tables.counted_occurrences[occ.occurrence_id] = occ.event_time.timestamp()
         if tally is not None:
             await send(topics.speaker_updates, tally.speaker_id, tally)
 
@@ -309,6 +322,10 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
     stage_agent(app, topics.quote_mentions, QuoteOccurrence, record_quotes, dead)
     stage_agent(app, topics.speaker_mentions, SpeakerMention, tally_speakers, dead)
     stage_agent(app, topics.entry_links, EntryLink, relate_entries, dead)
+
+
+def _at(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, tz=UTC)
 
 
 def _load_gathered(stored: dict[str, Any]) -> Gathered | None:

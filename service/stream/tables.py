@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from heapq import heappop
 
 import faust
 
@@ -24,9 +25,29 @@ class Tables:
     canonical_quotes: faust.Table  # quote_id -> CanonicalQuote
     quote_offsets: faust.Table  # quote_id -> last quote-mentions offset applied to it
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
-    counted_occurrences: faust.Table  # (occurrence_id, window) -> True once tallied
+    counted_occurrences: faust.Table  # (occurrence_id, window) -> event time it counted at
     entry_relations: faust.Table  # relation_id -> EntryRelation
     speaker_series: faust.Table  # speaker_id -> SpeakerSeries (hopping and tumbling windows)
+
+
+class EventTimeTable(faust.Table):
+    """A windowed table whose old windows expire by event time, not by the wall clock.
+
+    Faust drops a window once its end is `expires` behind time.time(), so replaying last
+    year's coverage would empty the dedup index at every cleanup. Here the clock is each
+    partition's stream time: the end of the newest window written on it.
+    """
+
+    async def _del_old_keys(self) -> None:
+        window = self.window
+        if window is None:
+            return
+        for partition, ends in self._partition_timestamps.items():
+            stream_time = self._partition_latest_timestamp[partition]
+            while ends and window.stale(ends[0], stream_time):
+                end = heappop(ends)
+                for key in self._partition_timestamp_keys.pop((partition, end), ()):
+                    self.data.pop(key, None)
 
 
 def series_specs(settings: Settings) -> SeriesSpecs:
@@ -46,8 +67,15 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
 
     def by_event_time(name: str, default: type, size_s: float, keep_s: float) -> faust.Table:
         # Tumbling windows of event time: whole windows expire, which bounds the state.
+        base = EventTimeTable(
+            app,
+            name=name,
+            default=default,
+            beacon=app.tables.beacon,
+            partitions=settings.partitions,
+        )
         return (
-            table(name, default)
+            app.tables.add(base)
             .tumbling(timedelta(seconds=size_s), expires=timedelta(seconds=keep_s))
             .relative_to_stream()
         )
@@ -60,7 +88,7 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         signature_claims=by_event_time("signature-claims", list, horizon, 2 * horizon),
         shard_sketches=by_event_time("shard-sketches", dict, horizon, 2 * horizon),
         gathering=by_event_time("gathering", dict, horizon, 2 * horizon),
-        counted_occurrences=by_event_time("counted-occurrences", bool, horizon, 2 * horizon),
+        counted_occurrences=by_event_time("counted-occurrences", float, horizon, 2 * horizon),
         canonical_quotes=table("canonical-quotes"),
         quote_offsets=table("quote-offsets", int),
         speaker_tallies=table("speaker-tallies"),

@@ -337,3 +337,31 @@ def test_tally_speakers_dead_letters_a_mention_without_a_speaker(
     (sent,) = recorder.sent
     assert sent.model(DeadLetter).error_type == "processing_error"
     assert sent.model(DeadLetter).stage == "tally_speakers"
+
+
+# --- the dedup index expires by event time ---------------------------------------------------
+
+
+def test_dedup_windows_expire_by_event_time_not_by_the_wall_clock(run_with_app: Run) -> None:
+    kept: dict[str, bool] = {}
+
+    async def scenario(app: faust.App) -> None:
+        table = app.tables["pending-entries"]
+        horizon = 7 * 86_400.0
+        old_start = T0.timestamp()  # a year before the test runs: Faust would drop it at once
+        old = ("old", (old_start, old_start + horizon))
+        table.data[old] = {"entry_id": "old"}
+        table._maybe_set_key_ttl(old, 0)
+        await table._del_old_keys()
+        kept["while newest"] = old in table.data
+        later_start = old_start + 3 * horizon  # the partition's stream time moves on
+        later = ("later", (later_start, later_start + horizon))
+        table.data[later] = {"entry_id": "later"}
+        table._maybe_set_key_ttl(later, 0)
+        await table._del_old_keys()
+        kept["after three horizons"] = old in table.data
+        kept["newer window"] = later in table.data
+
+    run_with_app(scenario)
+
+    assert kept == {"while newest": True, "after three horizons": False, "newer window": True}

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence
 from schemas.speakers import SpeakerUpdate
-from service.core.tallies import LATEST_QUOTES, add_occurrence, add_to_tally
+from service.core.tallies import LATEST_QUOTES, add_occurrence, add_to_tally, move_occurrence
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 DAY = 86_400.0
@@ -286,3 +286,22 @@ def test_unattributed_occurrence_cannot_be_tallied(
 
     with pytest.raises(ValueError, match="attributed"):
         add_to_tally(None, occ, count=True, new_quote=True, window_s=DAY)
+
+
+def test_moving_an_occurrence_to_its_earlier_report_gives_the_in_order_windows() -> None:
+    early, late = occurrence("o:1", minutes=0), occurrence("o:1", minutes=25 * 60)
+    in_order = tally_of(early)
+    counted_late = tally_of(late)
+
+    moved = move_occurrence(counted_late, late.event_time, early.event_time, DAY)
+
+    assert moved.windows == in_order.windows
+    assert moved.occurrences == in_order.occurrences == 1
+
+
+def test_moving_within_one_window_changes_nothing() -> None:
+    tally = tally_of(occurrence("o:1", minutes=30), occurrence("o:2", minutes=40))
+
+    moved = move_occurrence(tally, T0 + timedelta(minutes=40), T0 + timedelta(minutes=10), DAY)
+
+    assert moved.windows == tally.windows

@@ -13,6 +13,7 @@ from service.core.windows import (
     SeriesSpecs,
     WindowSpec,
     add_to_series,
+    move_in_series,
     recent_counts,
     series_start,
     stored_windows,
@@ -146,3 +147,26 @@ def test_counts_do_not_depend_on_arrival_order_within_grace(order: list[float]) 
 
     assert shuffled.hopping == reference.hopping
     assert shuffled.tumbling == reference.tumbling
+
+
+def test_moving_a_count_to_an_earlier_report_gives_the_in_order_series() -> None:
+    in_order = fold(10, 50)
+    late_first = fold(50, 70)  # the copy at 70 was counted before the report at 10 arrived
+
+    moved = move_in_series(late_first, at(70), at(10), offset=2, specs=SPECS)
+
+    assert (moved.hopping, moved.tumbling) == (in_order.hopping, in_order.tumbling)
+
+
+def test_a_move_into_windows_past_their_grace_counts_as_late() -> None:
+    moved = move_in_series(fold(50, 200), at(200), at(10), offset=2, specs=SPECS)
+
+    assert moved.late == 1
+    assert sum(moved.hopping.values()) < sum(fold(50, 200).hopping.values())
+
+
+def test_a_replayed_move_changes_nothing() -> None:
+    series = fold(50, 90)
+    moved = move_in_series(series, at(90), at(10), offset=2, specs=SPECS)
+
+    assert move_in_series(moved, at(90), at(10), offset=2, specs=SPECS) == moved
