@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from schemas.base import SCHEMA_VERSION, Contract, Id, NonBlank, Score
+from schemas.base import SCHEMA_VERSION, Contract, Id, NonBlank, NonBlankText, Score, Text
 
 
 class DocumentKind(StrEnum):
@@ -21,14 +21,16 @@ class RawEntry(Contract):
     schema_version: Literal[1] = SCHEMA_VERSION
     entry_id: Id = Field(description="Deterministic id: the same entry always gets the same id.")
     document_id: Id = Field(description="The document (feed or article) the entry comes from.")
-    outlet: NonBlank = Field(description="Publication that carried the entry.")
+    outlet: NonBlankText = Field(description="Publication that carried the entry.")
     kind: DocumentKind
     position: int = Field(ge=0, description="Order of the entry in its document as published.")
     event_time: AwareDatetime = Field(description="When the entry was published (event time).")
-    byline: str | None = Field(default=None, description="Author names as printed.")
-    dateline: str | None = Field(default=None, description='E.g. "Reporting from Berlin".')
-    headline: str | None = Field(default=None, description="None for a short post under a byline.")
-    paragraphs: list[NonBlank] = Field(min_length=1, description="Body paragraphs, noise removed.")
+    byline: Text | None = Field(default=None, description="Author names as printed.")
+    dateline: Text | None = Field(default=None, description='E.g. "Reporting from Berlin".')
+    headline: Text | None = Field(default=None, description="None for a short post under a byline.")
+    paragraphs: list[NonBlankText] = Field(
+        min_length=1, description="Body paragraphs, noise removed; no control characters."
+    )
 
     def text(self) -> str:
         """The entry as one document: headline (if any) then paragraphs, one per line.

@@ -65,7 +65,7 @@ def _connected(settings: Settings) -> Settings:
     from service.broker.embedded import running_broker
 
     if not settings.embedded:
-        return settings
+        return _logged(settings)
     handle = running_broker(settings.state_dir)
     if handle is None:
         typer.echo(
@@ -75,9 +75,17 @@ def _connected(settings: Settings) -> Settings:
         )
         raise typer.Exit(2)
     flavour = BrokerFlavour.TANSU if settings.broker_flavour is BrokerFlavour.AUTO else None
-    return settings.with_overrides(
-        bootstrap_servers=handle.bootstrap_servers, broker_flavour=flavour
+    return _logged(
+        settings.with_overrides(bootstrap_servers=handle.bootstrap_servers, broker_flavour=flavour)
     )
+
+
+def _logged(settings: Settings) -> Settings:
+    """Log the effective settings once, at start; secrets show as "**********" (SecretStr)."""
+    import structlog
+
+    structlog.get_logger(__name__).info("settings", **settings.model_dump(mode="json"))
+    return settings
 
 
 @broker_app.command("start")

@@ -41,10 +41,33 @@ def child_env(settings: Settings) -> dict[str, str]:
             "LIVEBLOG_APP_ID": settings.app_id,
             "LIVEBLOG_WEB_PORT": str(settings.web_port),
             "LIVEBLOG_LOG_FORMAT": "json",
+            "LIVEBLOG_MAX_ENTRY_BYTES": str(settings.max_entry_bytes),
+            "LIVEBLOG_MAX_MESSAGE_BYTES": str(settings.max_message_bytes),
+            "LIVEBLOG_BROKER_RETRY_TIMEOUT_S": str(settings.broker_retry_timeout_s),
+            **security_env(settings),
         }
     )
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     return env
+
+
+def security_env(settings: Settings) -> dict[str, str]:
+    """The security settings as LIVEBLOG_* variables (a child reads them like the parent)."""
+    optional = {
+        "LIVEBLOG_SASL_USERNAME": settings.sasl_username,
+        "LIVEBLOG_SASL_PASSWORD": (
+            settings.sasl_password.get_secret_value() if settings.sasl_password else None
+        ),
+        "LIVEBLOG_SSL_CAFILE": settings.ssl_cafile,
+        "LIVEBLOG_SSL_CERTFILE": settings.ssl_certfile,
+        "LIVEBLOG_SSL_KEYFILE": settings.ssl_keyfile,
+    }
+    return {
+        "LIVEBLOG_SECURITY_PROTOCOL": settings.security_protocol.value,
+        "LIVEBLOG_SASL_MECHANISM": settings.sasl_mechanism.value,
+        "LIVEBLOG_SSL_CHECK_HOSTNAME": str(settings.ssl_check_hostname).lower(),
+        **{name: str(value) for name, value in optional.items() if value is not None},
+    }
 
 
 def spawn(name: str, args: list[str], settings: Settings) -> Child:

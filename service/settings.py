@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,11 +21,42 @@ class LogFormat(StrEnum):
     CONSOLE = "console"
 
 
+class SecurityProtocol(StrEnum):
+    PLAINTEXT = "PLAINTEXT"
+    SSL = "SSL"
+    SASL_PLAINTEXT = "SASL_PLAINTEXT"
+    SASL_SSL = "SASL_SSL"
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self in (SecurityProtocol.SASL_PLAINTEXT, SecurityProtocol.SASL_SSL)
+
+    @property
+    def uses_tls(self) -> bool:
+        return self in (SecurityProtocol.SSL, SecurityProtocol.SASL_SSL)
+
+
+class SaslMechanism(StrEnum):
+    PLAIN = "PLAIN"
+    SCRAM_SHA_256 = "SCRAM-SHA-256"
+    SCRAM_SHA_512 = "SCRAM-SHA-512"
+
+
+def _env(name: str) -> AliasChoices:
+    """LIVEBLOG_<NAME> first, then the conventional KAFKA_<NAME>."""
+    return AliasChoices(f"LIVEBLOG_{name}", f"KAFKA_{name}")
+
+
 class Settings(BaseSettings):
     """Everything a process needs to know; built once by the CLI and passed down."""
 
     model_config = SettingsConfigDict(
-        env_prefix="LIVEBLOG_", frozen=True, extra="ignore", populate_by_name=True
+        env_prefix="LIVEBLOG_",
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+        # VAR= (e.g. an unset pass-through in docker-compose) means "not set", not "".
+        env_ignore_empty=True,
     )
 
     bootstrap_servers: str | None = Field(
@@ -77,6 +108,51 @@ class Settings(BaseSettings):
         description="Event-time horizon of the dedup index: older entries leave it.",
     )
     sink_flush_interval_s: float = Field(default=0.5, gt=0)
+    max_entry_bytes: int = Field(
+        default=512 * 1024,
+        ge=1024,
+        description="Largest raw entry event accepted; larger ones are dead-lettered.",
+    )
+    max_message_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Largest Kafka message the service's topics and clients carry, so that an "
+        "oversized entry reaches validation (and the dead-letter topic) instead of being "
+        "refused by the broker.",
+    )
+    broker_retry_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long the service's own clients retry an unreachable broker.",
+    )
+    security_protocol: SecurityProtocol = Field(
+        default=SecurityProtocol.PLAINTEXT, validation_alias=_env("SECURITY_PROTOCOL")
+    )
+    sasl_mechanism: SaslMechanism = Field(
+        default=SaslMechanism.PLAIN, validation_alias=_env("SASL_MECHANISM")
+    )
+    sasl_username: str | None = Field(default=None, validation_alias=_env("SASL_USERNAME"))
+    # SecretStr: repr, str and JSON dumps show "**********", so logging settings leaks nothing.
+    sasl_password: SecretStr | None = Field(default=None, validation_alias=_env("SASL_PASSWORD"))
+    ssl_cafile: Path | None = Field(
+        default=None, validation_alias=_env("SSL_CAFILE"), description="CA bundle (PEM)."
+    )
+    ssl_certfile: Path | None = Field(
+        default=None, validation_alias=_env("SSL_CERTFILE"), description="Client certificate."
+    )
+    ssl_keyfile: Path | None = Field(
+        default=None, validation_alias=_env("SSL_KEYFILE"), description="Client key."
+    )
+    ssl_check_hostname: bool = Field(default=True, validation_alias=_env("SSL_CHECK_HOSTNAME"))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        # A dead letter keeps a rejected entry whole, base64 (4/3) plus its metadata.
+        if self.max_message_bytes < 2 * self.max_entry_bytes:
+            raise ValueError("max_message_bytes must be at least twice max_entry_bytes")
+        if self.security_protocol.uses_sasl and not (self.sasl_username and self.sasl_password):
+            raise ValueError(f"{self.security_protocol} needs sasl_username and sasl_password")
+        return self
 
     api_gather_timeout_s: float = Field(
         default=5.0, gt=0, description="How long a worker waits for another worker's answer."

@@ -39,7 +39,11 @@ def connect_admin(settings: Settings, timeout_s: float = 30.0) -> KafkaAdminClie
 
 
 def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
-    configs = {"cleanup.policy": "compact"} if spec.compacted else {}
+    # Topic-level max.message.bytes overrides the broker's default (about 1 MB), so an
+    # oversized entry reaches validation and is dead-lettered instead of refused at the door.
+    configs = {"max.message.bytes": str(settings.max_message_bytes)}
+    if spec.compacted:
+        configs["cleanup.policy"] = "compact"
     return NewTopic(
         spec.full_name(settings.topic_prefix),
         num_partitions=settings.partitions,

@@ -52,16 +52,24 @@ def corrected_end_offsets(consumer: KafkaConsumer, partitions: Sequence[TopicPar
 
 
 async def corrected_high_watermarks(
-    bootstrap_servers: list[str], listed: Mapping[Any, int]
+    bootstrap_servers: list[str],
+    listed: Mapping[Any, int],
+    client_options: Mapping[str, Any] | None = None,
 ) -> dict[Any, int]:
-    """The same correction with aiokafka, for Faust's changelog recovery."""
+    """The same correction with aiokafka, for Faust's changelog recovery.
+
+    client_options: extra AIOKafkaConsumer arguments, e.g. the worker's security settings.
+    """
     # Keys may be Faust's TP: aiokafka wants its own TopicPartition, equal as a tuple.
     tail = {AioTopicPartition(*tp): end for tp, end in listed.items() if end > 0}
     exact: dict[Any, int] = dict(listed)
     if not tail:
         return exact
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        group_id=None,
+        **(client_options or {}),
     )
     await consumer.start()
     try:

@@ -27,6 +27,7 @@ def create_producer(settings: Settings) -> KafkaProducer:
         retries=10,
         retry_backoff_ms=200,
         linger_ms=10,
+        max_request_size=settings.max_message_bytes,
         max_in_flight_requests_per_connection=1,  # keep per-partition order across retries
     )
 

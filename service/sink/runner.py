@@ -90,6 +90,7 @@ class SinkRunner:
             session_timeout_ms=int(self.settings.session_timeout_s * 1000),
             heartbeat_interval_ms=int(self.settings.heartbeat_interval_s * 1000),
             max_poll_records=1_000,
+            max_partition_fetch_bytes=self.settings.max_message_bytes,
         )
 
     def run(self) -> None:

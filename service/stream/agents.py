@@ -104,8 +104,12 @@ def stage_agent(
     model: type[M],
     handler: Handler[M],
     dead_letters: faust.TopicT,
+    max_bytes: int | None = None,
 ) -> None:
-    """Register `handler` as the agent for `topic`: decode, handle, dead-letter what fails."""
+    """Register `handler` as the agent for `topic`: decode, handle, dead-letter what fails.
+
+    max_bytes: larger events are dead-lettered unparsed (for the input from outside).
+    """
     name = handler.__name__
 
     async def agent(stream: faust.StreamT) -> None:
@@ -122,6 +126,7 @@ def stage_agent(
                 partition=msg.partition,
                 offset=msg.offset,
                 stage=name,
+                max_bytes=max_bytes,
             )
             if isinstance(item, DeadLetter):
                 bound.warning("event_dead_lettered", error_type=item.error_type, reason=item.reason)
@@ -315,7 +320,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         await send(topics.entry_relations, relation.relation_id, relation)
 
     dead = topics.dead_letters
-    stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead)
+    stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead, settings.max_entry_bytes)
     stage_agent(app, topics.entries, RawEntry, fingerprint_entries, dead)
     stage_agent(app, topics.probes, ProbeBatch, claim_signatures, dead)
     stage_agent(app, topics.answers, AnswerBatch, gather_verdicts, dead)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 from faust.transport.drivers import TRANSPORTS
 
+from service.kafka_config import faust_credentials
 from service.settings import Settings
 
 # Broker URLs "tansu://host:port" select aiokafka's transport with exact high watermarks.
@@ -33,6 +34,10 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         "broker_commit_interval": 1.0,
         "table_cleanup_interval": 30.0,
         "web_enabled": True,
+        "broker_credentials": faust_credentials(settings),
+        # Oversized raw entries must reach validate_entries to be dead-lettered with a reason.
+        "producer_max_request_size": settings.max_message_bytes,
+        "consumer_max_fetch_size": settings.max_message_bytes,
     }
 
 

@@ -32,8 +32,13 @@ def decode(
     partition: int,
     offset: int,
     stage: str,
+    max_bytes: int | None = None,
 ) -> M | DeadLetter:
-    """Parse and validate one event; never raises for bad input."""
+    """Parse and validate one event; never raises for bad input.
+
+    max_bytes: a larger value is rejected before parsing, and its dead letter keeps only the
+    head of it with its size and SHA-256 (the whole value may not fit in a message).
+    """
 
     def dead(error_type: str, reason: str) -> DeadLetter:
         return DeadLetter.of(
@@ -46,10 +51,16 @@ def decode(
             error_type=error_type,
             reason=reason[:MAX_REASON],
             failed_at=datetime.now(UTC),
+            keep_bytes=max_bytes,
         )
 
     if value is None:
         return dead("empty_value", "the event has no value (tombstone or null)")
+    if max_bytes is not None and len(value) > max_bytes:
+        return dead(
+            "too_large",
+            f"value is {len(value)} bytes, more than the {max_bytes} allowed (max_entry_bytes)",
+        )
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -63,7 +74,8 @@ def decode(
     if not isinstance(data, dict):
         return dead("not_an_object", f"expected a JSON object, got {type(data).__name__}")
     version = data.get("schema_version", 1)
-    if version != 1:
+    # Exactly the integer 1: true and 1.0 compare equal to 1 but are not a version.
+    if type(version) is not int or version != 1:
         return dead("unknown_schema_version", f"schema_version {version!r} is not supported (1)")
     try:
         return model.model_validate(data)

@@ -24,7 +24,14 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             return listed
         transport: Any = self.transport
         servers = faust_aiokafka.server_list(transport.url, transport.default_port)
-        return await corrected_high_watermarks(servers, listed)
+        return await corrected_high_watermarks(servers, listed, self._security())
+
+    def _security(self) -> Mapping[str, Any]:
+        """The same credentials as Faust's own clients (SASL/TLS from broker_credentials)."""
+        conf = self.transport.app.conf
+        return faust_aiokafka.credentials_to_aiokafka_auth(
+            conf.broker_credentials, conf.ssl_context
+        )
 
 
 class Consumer(faust_aiokafka.Consumer):

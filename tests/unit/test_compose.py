@@ -85,3 +85,34 @@ def test_kafka_service_is_single_node_kraft_with_a_healthcheck(compose: dict) ->
     assert "healthcheck" in kafka
     for name in ("worker", "sink", "replay"):
         assert compose["services"][name]["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+SECURITY = [
+    "LIVEBLOG_SECURITY_PROTOCOL",
+    "LIVEBLOG_SASL_MECHANISM",
+    "LIVEBLOG_SASL_USERNAME",
+    "LIVEBLOG_SASL_PASSWORD",
+    "LIVEBLOG_SSL_CAFILE",
+    "LIVEBLOG_SSL_CERTFILE",
+    "LIVEBLOG_SSL_KEYFILE",
+    "LIVEBLOG_SSL_CHECK_HOSTNAME",
+]
+
+
+def test_security_settings_pass_through_to_every_service_unset_by_default(compose: dict) -> None:
+    for name in ("worker", "sink", "replay"):
+        env = compose["services"][name]["environment"]
+
+        # No value: Compose takes it from the host's environment, or leaves it unset.
+        assert {var: env.get(var, "missing") for var in SECURITY} == dict.fromkeys(SECURITY)
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.settings import Settings
+
+    monkeypatch.setenv("LIVEBLOG_SSL_CAFILE", "")
+    monkeypatch.setenv("LIVEBLOG_SASL_USERNAME", "")
+
+    settings = Settings()
+
+    assert settings.ssl_cafile is None and settings.sasl_username is None
