@@ -21,10 +21,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from synthetic import synthetic_entries
 
 from schemas.entries import RawEntry
 from schemas.topics import RAW_ENTRIES
@@ -78,8 +81,39 @@ def common_args(parser: argparse.ArgumentParser) -> None:
         help="Event-time rate of the synthetic stream: one entry every N s of event time.",
     )
     parser.add_argument(
+        "--start",
+        type=start_time,
+        default="now",
+        help="Event time of the first synthetic entry, ISO 8601 (default: now). Faust expires "
+        "windowed tables by the wall clock, so event times long past would be expired from "
+        "the dedup index mid-run.",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="Keep the temporary folder (logs, sink outputs)."
     )
+
+
+def synthetic(args: argparse.Namespace, count: int | None) -> Iterator[RawEntry]:
+    """The script's synthetic stream (see bench/synthetic.py), as its common options say."""
+    return synthetic_entries(
+        count, seed=args.seed, seconds_per_entry=args.seconds_per_entry, start=args.start
+    )
+
+
+def start_time(value: str) -> datetime:
+    if value == "now":
+        return datetime.now(UTC).replace(microsecond=0)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def run_main(main: Callable[[], None]) -> None:
+    """Run a script's main: Ctrl-C or SIGTERM ends it (exit 130) after the clean-up ran."""
+    try:
+        main()
+    except KeyboardInterrupt as exc:
+        log("interrupted", signal=exc.args[0] if exc.args else "SIGINT")
+        sys.exit(130)
 
 
 def _interrupt(signum: int, _frame: object) -> None:
@@ -96,6 +130,7 @@ class Bench:
         self.children: list[Child] = []
         self.folder = Path(tempfile.mkdtemp(prefix=f"liveblog-bench-{name}-"))
         self.started_broker = False
+        self.broker_pid: int | None = None  # the embedded broker's, when this bench started it
         self.bootstrap_servers: str | None = args.bootstrap_servers
         self.flavour = BrokerFlavour(args.broker_flavour) if args.broker_flavour else None
 
@@ -110,6 +145,7 @@ class Bench:
         if self.bootstrap_servers is None:
             handle = start_broker(self.folder / "broker")
             self.started_broker = True
+            self.broker_pid = handle.pid
             self.bootstrap_servers = handle.bootstrap_servers
             self.flavour = self.flavour or BrokerFlavour.TANSU
             log("broker_started", bootstrap_servers=handle.bootstrap_servers, pid=handle.pid)
@@ -310,14 +346,26 @@ def wait_for(
 def wait_for_verdicts(
     view: SinkView, ids: set[str], children: Iterable[Child], timeout_s: float
 ) -> float:
-    """Until the sink holds a verdict for every id; returns when (monotonic)."""
+    """Until the sink holds a verdict for every id; returns when (monotonic). An entry that was
+    dead-lettered never gets one: the first dead letter ends the wait with its reason."""
     missing = set(ids)
 
     def done() -> bool:
         missing.difference_update(view.new_verdicts())
+        check_dead_letters(view)
         return not missing
 
     return wait_for(f"verdicts ({len(ids)} entries)", done, children, timeout_s)
+
+
+def check_dead_letters(view: SinkView) -> None:
+    rows = view.query("SELECT count(*), min(body) FROM dead_letters")
+    if rows and rows[0][0]:
+        first = json.loads(rows[0][1])
+        raise RuntimeError(
+            f"{rows[0][0]} dead letters in the sink, e.g. at stage {first.get('stage')}: "
+            f"{first.get('reason')}"
+        )
 
 
 def wait_drained(settings: Settings, children: Iterable[Child], timeout_s: float) -> float:

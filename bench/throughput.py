@@ -29,13 +29,14 @@ from _harness import (
     emit,
     log,
     rate,
+    run_main,
+    synthetic,
     wait_drained,
     wait_for,
     wait_for_verdicts,
 )
 from _identity import OUTPUT
 from kafka import KafkaConsumer, TopicPartition
-from synthetic import synthetic_entries
 
 from schemas.entries import RawEntry
 from schemas.topics import RAW_ENTRIES, TopicSpec
@@ -119,11 +120,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=2000, help="Timed entries (N).")
     parser.add_argument("--warmup", type=int, default=50, help="Untimed entries sent first.")
     args = parser.parse_args()
-    entries = list(
-        synthetic_entries(
-            args.warmup + args.entries, seed=args.seed, seconds_per_entry=args.seconds_per_entry
-        )
-    )
+    entries = list(synthetic(args, args.warmup + args.entries))
     warmup, timed = entries[: args.warmup], entries[args.warmup :]
     with Bench("throughput", args) as bench:
         load = os.getloadavg()[0]
@@ -152,4 +149,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)
