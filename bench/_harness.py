@@ -406,16 +406,23 @@ def final_state(settings: Settings) -> dict[str, list[str]]:
     return {table: sorted(json.dumps(r, sort_keys=True) for r in rs) for table, rs in state.items()}
 
 
-def state_diff(reference: dict[str, list[str]], other: dict[str, list[str]]) -> dict[str, Any]:
-    """Per table: rows in both, rows only in the reference (lost), rows only in `other`."""
-    return {
-        table: {
-            "rows": len(reference[table]),
-            "missing": len(set(reference[table]) - set(other[table])),
-            "unexpected": len(set(other[table]) - set(reference[table])),
-        }
-        for table in reference
-    }
+def state_diff(
+    reference: dict[str, list[str]], other: dict[str, list[str]], examples: int = 2
+) -> dict[str, Any]:
+    """Per table: rows only in the reference (missing) and only in `other` (unexpected), with the
+    first few of each (cut to 400 characters) to start an investigation from."""
+    diff: dict[str, Any] = {}
+    for table in reference:
+        missing = sorted(set(reference[table]) - set(other[table]))
+        unexpected = sorted(set(other[table]) - set(reference[table]))
+        diff[table] = {"rows": len(reference[table]), "missing": len(missing)}
+        diff[table]["unexpected"] = len(unexpected)
+        if missing or unexpected:
+            diff[table]["examples"] = {
+                "missing": [row[:400] for row in missing[:examples]],
+                "unexpected": [row[:400] for row in unexpected[:examples]],
+            }
+    return diff
 
 
 def rate(count: int, seconds: float) -> float:
