@@ -91,6 +91,7 @@ def run_rate(bench: Bench, args: argparse.Namespace, offered: float) -> dict[str
                 log("progress", rate=offered, sent=len(sent), processed=len(seen))
                 next_report = now + 5
             time.sleep(POLL_S)
+        ended = time.monotonic()
         sender.join()
         if failure:
             raise failure[0]
@@ -98,11 +99,15 @@ def run_rate(bench: Bench, args: argparse.Namespace, offered: float) -> dict[str
         producer.close()
         view.close()
         bench.stop(children)
-    return summarise(offered, sent, seen, sending_ended or time.monotonic())
+    return summarise(offered, sent, seen, sending_ended or ended, ended)
 
 
 def summarise(
-    offered: float, sent: dict[str, float], seen: dict[str, float], sending_ended: float
+    offered: float,
+    sent: dict[str, float],
+    seen: dict[str, float],
+    sending_ended: float,
+    ended: float,
 ) -> dict[str, object]:
     first, last = min(sent.values()), max(sent.values())
     send_s = max(last - first, 1e-9)
@@ -113,13 +118,21 @@ def summarise(
             by_fifth[min(4, int(5 * (at - first) / send_s))].append(seen[entry_id] - at)
     processed_while_sending = sum(1 for t in seen.values() if t <= sending_ended)
     unprocessed = len(sent) - len(seen)
+    last_unprocessed = max((at for i, at in sent.items() if i not in seen), default=None)
     result: dict[str, object] = {
         "offered_rate": offered,
         "entries_sent": len(sent),
         "achieved_send_rate": round(len(sent) / send_s, 1),
         "processed_rate_while_sending": round(processed_while_sending / send_s, 1),
         "processed": len(seen),
+        "processed_rate_overall": round(
+            len(seen) / max(max(seen.values(), default=first) - first, 1e-9), 1
+        ),
         "unprocessed_at_end": unprocessed,
+        # Left out of the percentiles: each of them waited at least this long.
+        "unprocessed_waited_at_least_s": (
+            round(ended - last_unprocessed, 3) if last_unprocessed is not None else None
+        ),
         "latency_s": {
             "p50": percentile(latencies, 0.50),
             "p99": percentile(latencies, 0.99),
