@@ -5,8 +5,9 @@ synthetic entries (all sent at once, so the worker always has a backlog):
 
 * clean:   one `liveblog worker` + `liveblog sink`, never interrupted;
 * crashed: the worker is killed with SIGKILL K times. After each (re)start the bench waits until
-  the worker is making progress (a new verdict reaches the sink), then a random 0–--max-delay
-  seconds, then kills it and starts a new one. Each kill is recorded with the number of entries
+  the new worker process is making progress (its consumer group commits new offsets: table
+  recovery and the group join are behind it), then a random 0–--max-delay seconds, then kills
+  it and starts a new one. Each kill is recorded with the number of entries
   that had a verdict at that moment. The sink is not interrupted.
 
 Then the sinks' final states are compared: entries, quote occurrences, canonical quotes and
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import time
 from typing import Any
 
@@ -40,8 +42,12 @@ from _harness import (
     wait_for,
     wait_for_verdicts,
 )
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.errors import KafkaError
 
 from schemas.entries import RawEntry
+from schemas.topics import TOPICS
+from service.kafka_config import kafka_python_config
 from service.processes import Child
 from service.settings import Settings
 from service.sink.runner import db_path
@@ -71,12 +77,14 @@ def crashed_run(
     settings = bench.settings("crashed")
     children = bench.start_service(settings)
     producer, view = Producer(settings), SinkView(settings)
+    commits = Commits(settings)
     kills: list[dict[str, Any]] = []
     try:
         producer.send_all(entries)
         for number in range(1, args.kills + 1):
             started = time.monotonic()
-            progressing = wait_for_progress(view, children, len(entries))
+            progressing = wait_for_progress(commits, children)
+            progress_s = time.monotonic() - started
             delay = rng.uniform(0, args.max_delay)
             time.sleep(delay)
             done = view.count("entry_verdicts")
@@ -84,6 +92,7 @@ def crashed_run(
             kills.append(
                 {
                     "kill": number,
+                    "seconds_until_progress": round(progress_s, 1),
                     "seconds_after_start": round(time.monotonic() - started, 1),
                     "entries_with_verdict": done,
                     "mid_stream": progressing and done < len(entries),
@@ -96,19 +105,42 @@ def crashed_run(
     finally:
         producer.close()
         view.close()
+        commits.close()
         bench.stop(children)
     return settings, kills
 
 
-def wait_for_progress(
-    view: SinkView, children: list[Child], total: int, timeout_s: float = 60
-) -> bool:
-    """Until a new verdict reaches the sink; False if none came (nothing left, or stuck)."""
-    before = view.count("entry_verdicts")
-    if before >= total:
-        return False
+class Commits:
+    """Offsets the worker group has committed, summed over its input and internal topics: they
+    advance only when a live worker has processed something (a killed one commits nothing)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.group = settings.app_id
+        self.admin = KafkaAdminClient(**kafka_python_config(settings), client_id="bench-commits")
+        self.partitions = [
+            TopicPartition(t.full_name(settings.topic_prefix), p)
+            for t in TOPICS
+            if t.role in ("input", "internal")
+            for p in range(settings.partitions)
+        ]
+
+    def total(self) -> int:
+        try:
+            offsets = self.admin.list_group_offsets({self.group: self.partitions})
+        except KafkaError:
+            return -1
+        return sum(max(0, o.offset) for o in offsets.get(self.group, {}).values())
+
+    def close(self) -> None:
+        self.admin.close()
+
+
+def wait_for_progress(commits: Commits, children: list[Child], timeout_s: float = 120) -> bool:
+    """Until the (re)started worker commits new offsets: table recovery and the group join are
+    behind it. False if it did not within timeout_s (nothing left to do, or stuck)."""
+    before = commits.total()
     try:
-        wait_for("progress", lambda: view.count("entry_verdicts") > before, children, timeout_s)
+        wait_for("progress", lambda: commits.total() > before, children, timeout_s, 0.5)
     except TimeoutError:
         return False
     return True
@@ -199,6 +231,11 @@ def main() -> None:
             "lost_or_duplicated_total": problems,
             "counts": counts,
             "final_state_diff": state_diff(reference, state),
+            "median_seconds_from_start_to_progress": round(
+                statistics.median(k["seconds_until_progress"] for k in kills), 1
+            )
+            if kills
+            else None,
             "kill_points": kills,
         }
     )
