@@ -539,7 +539,10 @@ def country_of(words: str) -> str | None:
     if simple is not None or (" " not in words and "’" not in words and "'" not in words):
         return simple or COUNTRY_FORMS.get(words.lower().rstrip("."))
     for word in _COUNTRY_LETTERS.findall(words.replace("’s", "").replace("'s", "")):
-        key = COUNTRY_FORMS.get(word.lower()) or COUNTRY_FORMS.get(word.lower().rstrip("."))
+        lowered = word.lower()
+        key = COUNTRY_FORMS.get(lowered)
+        if key is None and lowered.endswith("."):  # only then can stripping it change the key
+            key = COUNTRY_FORMS.get(lowered.rstrip("."))
         if key is not None:
             return key
     return None
@@ -744,8 +747,8 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
             if lowered in _NEVER_ALONE:
                 return None
             if matched in _ORG_SINGLE or lowered in _ORG_HEADS:
-                return _Sequence("organisation", name_end=len(matched))
-            return _Sequence("lone", name_end=len(matched))
+                return _new_sequence(("organisation", 0, len(matched), None))
+            return _new_sequence(("lone", 0, len(matched), None))
     words = tuple(matched.split())
     start = 0
     while words and _clean(words[0]) in _LEADING_NOISE:
@@ -755,15 +758,16 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     if not words:
         return None
     if _clean(words[-1]) in _ORG_HEADS or words[-1] in _ORG_SINGLE:
-        return _Sequence("owned_organisation", start, len(matched))
+        return _new_sequence(("owned_organisation", start, len(matched), None))
     # "President Volodymyr Zelensky of Ukraine": the name stops before "of".
     name_end = len(matched)
     if (cut := matched.find(" of ", start)) != -1 and not matched[start:cut].endswith("Secretary"):
         name_end = cut
     parts = _name_parts(words)
-    return None if parts is None else _Sequence("person", start, name_end, parts)
+    return None if parts is None else _new_sequence(("person", start, name_end, parts))
 
 
+_new_sequence = partial(tuple.__new__, _Sequence)  # every field, in order (see _new_hit)
 _UNSEEN = _Sequence("lone")  # a sentinel, compared by identity
 
 
