@@ -15,6 +15,7 @@ from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Literal, NamedTuple
 
+from service.core.scan import matches_from
 from service.core.speakers import COUNTRY_FORMS
 
 MentionKind = Literal["person", "organisation", "pronoun", "description"]
@@ -487,13 +488,9 @@ _ORG_NOUN_AFTER_POSSESSIVE = (
     r"(?:administration|ministry|government|military|army|police|council|parliament|authorities)\b"
 )
 _POSSESSIVE_ORG = re.compile(rf"\b[A-Z][\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTER_POSSESSIVE}")
-# The tail alone, once per apostrophe: each opens with a two-letter literal that `re` finds
-# quickly. _POSSESSIVE_ORG (which opens with \b and is tried everywhere) then runs only over
-# the lines where a tail occurs.
-_POSSESSIVE_ORG_TAILS = tuple(
-    re.compile(_ORG_NOUN_AFTER_POSSESSIVE.replace("(?:’s|'s)", possessive, 1))
-    for possessive in ("’s", "'s")
-)
+# The tail alone, tried at each apostrophe (scan.matches_from). _POSSESSIVE_ORG (which opens
+# with \b and is tried everywhere) then runs only over the lines where a tail occurs.
+_POSSESSIVE_ORG_TAIL = re.compile(_ORG_NOUN_AFTER_POSSESSIVE)
 _OF_COUNTRY = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
 _COUNTRY_WORD = re.compile(r"[A-Z][\w.]*")
 _COUNTRY_LETTERS = re.compile(r"[A-Za-z.]+")
@@ -810,8 +807,8 @@ def _possessive_organisations(masked: str) -> list[Mention]:
     """ "Russia's foreign ministry": _POSSESSIVE_ORG over just the lines holding its tail."""
     found: list[Mention] = []
     searched_to = 0
-    tails = [tail.span() for pattern in _POSSESSIVE_ORG_TAILS for tail in pattern.finditer(masked)]
-    for tail_start, tail_end in sorted(tails):
+    for tail in matches_from(_POSSESSIVE_ORG_TAIL, masked, "’'"):
+        tail_start, tail_end = tail.span()
         if tail_start < searched_to:
             continue  # its line is done
         line_start = max(searched_to, masked.rfind("\n", 0, tail_start) + 1)
