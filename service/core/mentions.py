@@ -662,7 +662,7 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
     roles: set[str] = set()
     nationality: str | None = None
     # Cheap guards first: the regexes below only run where their pattern can start.
-    near = masked[max(0, start - 16) : start].split()
+    near = masked[max(0, start - 16) : start].rsplit(None, 1)  # only its last word is read
     if near and (last_word := near[-1].lower()) in _ROLE_SET:
         roles.add(last_word)
     follower = masked[end : end + 1]
