@@ -15,6 +15,7 @@ from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Literal, NamedTuple
 
+from service.core.scan import matches_from
 from service.core.speakers import COUNTRY_FORMS
 
 MentionKind = Literal["person", "organisation", "pronoun", "description"]
@@ -376,10 +377,10 @@ class WordHit(NamedTuple):
 _new_hit = partial(tuple.__new__, WordHit)
 
 
-# Characters that are neither a word character nor a space, as a class `re` tests by bitmap:
-# the ASCII ones spelled out, plus every non-ASCII character (non-ASCII letters are weeded out
-# afterwards). [^\w ] would cost a Unicode category look-up at every position of the text.
-_GLUE = r"[\x00-\x1f!-/:-@\[-^`{-~\x7f-\U0010ffff]"
+# Characters that are neither an ASCII word character nor a space (non-ASCII letters are
+# weeded out afterwards). [^\w ] would cost a Unicode category look-up at every position of
+# the text; negated ASCII ranges, lower-case letters first, reject most characters at once.
+_GLUE = r"[^a-zA-Z0-9_ ]"
 
 
 def _without_overlaps(hits: list[WordHit]) -> list[WordHit]:
@@ -487,13 +488,9 @@ _ORG_NOUN_AFTER_POSSESSIVE = (
     r"(?:administration|ministry|government|military|army|police|council|parliament|authorities)\b"
 )
 _POSSESSIVE_ORG = re.compile(rf"\b[A-Z][\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTER_POSSESSIVE}")
-# The tail alone, once per apostrophe: each opens with a two-letter literal that `re` finds
-# quickly. _POSSESSIVE_ORG (which opens with \b and is tried everywhere) then runs only over
-# the lines where a tail occurs.
-_POSSESSIVE_ORG_TAILS = tuple(
-    re.compile(_ORG_NOUN_AFTER_POSSESSIVE.replace("(?:’s|'s)", possessive, 1))
-    for possessive in ("’s", "'s")
-)
+# The tail alone, tried at each apostrophe (scan.matches_from). _POSSESSIVE_ORG (which opens
+# with \b and is tried everywhere) then runs only over the lines where a tail occurs.
+_POSSESSIVE_ORG_TAIL = re.compile(_ORG_NOUN_AFTER_POSSESSIVE)
 _OF_COUNTRY = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
 _COUNTRY_WORD = re.compile(r"[A-Z][\w.]*")
 _COUNTRY_LETTERS = re.compile(r"[A-Za-z.]+")
@@ -539,7 +536,10 @@ def country_of(words: str) -> str | None:
     if simple is not None or (" " not in words and "’" not in words and "'" not in words):
         return simple or COUNTRY_FORMS.get(words.lower().rstrip("."))
     for word in _COUNTRY_LETTERS.findall(words.replace("’s", "").replace("'s", "")):
-        key = COUNTRY_FORMS.get(word.lower()) or COUNTRY_FORMS.get(word.lower().rstrip("."))
+        lowered = word.lower()
+        key = COUNTRY_FORMS.get(lowered)
+        if key is None and lowered.endswith("."):  # only then can stripping it change the key
+            key = COUNTRY_FORMS.get(lowered.rstrip("."))
         if key is not None:
             return key
     return None
@@ -662,7 +662,7 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
     roles: set[str] = set()
     nationality: str | None = None
     # Cheap guards first: the regexes below only run where their pattern can start.
-    near = masked[max(0, start - 16) : start].split()
+    near = masked[max(0, start - 16) : start].rsplit(None, 1)  # only its last word is read
     if near and (last_word := near[-1].lower()) in _ROLE_SET:
         roles.add(last_word)
     follower = masked[end : end + 1]
@@ -744,8 +744,8 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
             if lowered in _NEVER_ALONE:
                 return None
             if matched in _ORG_SINGLE or lowered in _ORG_HEADS:
-                return _Sequence("organisation", name_end=len(matched))
-            return _Sequence("lone", name_end=len(matched))
+                return _new_sequence(("organisation", 0, len(matched), None))
+            return _new_sequence(("lone", 0, len(matched), None))
     words = tuple(matched.split())
     start = 0
     while words and _clean(words[0]) in _LEADING_NOISE:
@@ -755,15 +755,16 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     if not words:
         return None
     if _clean(words[-1]) in _ORG_HEADS or words[-1] in _ORG_SINGLE:
-        return _Sequence("owned_organisation", start, len(matched))
+        return _new_sequence(("owned_organisation", start, len(matched), None))
     # "President Volodymyr Zelensky of Ukraine": the name stops before "of".
     name_end = len(matched)
     if (cut := matched.find(" of ", start)) != -1 and not matched[start:cut].endswith("Secretary"):
         name_end = cut
     parts = _name_parts(words)
-    return None if parts is None else _Sequence("person", start, name_end, parts)
+    return None if parts is None else _new_sequence(("person", start, name_end, parts))
 
 
+_new_sequence = partial(tuple.__new__, _Sequence)  # every field, in order (see _new_hit)
 _UNSEEN = _Sequence("lone")  # a sentinel, compared by identity
 
 
@@ -806,8 +807,8 @@ def _possessive_organisations(masked: str) -> list[Mention]:
     """ "Russia's foreign ministry": _POSSESSIVE_ORG over just the lines holding its tail."""
     found: list[Mention] = []
     searched_to = 0
-    tails = [tail.span() for pattern in _POSSESSIVE_ORG_TAILS for tail in pattern.finditer(masked)]
-    for tail_start, tail_end in sorted(tails):
+    for tail in matches_from(_POSSESSIVE_ORG_TAIL, masked, "’'"):
+        tail_start, tail_end = tail.span()
         if tail_start < searched_to:
             continue  # its line is done
         line_start = max(searched_to, masked.rfind("\n", 0, tail_start) + 1)

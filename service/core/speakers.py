@@ -82,6 +82,8 @@ _ORG_DROP = frozenset({"the", "of", "for", "and", "in", "s"})
 
 
 _NOT_ID_CHAR = re.compile(r"[^a-z0-9-]")
+_ORG_WORD = re.compile(r"[A-Za-z0-9À-ÿ.]+")
+_NOT_KEY_CHAR = re.compile(r"[^a-z0-9]")
 _SURNAME_ENDINGS = ("yy", "iy", "ij", "ii", "yi")
 
 
@@ -119,7 +121,7 @@ def person_id(surname: str, given: str | None = None) -> str:
 @lru_cache(maxsize=4096)
 def organisation_id(name: str) -> str:
     """Deterministic id of an organisation from its written name (cached: names recur)."""
-    words = re.findall(r"[A-Za-z0-9À-ÿ.]+", name.replace("’", "'").replace("'s", " "))
+    words = _ORG_WORD.findall(name.replace("’", "'").replace("'s", " "))
     keys: list[str] = []
     for word in words:
         lowered = word.lower().strip(".")
@@ -127,7 +129,7 @@ def organisation_id(name: str) -> str:
             continue
         lowered = COUNTRY_FORMS.get(lowered, COUNTRY_FORMS.get(lowered + ".", lowered))
         lowered = _SPELLING.get(lowered, lowered)
-        keys.append(re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", lowered).lower()))
+        keys.append(_NOT_KEY_CHAR.sub("", unicodedata.normalize("NFKD", lowered).lower()))
     slug = "-".join(key for key in keys if key) or "unknown"
     return f"org:{slug}"[:200]
 
@@ -229,9 +231,14 @@ def _person_ids(persons: list[Mention], surnames: list[str]) -> dict[int, str]:
         by_surname.setdefault(surname, []).append(mention)
     ids: dict[int, str] = {}
     for surname, group in by_surname.items():
-        # Given names repeat ("Donald Trump" twenty times): fold each distinct one once.
+        # Given names repeat ("Donald Trump" twenty times): fold each distinct one once, and
+        # only when there are two or more (one given name cannot clash with itself).
         givens = {m.given for m in group if m.given}
-        initials = {initial for given in givens if (initial := _given_initial(given))}
+        initials = (
+            {initial for given in givens if (initial := _given_initial(given))}
+            if len(givens) > 1
+            else givens
+        )
         if len(initials) <= 1:
             speaker_id = person_id(surname)
             for mention in group:
