@@ -44,6 +44,10 @@ def kafka_python_config(settings: Settings) -> dict[str, Any]:
     config = {
         "bootstrap_servers": bootstrap(settings).split(","),
         "request_timeout_ms": 30_000,
+        # A client gives up one bootstrap attempt after at most 10 s (the retry layer reports
+        # it and tries again), and looks for a broker that went away every 2 s, not 30 s.
+        "bootstrap_timeout_ms": int(min(10.0, settings.broker_retry_timeout_s / 2) * 1000),
+        "reconnect_backoff_max_ms": 2_000,
         **security_config(settings),
     }
     if settings.security_protocol.uses_tls:

@@ -10,10 +10,13 @@ from tqdm import tqdm
 
 from schemas.topics import OUTPUT_TOPICS, TOPICS
 from service.broker.lag import group_lag
+from service.broker.retry import call_with_retry
 from service.processes import Child
 from service.settings import Settings
 from service.sink.runner import db_path, sink_group
 from service.sink.writers import read_rows
+
+ASK_BROKER_EVERY_S = 5.0
 
 
 def processed_entry_ids(settings: Settings) -> set[str]:
@@ -38,8 +41,14 @@ def drained(settings: Settings) -> bool:
 def wait_until_processed(
     settings: Settings, entry_ids: set[str], children: list[Child], timeout_s: float
 ) -> None:
-    """Until the sink holds a verdict for every entry and no consumer lags (or timeout)."""
+    """Until the sink holds a verdict for every entry and no consumer lags (or timeout).
+
+    The broker is asked every few seconds even before the verdicts are in, so an unreachable
+    broker is reported while it lasts (and BrokerUnavailable raised once the retry time is up)
+    instead of the wait going silent.
+    """
     deadline = time.monotonic() + timeout_s
+    asked = float("-inf")  # ask at once: an unreachable broker is reported from the start
     with tqdm(
         total=len(entry_ids), desc="processed", unit="entry", disable=not sys.stderr.isatty()
     ) as bar:
@@ -48,8 +57,16 @@ def wait_until_processed(
                 child.check()
             done = len(processed_entry_ids(settings) & entry_ids)
             bar.update(done - bar.n)
-            if done == len(entry_ids) and drained(settings):
-                return
+            complete = done == len(entry_ids)
+            if complete or time.monotonic() - asked > ASK_BROKER_EVERY_S:
+                asked = float(
+                    "-inf"
+                )  # ask at once: an unreachable broker is reported from the start
+                lag_free = call_with_retry(
+                    settings, "waiting for processing", lambda: drained(settings)
+                )
+                if complete and lag_free:
+                    return
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"only {done}/{len(entry_ids)} entries processed after {timeout_s:.0f}s; "

@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import time
-
 import structlog
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError
 
 from schemas.topics import TOPICS, TopicSpec
+from service.broker.retry import BrokerUnavailable, call_with_retry
 from service.kafka_config import kafka_python_config
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-
-class BrokerUnavailable(RuntimeError):
-    """The broker did not answer within the allowed time."""
+__all__ = ["BrokerUnavailable", "connect_admin", "ensure_topics"]
 
 
-def connect_admin(settings: Settings, timeout_s: float = 30.0) -> KafkaAdminClient:
-    """An admin client, retrying with backoff until the broker answers or timeout_s passes."""
-    deadline = time.monotonic() + timeout_s
-    delay = 0.1
-    while True:
-        try:
-            return KafkaAdminClient(**kafka_python_config(settings), client_id="liveblog-admin")
-        except KafkaError as exc:
-            if time.monotonic() + delay > deadline:
-                raise BrokerUnavailable(
-                    f"no Kafka broker answered at {settings.bootstrap_servers} "
-                    f"within {timeout_s:.0f}s ({exc})"
-                ) from exc
-            log.warning("broker_not_ready", error=str(exc), retry_in_s=delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+def connect_admin(settings: Settings) -> KafkaAdminClient:
+    """An admin client, retried with backoff while the broker does not answer."""
+    return call_with_retry(settings, "connecting the admin client", lambda: _admin(settings))
+
+
+def _admin(settings: Settings) -> KafkaAdminClient:
+    return KafkaAdminClient(**kafka_python_config(settings), client_id="liveblog-admin")
 
 
 def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
@@ -53,8 +41,15 @@ def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
 
 
 def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> list[str]:
-    """Create every missing topic; returns the names created. Existing topics are left alone."""
-    admin = connect_admin(settings)
+    """Create every missing topic; returns the names created. Existing topics are left alone.
+
+    Retried as a whole while the broker is unreachable: creating topics is idempotent.
+    """
+    return call_with_retry(settings, "creating topics", lambda: _ensure_topics(settings, specs))
+
+
+def _ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...]) -> list[str]:
+    admin = _admin(settings)  # not connect_admin: the whole step is retried
     try:
         existing = set(admin.list_topics())
         missing = [s for s in specs if s.full_name(settings.topic_prefix) not in existing]

@@ -12,7 +12,10 @@ Tansu 0.6.0 quirks this project works around, each with the test that proves the
   heartbeat timeouts are configured for it (Settings.session_timeout_s).
 * InitProducerId (idempotent producer) and admin describe_groups fail: neither is used.
 * Auto-created topics get 4 partitions: every topic is created explicitly (service/broker/admin.py).
-* Memory storage: data is gone when the broker stops.
+* Memory storage: data is gone when the broker stops (this build has no file storage; only
+  memory:// and s3:// are accepted), so a restarted broker comes back empty.
+* SASL (--authentication, SCRAM users) and TLS (--cert) cannot be used here: users can only be
+  created over an authenticated connection, and no TLS handshake succeeded.
 """
 
 from __future__ import annotations
@@ -108,9 +111,16 @@ def running_broker(state_dir: Path) -> BrokerHandle | None:
 
 
 def start_broker(
-    state_dir: Path, port: int | None = None, ready_timeout_s: float = 15.0
+    state_dir: Path,
+    port: int | None = None,
+    ready_timeout_s: float = 15.0,
+    advertised_port: int | None = None,
 ) -> BrokerHandle:
-    """Start Tansu in the background (or return the one already running for this state dir)."""
+    """Start Tansu in the background (or return the one already running for this state dir).
+
+    advertised_port: the port clients are told to use, when they reach the broker through a
+    proxy (the outage tests cut and restore the proxy; the broker and its data stay).
+    """
     existing = running_broker(state_dir)
     if existing:
         log.info("broker_already_running", pid=existing.pid, port=existing.port)
@@ -118,6 +128,7 @@ def start_broker(
     state_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
+    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
     log_path = state_dir / LOG_FILE
     with log_path.open("ab") as log_file:
         proc = subprocess.Popen(
@@ -127,7 +138,7 @@ def start_broker(
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
-                url,
+                advertised,
                 "--storage-engine",
                 "memory://tansu/",
             ],

@@ -8,12 +8,16 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from service.broker.high_watermarks import corrected_end_offsets
+from service.broker.retry import unreachable
 from service.kafka_config import kafka_python_config
 from service.settings import Settings
 
 
 def group_lag(settings: Settings, group: str, topics: Iterable[str]) -> int | None:
-    """Messages in `topics` not yet committed by `group`; None if the broker cannot say yet."""
+    """Messages in `topics` not yet committed by `group`; None if the broker cannot say yet.
+
+    Raises the client's error when the broker is unreachable, for the caller to retry.
+    """
     config = kafka_python_config(settings)
     admin = KafkaAdminClient(**config, client_id="liveblog-lag")
     consumer = KafkaConsumer(**config, client_id="liveblog-lag", enable_auto_commit=False)
@@ -34,8 +38,10 @@ def group_lag(settings: Settings, group: str, topics: Iterable[str]) -> int | No
             max(0, end - max(committed[tp].offset, 0) if tp in committed else end)
             for tp, end in ends.items()
         )
-    except KafkaError:
-        return None
+    except KafkaError as exc:
+        if unreachable(exc):
+            raise
+        return None  # e.g. the group has no coordinator yet
     finally:
         consumer.close()
         admin.close()

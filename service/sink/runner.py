@@ -10,11 +10,13 @@ from pathlib import Path
 import structlog
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError
 from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
 from schemas.quotes import QuoteOccurrence
 from schemas.topics import OUTPUT_TOPICS, TopicSpec
+from service.broker.retry import call_with_retry
 from service.kafka_config import kafka_python_config
 from service.settings import Settings
 from service.sink.writers import JsonlWriter, Record, SqliteWriter, Writer
@@ -98,11 +100,11 @@ class SinkRunner:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stop())
-        consumer = self._consumer()
+        consumer = call_with_retry(self.settings, "connecting the sink", self._consumer)
         log.info("sink_started", topics=sorted(self.specs), out_dir=str(self.settings.out_dir))
         try:
             while not self.stopping.is_set():
-                batch = consumer.poll(timeout_ms=int(self.settings.sink_flush_interval_s * 1000))
+                batch = self._poll(consumer)
                 count = 0
                 for messages in batch.values():
                     for message in messages:
@@ -111,13 +113,28 @@ class SinkRunner:
                 if count:
                     for writer in self.writers:
                         writer.flush()
-                    consumer.commit()  # after the flush: a crash re-delivers, never skips
+                    self._commit(consumer)  # after the flush: a crash re-delivers, never skips
                     log.debug("sink_flushed", records=count)
         finally:
             for writer in self.writers:
                 writer.close()
             consumer.close()
             log.info("sink_stopped")
+
+    def _poll(self, consumer: KafkaConsumer) -> dict:
+        # kafka-python raises from poll() while the group coordinator cannot be reached.
+        timeout_ms = int(self.settings.sink_flush_interval_s * 1000)
+        return call_with_retry(
+            self.settings, "polling the output topics", lambda: consumer.poll(timeout_ms=timeout_ms)
+        )
+
+    def _commit(self, consumer: KafkaConsumer) -> None:
+        try:
+            call_with_retry(self.settings, "committing sink offsets", consumer.commit)
+        except CommitFailedError as exc:
+            # The group rebalanced meanwhile (e.g. the broker was away longer than the session
+            # timeout): the records come again and are upserted; nothing is lost or doubled.
+            log.warning("sink_commit_failed", error=str(exc))
 
     def _apply(self, message: ConsumerRecord) -> None:
         spec = self.specs[message.topic]
