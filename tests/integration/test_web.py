@@ -18,7 +18,6 @@ from urllib.parse import quote as urlquote
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -283,24 +282,34 @@ def test_dashboard_ranks_like_the_api_and_shows_a_new_quote_without_a_reload(
     top = [r.speaker_id for r in before.items]
     browser.get(f"{web.url}/dashboard?poll_ms=500")
 
+    # The page re-renders on every poll, so each read is one script run, never a held element
+    # (which a re-render would make stale).
     def shown(driver: WebDriver) -> list[str]:
-        found = driver.find_elements(By.CSS_SELECTOR, "#speakers tr")
-        return [str(row.get_attribute("data-speaker-id")) for row in found]
+        return driver.execute_script(
+            "return Array.from(document.querySelectorAll('#speakers tr'))"
+            ".map(row => row.getAttribute('data-speaker-id'))"
+        )
+
+    def text_of(driver: WebDriver, selector: str) -> str:
+        return driver.execute_script(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''",
+            selector,
+        )
 
     WebDriverWait(browser, 60).until(lambda d: shown(d) == top)
     assert shown(browser)[0] == "putin"
-    first = browser.find_element(By.CSS_SELECTOR, "#speakers tr .occurrences")
-    assert int(first.text) == ranking(web, "limit=1").items[0].occurrences
+    first = text_of(browser, "#speakers tr .occurrences")
+    assert int(first) == ranking(web, "limit=1").items[0].occurrences
 
     browser.execute_script("window.loadedOnce = true")
     publish(seeded.settings, [new_entry()], Pacing(), progress=False)
 
     def quote_shown(driver: WebDriver) -> bool:
-        quotes = driver.find_element(By.ID, "quotes").text
+        quotes = text_of(driver, "#quotes")
         return NEW_QUOTE in quotes and "Test Wire" in quotes
 
     def speakers_counted(driver: WebDriver) -> bool:
-        hint = driver.find_element(By.ID, "window-hint").text
+        hint = text_of(driver, "#window-hint").strip()
         return hint == f"{before.total + 1} speakers"  # the new speaker joined the ranking
 
     WebDriverWait(browser, 120, poll_frequency=0.25).until(quote_shown)
