@@ -39,7 +39,6 @@ from service.progress import drained
 from service.replay.producer import create_producer
 from service.settings import BrokerFlavour, LogFormat, Settings
 from service.sink.runner import db_path
-from service.sink.writers import read_rows
 
 BENCH = Path(__file__).resolve().parent
 POLL_S = 0.1  # how often the sink's database is looked at: the resolution of every timing
@@ -382,28 +381,6 @@ def rss_mb(pid: int | None) -> float | None:
             if line.startswith("VmRSS:"):
                 return round(int(line.split()[1]) / 1024, 1)
     return None
-
-
-def final_state(settings: Settings) -> dict[str, list[str]]:
-    """What a downstream consumer sees, in a form that ignores arrival order."""
-
-    def rows(table: str) -> list[dict[str, Any]]:
-        return list(read_rows(db_path(settings), table))
-
-    verdicts = [
-        {k: v[k] for k in ("entry_id", "status", "canonical_id", "paragraphs")}
-        for v in rows("entry_verdicts")
-    ]
-    quotes = [
-        {**q, "occurrence_ids": sorted(q["occurrence_ids"])} for q in rows("canonical_quotes")
-    ]
-    state = {
-        "entry_verdicts": verdicts,
-        "quotes": rows("quotes"),
-        "canonical_quotes": quotes,
-        "speaker_updates": rows("speaker_updates"),
-    }
-    return {table: sorted(json.dumps(r, sort_keys=True) for r in rs) for table, rs in state.items()}
 
 
 def state_diff(

@@ -33,7 +33,6 @@ from _harness import (
     SinkView,
     common_args,
     emit,
-    final_state,
     log,
     run_main,
     state_diff,
@@ -51,6 +50,7 @@ from service.kafka_config import kafka_python_config
 from service.processes import Child
 from service.settings import Settings
 from service.sink.runner import db_path
+from service.sink.state import final_state
 from service.sink.writers import read_rows
 
 

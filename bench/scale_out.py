@@ -22,7 +22,6 @@ from _harness import (
     SinkView,
     common_args,
     emit,
-    final_state,
     log,
     rate,
     run_main,
@@ -33,6 +32,7 @@ from _harness import (
 )
 
 from schemas.entries import RawEntry
+from service.sink.state import final_state
 
 
 def run(

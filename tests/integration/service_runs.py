@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,22 +47,3 @@ def replay_and_wait(settings: Settings, entries: list[RawEntry], children: list[
 
 def rows(settings: Settings, table: str) -> list[dict]:
     return list(read_rows(db_path(settings), table))
-
-
-def final_state(settings: Settings) -> dict[str, list[str]]:
-    """What a downstream consumer sees, in a form that ignores arrival order."""
-    verdicts = [
-        {k: v[k] for k in ("entry_id", "status", "canonical_id", "paragraphs")}
-        for v in rows(settings, "entry_verdicts")
-    ]
-    quotes = [
-        {**q, "occurrence_ids": sorted(q["occurrence_ids"])}
-        for q in rows(settings, "canonical_quotes")
-    ]
-    state = {
-        "entry_verdicts": verdicts,
-        "quotes": rows(settings, "quotes"),
-        "canonical_quotes": quotes,
-        "speaker_updates": rows(settings, "speaker_updates"),
-    }
-    return {table: sorted(json.dumps(r, sort_keys=True) for r in rs) for table, rs in state.items()}

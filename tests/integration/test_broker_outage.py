@@ -21,9 +21,10 @@ from service.replay.producer import publish
 from service.replay.schedule import Pacing, PacingMode
 from service.replay.source import read_entries
 from service.settings import BrokerFlavour, Settings
+from service.sink.state import final_state
 from tests.integration.conftest import Broker, settings_for
 from tests.integration.outage import Proxy, proxied
-from tests.integration.service_runs import SEEDS, final_state, replay_and_wait, worker_and_sink
+from tests.integration.service_runs import SEEDS, replay_and_wait, worker_and_sink
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ from service.replay.schedule import Pacing
 from service.replay.seeds import load_manifest
 from service.replay.source import read_entries
 from service.settings import Settings
+from service.sink.state import final_state
 from tests.integration.service_runs import (
     SEEDS,
-    final_state,
     replay_and_wait,
     rows,
     worker_and_sink,

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from service.replay.source import read_entries
+from service.sink.state import final_state
 from tests.integration.conftest import Broker, settings_for
-from tests.integration.service_runs import SEEDS, final_state, replay_and_wait, worker_and_sink
+from tests.integration.service_runs import SEEDS, replay_and_wait, worker_and_sink
 
 pytestmark = pytest.mark.integration
 

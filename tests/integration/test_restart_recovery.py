@@ -20,10 +20,10 @@ from service.replay.producer import publish
 from service.replay.schedule import Pacing, looped
 from service.replay.source import read_entries
 from service.settings import Settings
+from service.sink.state import final_state
 from tests.integration.conftest import Broker, settings_for
 from tests.integration.service_runs import (
     SEEDS,
-    final_state,
     replay_and_wait,
     spawn_worker,
     worker_and_sink,
