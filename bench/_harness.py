@@ -83,9 +83,7 @@ def common_args(parser: argparse.ArgumentParser) -> None:
         "--start",
         type=start_time,
         default="now",
-        help="Event time of the first synthetic entry, ISO 8601 (default: now). Faust expires "
-        "windowed tables by the wall clock, so event times long past would be expired from "
-        "the dedup index mid-run.",
+        help="Event time of the first synthetic entry, ISO 8601 (default: now).",
     )
     parser.add_argument(
         "--keep", action="store_true", help="Keep the temporary folder (logs, sink outputs)."

@@ -7,11 +7,10 @@ of the worker, the sink and the embedded broker is sampled every --sample-interv
 recorded when the number of entries with a verdict in the sink passes each checkpoint. The claim
 holds if the worker's RSS at the later checkpoints is within ±10% of the first.
 
-Faust drops expired windows by the wall clock (faust/tables/base.py, _del_old_keys compares a
-window's end with time.time()), so a window leaves memory once its end lies two horizons behind
-the wall clock. The synthetic stream therefore starts now and its event time runs slower than
-the wall clock (--seconds-per-entry 0.01 by default: 0.35 s of event time per second at 35
-entries/s); with event time ahead of the wall clock no window would ever expire.
+The dedup index expires by event time (service/stream/tables.py, EventTimeTable): a window
+leaves memory once it lies two horizons behind the newest event time of its partition, so the
+stream's event time must advance several horizons over the run (--seconds-per-entry against
+--horizon) for the steady state to show.
 
 Entries are sent as the worker consumes them (at most --max-backlog ahead), so the broker does
 not hold the whole stream at once. Progress (entries/s, ETA) goes to stderr; Ctrl-C stops the run

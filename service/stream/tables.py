@@ -93,8 +93,8 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         quote_offsets=table("quote-offsets", int),
         speaker_tallies=table("speaker-tallies"),
         entry_relations=table("entry-relations"),
-        # Per-speaker windows are a plain table keyed by speaker: Faust's windowed tables expire
-        # by the wall clock, which would drop every window of a replayed past day at once; the
-        # row expires its windows by the speaker's event time instead (service/core/windows.py).
+        # Per-speaker windows are a plain table keyed by speaker: they hop, keep a grace period
+        # and expire by each speaker's own stream time (service/core/windows.py), which a
+        # partition-wide windowed table cannot express.
         speaker_series=table("speaker-series"),
     )
