@@ -35,26 +35,9 @@ from tests.unit.kafka_clients import Clients
 
 PASSWORD = "pa55-w0rd-that-must-not-leak"
 TLS = Path(__file__).resolve().parents[1] / "data" / "tls"
-SECURITY_ENV = [
-    f"{prefix}_{name}"
-    for prefix in ("LIVEBLOG", "KAFKA")
-    for name in (
-        "SECURITY_PROTOCOL",
-        "SASL_MECHANISM",
-        "SASL_USERNAME",
-        "SASL_PASSWORD",
-        "SSL_CAFILE",
-        "SSL_CERTFILE",
-        "SSL_KEYFILE",
-        "SSL_CHECK_HOSTNAME",
-    )
-]
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SECURITY_ENV:
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def sasl(protocol: SecurityProtocol = SecurityProtocol.SASL_SSL, **more: Any) -> Settings:

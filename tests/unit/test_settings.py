@@ -9,24 +9,7 @@ from pydantic import ValidationError
 
 from service.settings import BrokerFlavour, LogFormat, Settings
 
-ENV_VARS = [
-    "KAFKA_BOOTSTRAP_SERVERS",
-    "LIVEBLOG_BOOTSTRAP_SERVERS",
-    "LIVEBLOG_BROKER_FLAVOUR",
-    "LIVEBLOG_PARTITIONS",
-    "LIVEBLOG_TOPIC_PREFIX",
-    "LIVEBLOG_STATE_DIR",
-    "LIVEBLOG_OUT_DIR",
-    "LIVEBLOG_WINDOW_S",
-    "LIVEBLOG_LOG_FORMAT",
-]
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever the developer's shell exports must not leak into these tests."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def test_defaults_use_the_embedded_broker_and_local_folders() -> None:
