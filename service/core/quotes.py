@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 from schemas.quotes import QuoteKind, SpeakerType
@@ -64,6 +65,11 @@ class _Found(NamedTuple):
     paragraph: int
     group: int
     continued_from_previous: bool
+
+
+# tuple.__new__ builds a NamedTuple without its Python-level constructor (every field given).
+_new_found = partial(tuple.__new__, _Found)
+_new_site = partial(tuple.__new__, QuoteSite)
 
 
 # Found through scan.matches_from: every mark opens with one of _MARK_CHARS.
@@ -189,8 +195,8 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
             word_start, word_end = _trim(text, start, end)
             if word_end > word_start:
                 found.append(
-                    _Found(mark_open, mark_close, word_start, word_end, index, group,
-                           continues and position == 0)
+                    _new_found((mark_open, mark_close, word_start, word_end, index, group,
+                                continues and position == 0))
                 )  # fmt: skip
         carried = False
         if dangling is not None and _next_opens_with_double(text, paragraphs, index):
@@ -199,8 +205,8 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
             word_start, word_end = _trim(text, dangling + 1, paragraph[1])
             if word_end > word_start:
                 found.append(
-                    _Found(dangling, paragraph[1], word_start, word_end, index, group,
-                           carried or (continues and dangling == paragraph[0]))
+                    _new_found((dangling, paragraph[1], word_start, word_end, index, group,
+                                carried or (continues and dangling == paragraph[0])))
                 )  # fmt: skip
             carried = True
     return found
@@ -285,7 +291,7 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
     doc = build_document(masked, sentences, owners, paragraphs, names, resolve_document(names))
     sentence_starts = [s[0] for s in sentences]
     sites = [
-        QuoteSite(q.open, q.close, bisect_right(sentence_starts, q.open) - 1, q.group)
+        _new_site((q.open, q.close, bisect_right(sentence_starts, q.open) - 1, q.group))
         for q in quotes
     ]
     attributions = attribute_quotes(doc, sites)
