@@ -295,8 +295,10 @@ class _Resolver:
         pronouns: list[Mention] = []
         descriptions: list[Mention] = []
         for words in self.paragraph_words(start, end):
-            pronouns += [m for m in words.pronouns if m.start >= start and m.end <= end]
-            descriptions += [m for m in words.descriptions if m.start >= start and m.end <= end]
+            if words.pronouns:  # many paragraphs have none: skip building an empty list
+                pronouns += [m for m in words.pronouns if m.start >= start and m.end <= end]
+            if words.descriptions:
+                descriptions += [m for m in words.descriptions if m.start >= start and m.end <= end]
         if not pronouns and not descriptions:
             return names
         return list(in_order([*names, *pronouns, *descriptions]))
