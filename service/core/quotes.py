@@ -177,16 +177,21 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     group = 0
     carried = False
     # One scan for the whole text: every mark lies inside a paragraph, since paragraphs are the
-    # lines trimmed of white space only.
+    # lines trimmed of white space only. Only the paragraphs holding marks are visited (most
+    # hold none), from the paragraph of each next mark.
     marks = matches_from(_MARK, text, _MARK_CHARS)
     mark_starts = [mark.start() for mark in marks]
+    paragraph_ends = [end for _, end in paragraphs]
+    previous = -1
     next_mark = 0
-    for index, paragraph in enumerate(paragraphs):
+    while next_mark < len(marks):
         first_mark = next_mark
+        index = bisect_right(paragraph_ends, mark_starts[first_mark])
+        paragraph = paragraphs[index]
         next_mark = bisect_left(mark_starts, paragraph[1], first_mark)
-        if first_mark == next_mark:
-            carried = False  # no marks: nothing found, nothing carried over
-            continue
+        if index != previous + 1:
+            carried = False  # paragraphs without marks came between: nothing carried over
+        previous = index
         spans, dangling = _scan(text, paragraph, marks[first_mark:next_mark])
         continues = carried and bool(spans) and spans[0][0] == paragraph[0]
         for position, (mark_open, mark_close, start, end) in enumerate(spans):
