@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 from service.core.mentions import (
@@ -142,10 +143,15 @@ class Cue(NamedTuple):
     according: bool  # "according to X", "in the words of X": the speaker follows
 
 
+# A NamedTuple's own constructor is a Python-level function; tuple.__new__ builds the same
+# value without it (every field given, in order).
+_new_cue = partial(tuple.__new__, Cue)
+
+
 def _cue(start: int, end: int, text: str) -> Cue:
     # Both flags are read many times per cue during attribution: worked out once here.
     participle = text.split(None, 1)[0].endswith("ing")
-    return Cue(start, end, text, participle, text in ("according to", "in the words of"))
+    return _new_cue((start, end, text, participle, text in ("according to", "in the words of")))
 
 
 class QuoteSite(NamedTuple):
@@ -165,6 +171,9 @@ class Attribution(NamedTuple):
     cue: str | None
     has_cue: bool
     hypothetical: bool = False
+
+
+_new_attribution = partial(tuple.__new__, Attribution)  # every field, in order (see _new_cue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +295,10 @@ class _Resolver:
         pronouns: list[Mention] = []
         descriptions: list[Mention] = []
         for words in self.paragraph_words(start, end):
-            pronouns += [m for m in words.pronouns if m.start >= start and m.end <= end]
-            descriptions += [m for m in words.descriptions if m.start >= start and m.end <= end]
+            if words.pronouns:  # many paragraphs have none: skip building an empty list
+                pronouns += [m for m in words.pronouns if m.start >= start and m.end <= end]
+            if words.descriptions:
+                descriptions += [m for m in words.descriptions if m.start >= start and m.end <= end]
         if not pronouns and not descriptions:
             return names
         return list(in_order([*names, *pronouns, *descriptions]))
@@ -580,14 +591,14 @@ def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
             found = (cue, resolver.subject_of(cue, site.sentence))
             break
     if found is None:
-        return Attribution(None, None, None, False)
+        return _new_attribution((None, None, None, False, False))
     cue, mention = found
     hypothetical = _hypothetical(masked, mention, cue)
     if mention is None:
-        return Attribution(None, None, cue.text, True, hypothetical)
+        return _new_attribution((None, None, cue.text, True, hypothetical))
     entity = resolver.resolve(mention, site.sentence)
     as_written = masked[mention.start : mention.end]
-    return Attribution(entity, as_written, cue.text, True, hypothetical)
+    return _new_attribution((entity, as_written, cue.text, True, hypothetical))
 
 
 def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]:

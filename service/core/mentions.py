@@ -545,10 +545,6 @@ def country_of(words: str) -> str | None:
     return None
 
 
-def _clean(word: str) -> str:
-    return word.lower().rstrip(".")
-
-
 def _is_country_word(word: str, lowered: str) -> bool:
     """Whether country_of(word) finds a country, for one word (`lowered`: it cleaned).
 
@@ -735,7 +731,7 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     news stream, so most runs ("Mr. Putin", "The Kremlin") are analysed once.
     """
     if " " not in matched:
-        lowered = _clean(matched)
+        lowered = matched.lower().rstrip(".")
         if lowered in _NOT_NAMES and matched not in _ORG_SINGLE:
             return None  # the common case: a sentence-initial "The", "But", "Russia"
         if matched[-1] != "." and not matched.isupper():
@@ -748,13 +744,13 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
             return _new_sequence(("lone", 0, len(matched), None))
     words = tuple(matched.split())
     start = 0
-    while words and _clean(words[0]) in _LEADING_NOISE:
+    while words and words[0].lower().rstrip(".") in _LEADING_NOISE:
         start = matched.index(words[0], start) + len(words[0])
         start += len(matched[start:]) - len(matched[start:].lstrip())
         words = words[1:]
     if not words:
         return None
-    if _clean(words[-1]) in _ORG_HEADS or words[-1] in _ORG_SINGLE:
+    if words[-1].lower().rstrip(".") in _ORG_HEADS or words[-1] in _ORG_SINGLE:
         return _new_sequence(("owned_organisation", start, len(matched), None))
     # "President Volodymyr Zelensky of Ukraine": the name stops before "of".
     name_end = len(matched)

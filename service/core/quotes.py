@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 from schemas.quotes import QuoteKind, SpeakerType
@@ -64,6 +65,11 @@ class _Found(NamedTuple):
     paragraph: int
     group: int
     continued_from_previous: bool
+
+
+# tuple.__new__ builds a NamedTuple without its Python-level constructor (every field given).
+_new_found = partial(tuple.__new__, _Found)
+_new_site = partial(tuple.__new__, QuoteSite)
 
 
 # Found through scan.matches_from: every mark opens with one of _MARK_CHARS.
@@ -171,16 +177,21 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     group = 0
     carried = False
     # One scan for the whole text: every mark lies inside a paragraph, since paragraphs are the
-    # lines trimmed of white space only.
+    # lines trimmed of white space only. Only the paragraphs holding marks are visited (most
+    # hold none), from the paragraph of each next mark.
     marks = matches_from(_MARK, text, _MARK_CHARS)
     mark_starts = [mark.start() for mark in marks]
+    paragraph_ends = [end for _, end in paragraphs]
+    previous = -1
     next_mark = 0
-    for index, paragraph in enumerate(paragraphs):
+    while next_mark < len(marks):
         first_mark = next_mark
+        index = bisect_right(paragraph_ends, mark_starts[first_mark])
+        paragraph = paragraphs[index]
         next_mark = bisect_left(mark_starts, paragraph[1], first_mark)
-        if first_mark == next_mark:
-            carried = False  # no marks: nothing found, nothing carried over
-            continue
+        if index != previous + 1:
+            carried = False  # paragraphs without marks came between: nothing carried over
+        previous = index
         spans, dangling = _scan(text, paragraph, marks[first_mark:next_mark])
         continues = carried and bool(spans) and spans[0][0] == paragraph[0]
         for position, (mark_open, mark_close, start, end) in enumerate(spans):
@@ -189,8 +200,8 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
             word_start, word_end = _trim(text, start, end)
             if word_end > word_start:
                 found.append(
-                    _Found(mark_open, mark_close, word_start, word_end, index, group,
-                           continues and position == 0)
+                    _new_found((mark_open, mark_close, word_start, word_end, index, group,
+                                continues and position == 0))
                 )  # fmt: skip
         carried = False
         if dangling is not None and _next_opens_with_double(text, paragraphs, index):
@@ -199,8 +210,8 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
             word_start, word_end = _trim(text, dangling + 1, paragraph[1])
             if word_end > word_start:
                 found.append(
-                    _Found(dangling, paragraph[1], word_start, word_end, index, group,
-                           carried or (continues and dangling == paragraph[0]))
+                    _new_found((dangling, paragraph[1], word_start, word_end, index, group,
+                                carried or (continues and dangling == paragraph[0])))
                 )  # fmt: skip
             carried = True
     return found
@@ -285,7 +296,7 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
     doc = build_document(masked, sentences, owners, paragraphs, names, resolve_document(names))
     sentence_starts = [s[0] for s in sentences]
     sites = [
-        QuoteSite(q.open, q.close, bisect_right(sentence_starts, q.open) - 1, q.group)
+        _new_site((q.open, q.close, bisect_right(sentence_starts, q.open) - 1, q.group))
         for q in quotes
     ]
     attributions = attribute_quotes(doc, sites)

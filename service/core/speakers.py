@@ -286,7 +286,9 @@ def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
             people.append(mention)
         elif mention.kind == "organisation":
             organisations.append(mention)
-    folded = [(m, fold_word(str(m.surname))) for m in people]  # one look-up per mention
+    # Surnames repeat ("Putin" dozens of times): fold each distinct one once.
+    folds = {surname: fold_word(str(surname)) for surname in {m.surname for m in people}}
+    folded = [(m, folds[m.surname]) for m in people]
     known_surnames = {surname for m, surname in folded if m.confirmed}
     # A lone "Putin" is a person once the document has named a Putin somewhere.
     kept = [(m, surname) for m, surname in folded if m.confirmed or surname in known_surnames]
