@@ -171,15 +171,15 @@ class Bench:
 
     def settings(self, run: str, **overrides: object) -> Settings:
         """Settings of one run: its own topics, consumer groups, output and state folders."""
-        tag = f"{self.name}-{run}-{uuid.uuid4().hex[:6]}"
+        unique = f"{run}-{uuid.uuid4().hex[:6]}"
         return Settings().with_overrides(
             bootstrap_servers=self.bootstrap_servers,
             broker_flavour=self.flavour,
-            topic_prefix=f"bench-{tag}.",
-            app_id=f"bench-{tag}",
+            topic_prefix=f"bench-{self.name}-{unique}.",
+            app_id=f"bench-{self.name}-{unique}",
             partitions=self.args.partitions,
-            out_dir=self.folder / run / "out",
-            state_dir=self.folder / run / "state",
+            out_dir=self.folder / unique / "out",
+            state_dir=self.folder / unique / "state",
             session_timeout_s=6.0,
             **overrides,
         )
