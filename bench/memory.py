@@ -17,7 +17,10 @@ instead. Dead letters are counted at every checkpoint: with any, the run does no
 pipeline working.
 
 Entries are sent as the worker consumes them (at most --max-backlog ahead), so the broker does
-not hold the whole stream at once and the processing lag stays well below the horizon. Progress
+not hold the whole stream at once and the processing lag stays well below the horizon. The
+embedded broker keeps every message in memory (a few hundred kB per entry over all topics):
+the run stops when its RSS passes --max-broker-rss-mb; long runs need a real Kafka
+(--bootstrap-servers). Progress
 (entries/s, ETA) goes to stderr; Ctrl-C stops the run and still prints what was measured. The
 worker does a few dozen entries/s on a small machine: a million entries take hours.
 
@@ -97,6 +100,13 @@ def main() -> None:
         help="live: the time each entry is sent (default); synthetic: the generator's clock.",
     )
     parser.add_argument("--max-backlog", type=int, default=200, help="Entries sent ahead.")
+    parser.add_argument(
+        "--max-broker-rss-mb",
+        type=float,
+        default=8000.0,
+        help="Stop when the embedded broker's RSS exceeds this (it keeps every message in "
+        "memory: a few hundred kB per entry across all topics).",
+    )
     parser.add_argument("--sample-interval", type=float, default=5.0, help="Seconds.")
     parser.add_argument("--report-interval", type=float, default=30.0, help="Seconds.")
     args = parser.parse_args()
@@ -107,6 +117,7 @@ def main() -> None:
     samples: list[dict] = []
     reached: list[dict] = []
     interrupted = False
+    stopped: str | None = None
     with Bench("memory", args, env) as bench:
         settings = bench.settings("memory")
         worker, sink = bench.start_service(settings)
@@ -131,6 +142,11 @@ def main() -> None:
                 if now >= next_sample:
                     samples.append(sample(started, done, worker, sink, bench))
                     next_sample = now + args.sample_interval
+                    broker_mb = samples[-1]["broker_rss_mb"] or 0.0
+                    if broker_mb > args.max_broker_rss_mb:
+                        stopped = f"embedded broker RSS {broker_mb} MB > --max-broker-rss-mb"
+                        log("stopped", reason=stopped, processed=done)
+                        break
                 while len(reached) < len(checkpoints) and done >= checkpoints[len(reached)]:
                     row = sample(started, done, worker, sink, bench)
                     row["checkpoint"] = checkpoints[len(reached)]
@@ -164,6 +180,7 @@ def main() -> None:
         {
             "benchmark": "memory",
             "interrupted": interrupted,
+            "stopped_early": stopped,
             "dedup_horizon_s": args.horizon,
             "event_time": args.event_time
             if args.event_time == "live"
