@@ -168,15 +168,15 @@ class Bench:
 
     def settings(self, run: str, **overrides: object) -> Settings:
         """Settings of one run: its own topics, consumer groups, output and state folders."""
-        tag = f"{self.name}-{run}-{uuid.uuid4().hex[:6]}"
+        unique = f"{run}-{uuid.uuid4().hex[:6]}"
         return Settings().with_overrides(
             bootstrap_servers=self.bootstrap_servers,
             broker_flavour=self.flavour,
-            topic_prefix=f"bench-{tag}.",
-            app_id=f"bench-{tag}",
+            topic_prefix=f"bench-{self.name}-{unique}.",
+            app_id=f"bench-{self.name}-{unique}",
             partitions=self.args.partitions,
-            out_dir=self.folder / run / "out",
-            state_dir=self.folder / run / "state",
+            out_dir=self.folder / unique / "out",
+            state_dir=self.folder / unique / "state",
             session_timeout_s=6.0,
             **overrides,
         )
@@ -381,22 +381,59 @@ def rss_mb(pid: int | None) -> float | None:
     return None
 
 
+KEYS = {
+    "entry_verdicts": "entry_id",
+    "quotes": "occurrence_id",
+    "canonical_quotes": "quote_id",
+    "speaker_updates": "speaker_id",
+}
+
+
+def _short(value: object) -> object:
+    text = json.dumps(value)
+    return value if len(text) <= 160 else text[:160] + "…"
+
+
+def row_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any]:
+    """The fields in which two versions of a row differ (a list: the items only in one)."""
+    if a is None or b is None:
+        return {"only_in": "reference" if b is None else "other"}
+    fields: dict[str, Any] = {}
+    for name in sorted(a.keys() | b.keys()):
+        va, vb = a.get(name), b.get(name)
+        if va == vb:
+            continue
+        if isinstance(va, list) and isinstance(vb, list):
+            sa, sb = ({json.dumps(v, sort_keys=True) for v in x} for x in (va, vb))
+            fields[name] = {
+                "only_reference": [_short(json.loads(v)) for v in sorted(sa - sb)[:3]],
+                "only_other": [_short(json.loads(v)) for v in sorted(sb - sa)[:3]],
+            }
+        else:
+            fields[name] = {"reference": _short(va), "other": _short(vb)}
+    return fields
+
+
 def state_diff(
-    reference: dict[str, list[str]], other: dict[str, list[str]], examples: int = 2
+    reference: dict[str, list[str]], other: dict[str, list[str]], examples: int = 3
 ) -> dict[str, Any]:
-    """Per table: rows only in the reference (missing) and only in `other` (unexpected), with the
-    first few of each (cut to 400 characters) to start an investigation from."""
+    """Per table: rows only in the reference (missing) and only in `other` (unexpected), and for
+    the first few ids concerned the fields that differ, to start an investigation from."""
     diff: dict[str, Any] = {}
     for table in reference:
-        missing = sorted(set(reference[table]) - set(other[table]))
-        unexpected = sorted(set(other[table]) - set(reference[table]))
-        diff[table] = {"rows": len(reference[table]), "missing": len(missing)}
-        diff[table]["unexpected"] = len(unexpected)
+        missing = set(reference[table]) - set(other[table])
+        unexpected = set(other[table]) - set(reference[table])
+        diff[table] = {
+            "rows": len(reference[table]),
+            "missing": len(missing),
+            "unexpected": len(unexpected),
+        }
         if missing or unexpected:
-            diff[table]["examples"] = {
-                "missing": [row[:400] for row in missing[:examples]],
-                "unexpected": [row[:400] for row in unexpected[:examples]],
-            }
+            key = KEYS[table]
+            ref = {r[key]: r for r in map(json.loads, missing)}
+            oth = {r[key]: r for r in map(json.loads, unexpected)}
+            ids = sorted(ref.keys() | oth.keys())[:examples]
+            diff[table]["examples"] = {i: row_diff(ref.get(i), oth.get(i)) for i in ids}
     return diff
 
 

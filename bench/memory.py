@@ -10,12 +10,16 @@ holds if the worker's RSS at the later checkpoints is within ±10% of the first.
 The dedup index expires by event time (service/stream/tables.py, EventTimeTable): a window
 leaves memory once it lies two horizons behind the newest event time of its partition, so the
 stream's event time must advance several horizons over the run (--seconds-per-entry against
---horizon) for the steady state to show.
+--horizon) for the steady state to show. Dead letters are counted at every checkpoint: with
+any, the run does not measure the pipeline working.
 
 Entries are sent as the worker consumes them (at most --max-backlog ahead), so the broker does
-not hold the whole stream at once. Progress (entries/s, ETA) goes to stderr; Ctrl-C stops the run
-and still prints what was measured. The worker does a few dozen entries/s on a small machine: a
-million entries take hours.
+not hold the whole stream at once and the processing lag stays well below the horizon. The
+embedded broker keeps every message in memory (a few hundred kB per entry over all topics):
+the run stops when its RSS passes --max-broker-rss-mb; long runs need a real Kafka
+(--bootstrap-servers). Progress
+(entries/s, ETA) goes to stderr; Ctrl-C stops the run and still prints what was measured. The
+worker does a few dozen entries/s on a small machine: a million entries take hours.
 
 Context printed with each checkpoint: rows in the sink's tables. Tables outside the dedup index
 (canonical quotes, speakers, entry relations) are not windowed: they grow with the number of
@@ -35,7 +39,14 @@ from _harness import Bench, Producer, SinkView, common_args, emit, log, rss_mb, 
 from service.processes import Child
 
 TOLERANCE = 0.10
-SINK_TABLES = ("entry_verdicts", "quotes", "canonical_quotes", "speaker_updates", "entry_relations")
+SINK_TABLES = (
+    "entry_verdicts",
+    "quotes",
+    "canonical_quotes",
+    "speaker_updates",
+    "entry_relations",
+    "dead_letters",
+)
 
 
 def processed(view: SinkView) -> int:
@@ -79,7 +90,14 @@ def main() -> None:
         help="LIVEBLOG_DEDUP_HORIZON_S for the worker, seconds of event time (default 10).",
     )
     parser.set_defaults(seconds_per_entry=0.01)
-    parser.add_argument("--max-backlog", type=int, default=1000, help="Entries sent ahead.")
+    parser.add_argument("--max-backlog", type=int, default=200, help="Entries sent ahead.")
+    parser.add_argument(
+        "--max-broker-rss-mb",
+        type=float,
+        default=8000.0,
+        help="Stop when the embedded broker's RSS exceeds this (it keeps every message in "
+        "memory: a few hundred kB per entry across all topics).",
+    )
     parser.add_argument("--sample-interval", type=float, default=5.0, help="Seconds.")
     parser.add_argument("--report-interval", type=float, default=30.0, help="Seconds.")
     args = parser.parse_args()
@@ -93,6 +111,7 @@ def main() -> None:
     samples: list[dict] = []
     reached: list[dict] = []
     interrupted = False
+    stopped: str | None = None
     with Bench("memory", args, env) as bench:
         settings = bench.settings("memory")
         worker, sink = bench.start_service(settings)
@@ -114,6 +133,11 @@ def main() -> None:
                 if now >= next_sample:
                     samples.append(sample(started, done, worker, sink, bench))
                     next_sample = now + args.sample_interval
+                    broker_mb = samples[-1]["broker_rss_mb"] or 0.0
+                    if broker_mb > args.max_broker_rss_mb:
+                        stopped = f"embedded broker RSS {broker_mb} MB > --max-broker-rss-mb"
+                        log("stopped", reason=stopped, processed=done)
+                        break
                 while len(reached) < len(checkpoints) and done >= checkpoints[len(reached)]:
                     row = sample(started, done, worker, sink, bench)
                     row["checkpoint"] = checkpoints[len(reached)]
@@ -138,6 +162,7 @@ def main() -> None:
             interrupted = True
             log("interrupted", processed=done)
         finally:
+            dead_letters = view.count("dead_letters")
             producer.close()
             view.close()
         elapsed = time.monotonic() - started
@@ -146,14 +171,17 @@ def main() -> None:
         {
             "benchmark": "memory",
             "interrupted": interrupted,
+            "stopped_early": stopped,
             "dedup_horizon_s": args.horizon,
             "seconds_per_entry": args.seconds_per_entry,
             "entries_per_horizon": round(per_horizon),
+            "max_backlog": args.max_backlog,
             "partitions": args.partitions,
             "broker": args.bootstrap_servers or "embedded tansu",
             "cpus": os.cpu_count(),
             "elapsed_s": round(elapsed, 1),
             "entries_processed": done,
+            "dead_letters_at_end": dead_letters,
             "entries_per_s": round(done / max(elapsed, 1e-9), 1),
             "checkpoints": reached,
             "worker_rss_ratio_to_first_checkpoint": worker_ratios,

@@ -65,6 +65,11 @@ def run(
     return result, final_state(settings)
 
 
+def speedup(first: dict[str, object], last: dict[str, object], key: str) -> float:
+    """Rate of the last run over the first (e.g. 2 workers over 1)."""
+    return round(float(str(last[key])) / float(str(first[key])), 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     common_args(parser)
@@ -97,9 +102,8 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "load_average_at_start": round(load, 2),
             "runs": [result for result, _ in runs],
-            "speedup": round(
-                float(runs[-1][0]["entries_per_s"]) / float(runs[0][0]["entries_per_s"]), 3
-            ),
+            "speedup": speedup(runs[0][0], runs[-1][0], "entries_per_s"),
+            "speedup_verdicts": speedup(runs[0][0], runs[-1][0], "entries_per_s_verdicts"),
             "outputs_identical": all(state == reference for _, state in runs[1:]),
             "difference_from_first_run": diffs,
             "measured": "first timed entry sent -> no consumer group lags (worker and sink); "
