@@ -16,7 +16,7 @@ canonical quotes and speaker tallies lost (in the clean run, not in the crashed 
 duplicated (counted more often than in the clean run). All of them must be 0. Outputs that
 depend on arrival order would show up here too: scale_out.py --workers 1,1 tells them apart.
 On Tansu the restarted worker's table recovery relies on the project's ListOffsets workaround
-(service/stream/tansu_transport.py).
+(service/stream/transport.py).
 
 Usage: python bench/crash.py [--kills 20] [--entries 2000] [--max-delay 5]
 """

@@ -73,7 +73,7 @@ def security_env(settings: Settings) -> dict[str, str]:
 def spawn(name: str, args: list[str], settings: Settings) -> Child:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.state_dir / f"{name}.log"
-    with log_path.open("wb") as out:
+    with log_path.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "service", *args],
             env=child_env(settings),

@@ -59,9 +59,7 @@ def wait_until_processed(
             bar.update(done - bar.n)
             complete = done == len(entry_ids)
             if complete or time.monotonic() - asked > ASK_BROKER_EVERY_S:
-                asked = float(
-                    "-inf"
-                )  # ask at once: an unreachable broker is reported from the start
+                asked = time.monotonic()
                 lag_free = call_with_retry(
                     settings, "waiting for processing", lambda: drained(settings)
                 )

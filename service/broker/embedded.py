@@ -6,10 +6,15 @@ Tansu 0.6.0 quirks this project works around, each with the test that proves the
   watermark. Faust's changelog recovery reads it, so a restarted worker would silently drop the
   tail of each changelog partition. Workaround: end offsets are corrected by fetching the last
   batch, whose Fetch response carries the true high watermark (service/broker/high_watermarks.py;
-  Faust gets it through service/stream/tansu_transport.py). Proved by
+  Faust gets it through service/stream/transport.py). Proved by
   tests/integration/test_restart_recovery.py and tests/integration/test_tansu_quirks.py.
 * A consumer-group join completes only after half the session timeout: short session and
   heartbeat timeouts are configured for it (Settings.session_timeout_s).
+* A fetch waiting for data (long poll) is answered only when its max wait runs out, not when a
+  record arrives: every hop of the pipeline would wait up to Faust's 1.5 s (kafka-python's
+  0.5 s). Consumers of a Tansu broker wait at most FETCH_MAX_WAIT_MS (the worker through
+  service/stream/transport.py, the sink through service/sink/runner.py). Proved by
+  tests/integration/test_tansu_quirks.py.
 * InitProducerId (idempotent producer) and admin describe_groups fail: neither is used.
 * Auto-created topics get 4 partitions: every topic is created explicitly (service/broker/admin.py).
 * Memory storage: data is gone when the broker stops (this build has no file storage; only
@@ -35,6 +40,9 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
+# Short enough that a record waits a few ms per hop, long enough that an idle consumer costs
+# the broker a few dozen small requests per second.
+FETCH_MAX_WAIT_MS = 20
 STATE_FILE = "broker.json"
 LOG_FILE = "broker.log"
 

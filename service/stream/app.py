@@ -8,8 +8,10 @@ from faust.transport.drivers import TRANSPORTS
 from service.kafka_config import faust_credentials
 from service.settings import Settings
 
-# Broker URLs "tansu://host:port" select aiokafka's transport with exact high watermarks.
-TRANSPORTS.aliases["tansu"] = "service.stream.tansu_transport:Transport"
+# aiokafka's transport with commits that wait for every table write (service/stream/transport.py);
+# "tansu://host:port" also gets exact high watermarks.
+TRANSPORTS.aliases["kafka"] = "service.stream.transport:KafkaTransport"
+TRANSPORTS.aliases["tansu"] = "service.stream.transport:TansuTransport"
 
 
 def faust_settings(settings: Settings) -> dict[str, object]:
