@@ -22,7 +22,7 @@ the run stops when its RSS passes --max-broker-rss-mb; long runs need a real Kaf
 worker does a few dozen entries/s on a small machine: a million entries take hours.
 
 Context printed with each checkpoint: rows in the sink's tables. Tables outside the dedup index
-(canonical quotes, speakers, entry relations) are not windowed: they grow with the number of
+(canonical quotes, speakers) are not windowed: they grow with the number of
 distinct quotes, which the synthetic edits keep creating.
 
 Usage: python bench/memory.py [--checkpoints 100000,1000000] [--horizon 10]
@@ -44,7 +44,6 @@ SINK_TABLES = (
     "quotes",
     "canonical_quotes",
     "speaker_updates",
-    "entry_relations",
     "dead_letters",
 )
 

@@ -79,24 +79,3 @@ class EntryVerdict(Contract):
     @property
     def new_paragraphs(self) -> int:
         return sum(1 for p in self.paragraphs if p.is_new)
-
-
-class EntryLink(Contract):
-    """Two entries reported the same quote; keyed by relation id so each pair meets once."""
-
-    schema_version: Literal[1] = SCHEMA_VERSION
-    relation_id: Id
-    entry_ids: list[Id] = Field(min_length=2, max_length=2, description="The pair, sorted.")
-    quote_id: Id
-
-
-class EntryRelation(Contract):
-    """Entries related by the quotes they share: a rewrite of the same news shares its
-    statements even when its wording shares little. Copies are related too; their verdicts
-    say which one is the copy."""
-
-    schema_version: Literal[1] = SCHEMA_VERSION
-    relation_id: Id
-    entry_ids: list[Id] = Field(min_length=2, max_length=2, description="The pair, sorted.")
-    shared_quotes: int = Field(ge=1)
-    quote_ids: list[Id] = Field(description="The quotes both entries reported, sorted.")

@@ -44,19 +44,40 @@ class QuoteOccurrence(Contract):
     cue: str | None = Field(default=None, description='E.g. "said", "told reporters".')
 
 
+class QuoteReport(Contract):
+    """One entry that carried a quote."""
+
+    entry_id: Id
+    outlet: NonBlank
+    event_time: AwareDatetime
+
+
+MAX_REPORTS = 50
+MAX_OUTLETS = 100
+
+
 class CanonicalQuote(Contract):
-    """A quote counted once however often it was reported; a table row and a sink row."""
+    """A quote counted once however often it was reported; a table row and a sink row.
+
+    Its size is bounded whatever the number of reports: every occurrence is on the `quotes`
+    topic; here are the counts and the earliest reports."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     quote_id: Id
-    text: NonBlank
+    text: NonBlank = Field(description="The earliest report's wording.")
     kind: QuoteKind
     speaker: str | None = None
     speaker_id: Id | None = None
-    occurrences: int = Field(ge=1)
-    occurrence_ids: list[Id]
-    entry_ids: list[Id]
-    outlets: list[str]
+    occurrences: int = Field(ge=1, description="Distinct occurrences (a repeated paragraph: one).")
+    reports: list[QuoteReport] = Field(
+        max_length=MAX_REPORTS,
+        description=f"The earliest entries that carried it (event time, then id; at most "
+        f"{MAX_REPORTS}), copies included.",
+    )
+    outlets: list[str] = Field(
+        max_length=MAX_OUTLETS,
+        description=f"Outlets that carried it (sorted, at most {MAX_OUTLETS}).",
+    )
     first_seen: AwareDatetime
     last_seen: AwareDatetime
 

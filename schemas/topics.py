@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, ProbeBatch
-from schemas.entries import EntryLink, EntryRelation, EntryVerdict, RawEntry
+from schemas.entries import EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 
@@ -46,9 +46,6 @@ SPEAKER_MENTIONS = TopicSpec(
     "internal",
     doc="Attributed occurrences keyed by speaker.",
 )
-ENTRY_LINKS = TopicSpec(
-    "entry-links", EntryLink, "relation_id", "internal", doc="Entry pairs sharing a quote."
-)
 VERDICTS = TopicSpec(
     "entry-verdicts", EntryVerdict, "entry_id", "output", doc="One dedup verdict per entry."
 )
@@ -72,14 +69,6 @@ SPEAKER_UPDATES = TopicSpec(
     compacted=True,
     doc="Latest per-speaker tally.",
 )
-ENTRY_RELATIONS = TopicSpec(
-    "entry-relations",
-    EntryRelation,
-    "relation_id",
-    "output",
-    compacted=True,
-    doc="Entries related by the quotes they share.",
-)
 DEAD_LETTERS = TopicSpec(
     "dead-letters", DeadLetter, "source_topic", "output", doc="Events that failed, with reasons."
 )
@@ -91,13 +80,11 @@ TOPICS: tuple[TopicSpec, ...] = (
     ANSWERS,
     QUOTE_MENTIONS,
     SPEAKER_MENTIONS,
-    ENTRY_LINKS,
     VERDICTS,
     UNIQUE_ENTRIES,
     QUOTES,
     CANONICAL_QUOTES,
     SPEAKER_UPDATES,
-    ENTRY_RELATIONS,
     DEAD_LETTERS,
 )
 OUTPUT_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in TOPICS if t.role == "output")

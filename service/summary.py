@@ -6,7 +6,7 @@ from collections import Counter
 
 from service.settings import Settings
 from service.sink.runner import db_path
-from service.sink.writers import read_rows
+from service.sink.writers import read_rows, read_view
 
 TOP_SPEAKERS = 8
 
@@ -23,7 +23,7 @@ def summarise(settings: Settings, produced: int) -> str:
     )
     occurrences = len(list(read_rows(path, "quotes")))
     distinct = len(list(read_rows(path, "canonical_quotes")))
-    related = len(list(read_rows(path, "entry_relations")))
+    related = len(list(read_view(path, "entry_relations_v")))
     speakers = sorted(
         read_rows(path, "speaker_updates"),
         key=lambda s: (-int(s["occurrences"]), str(s["speaker"])),  # type: ignore[call-overload]

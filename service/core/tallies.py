@@ -1,23 +1,28 @@
 """Folds that build table rows from quote occurrences: canonical quotes and speaker tallies.
 
-Both folds are idempotent by occurrence id where the row can remember it, so that an occurrence
-delivered twice (at-least-once delivery) is counted once.
+Whether an occurrence is new (to be counted) is decided by the agent, from an event-time
+windowed record of the occurrences seen and the input offset each row last applied, so that
+an occurrence delivered twice (at-least-once delivery) is counted once.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from schemas.quotes import CanonicalQuote, QuoteOccurrence
+from schemas.quotes import MAX_OUTLETS, MAX_REPORTS, CanonicalQuote, QuoteOccurrence, QuoteReport
 from schemas.speakers import RecentQuote, SpeakerUpdate, WindowCount
 
 LATEST_QUOTES = 5
 MAX_WINDOWS = 60
 
 
-def add_occurrence(quote: CanonicalQuote | None, occ: QuoteOccurrence) -> CanonicalQuote:
-    """Record one occurrence of a quote. An occurrence already recorded is not counted again,
-    but the entry that carried it is linked (a repeated paragraph in another entry)."""
+def add_occurrence(
+    quote: CanonicalQuote | None, occ: QuoteOccurrence, *, new: bool = True
+) -> CanonicalQuote:
+    """Record one report of a quote. A new occurrence is counted; a known one (a repeated
+    paragraph in another entry, or the same event delivered again) only adds where it was
+    reported. Whether it is new is the caller's to know (the row keeps no list of them)."""
+    report = QuoteReport(entry_id=occ.entry_id, outlet=occ.outlet, event_time=occ.event_time)
     if quote is None:
         return CanonicalQuote(
             quote_id=occ.quote_id,
@@ -26,41 +31,40 @@ def add_occurrence(quote: CanonicalQuote | None, occ: QuoteOccurrence) -> Canoni
             speaker=occ.speaker,
             speaker_id=occ.speaker_id,
             occurrences=1,
-            occurrence_ids=[occ.occurrence_id],
-            entry_ids=[occ.entry_id],
+            reports=[report],
             outlets=[occ.outlet],
             first_seen=occ.event_time,
             last_seen=occ.event_time,
         )
-    known = occ.occurrence_id in quote.occurrence_ids
     # The earliest report's wording is the canonical text, whatever order reports arrive in
     # (ties broken by the text itself, so equal times cannot depend on arrival order).
     earliest = (occ.event_time, occ.text) < (quote.first_seen, quote.text)
-    ids = quote.occurrence_ids if known else [*quote.occurrence_ids, occ.occurrence_id]
     return quote.model_copy(
         update={
             "text": occ.text if earliest else quote.text,
             "kind": occ.kind if earliest else quote.kind,
             "speaker": _fuller_name(quote.speaker, occ.speaker),
-            "occurrences": len(ids),
-            "occurrence_ids": ids,
-            "entry_ids": sorted({*quote.entry_ids, occ.entry_id}),
-            "outlets": sorted({*quote.outlets, occ.outlet}),
+            "occurrences": quote.occurrences + (1 if new else 0),
+            "reports": _earliest_reports(quote.reports, report),
+            "outlets": sorted({*quote.outlets, occ.outlet})[:MAX_OUTLETS],
             "first_seen": min(quote.first_seen, occ.event_time),
             "last_seen": max(quote.last_seen, occ.event_time),
         }
     )
 
 
+def _earliest_reports(reports: list[QuoteReport], report: QuoteReport) -> list[QuoteReport]:
+    """The earliest MAX_REPORTS entries of all seen: the same set in any arrival order."""
+    if any(r.entry_id == report.entry_id for r in reports):
+        return reports
+    merged = sorted([*reports, report], key=lambda r: (r.event_time, r.entry_id))
+    return merged[:MAX_REPORTS]
+
+
 def _fuller_name(a: str | None, b: str | None) -> str | None:
     """The longer name is the fuller one ("Vladimir Putin" over "Putin"); ties alphabetical."""
     names = [n for n in (a, b) if n]
     return max(names, key=lambda n: (len(n), n)) if names else None
-
-
-def is_first_occurrence(quote: CanonicalQuote, occ: QuoteOccurrence) -> bool:
-    """True for the occurrence that introduced the quote: it adds a distinct quote to a tally."""
-    return quote.occurrence_ids[0] == occ.occurrence_id
 
 
 def window_start(moment: datetime, window_s: float) -> datetime:

@@ -21,13 +21,10 @@ def final_state(settings: Settings) -> dict[str, list[str]]:
         {k: v[k] for k in ("entry_id", "status", "canonical_id", "paragraphs")}
         for v in rows("entry_verdicts")
     ]
-    quotes = [
-        {**q, "occurrence_ids": sorted(q["occurrence_ids"])} for q in rows("canonical_quotes")
-    ]
     state = {
         "entry_verdicts": verdicts,
         "quotes": rows("quotes"),
-        "canonical_quotes": quotes,
+        "canonical_quotes": rows("canonical_quotes"),
         "speaker_updates": rows("speaker_updates"),
     }
     return {table: sorted(json.dumps(r, sort_keys=True) for r in rs) for table, rs in state.items()}

@@ -124,6 +124,20 @@ def _is_scalar(annotation: object) -> bool:
     )
 
 
+# Entries related by the quotes they share: both reported a quote in paragraphs of their own
+# (the `quotes` table holds each occurrence once, from the entry where its paragraph first
+# appeared; a copied paragraph is tied to its original by the verdict instead). A rewrite of the
+# same news shares its statements even when its wording shares little.
+RELATIONS_VIEW = """
+CREATE VIEW entry_relations_v AS
+SELECT a.entry_id AS entry_id, b.entry_id AS related_entry_id,
+       COUNT(DISTINCT a.quote_id) AS shared_quotes,
+       json_group_array(DISTINCT a.quote_id) AS quote_ids
+FROM quotes_v AS a JOIN quotes_v AS b ON a.quote_id = b.quote_id AND a.entry_id < b.entry_id
+GROUP BY a.entry_id, b.entry_id
+"""
+
+
 class SqliteWriter:
     """One table per output stream: (id PRIMARY KEY, body JSON), upserted; plus a view
     `<table>_v` with a column per scalar field, for plain SQL queries."""
@@ -136,6 +150,13 @@ class SqliteWriter:
         self.db.execute("PRAGMA synchronous=NORMAL")
         for table, model in models.items():
             self._create(table, model)
+        if "quotes" in models:
+            self.db.execute(
+                "CREATE INDEX IF NOT EXISTS quotes_by_quote_id "
+                "ON quotes (json_extract(body, '$.quote_id'))"
+            )
+            self.db.execute("DROP VIEW IF EXISTS entry_relations_v")
+            self.db.execute(RELATIONS_VIEW)
         self.db.commit()
 
     def _create(self, table: str, model: type[BaseModel]) -> None:
@@ -166,6 +187,17 @@ class SqliteWriter:
     def close(self) -> None:
         self.db.commit()
         self.db.close()
+
+
+def read_view(path: Path, view: str) -> Iterator[dict[str, object]]:
+    """Rows of one sink view as dicts of its columns."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    try:
+        for row in db.execute(f'SELECT * FROM "{view}"'):
+            yield dict(row)
+    finally:
+        db.close()
 
 
 def read_rows(path: Path, table: str) -> Iterator[dict[str, object]]:

@@ -5,9 +5,8 @@ Stages (topic -> agent -> topics):
   entries          -> fingerprint_entries -> dedup-probes (one batch per owning partition)
   dedup-probes     -> claim_signatures    -> dedup-answers (one batch per entry, keyed by id)
   dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quotes, quote-mentions
-  quote-mentions   -> record_quotes       -> canonical-quotes, speaker-mentions, entry-links
+  quote-mentions   -> record_quotes       -> canonical-quotes, speaker-mentions
   speaker-mentions -> tally_speakers      -> speaker-updates
-  entry-links      -> relate_entries      -> entry-relations (entries sharing quotes)
 
 Delivery is at-least-once; every step is idempotent by id, so a replay after a crash re-sends
 the same outputs (the sink upserts them) and counts nothing twice. An event that fails
@@ -26,16 +25,14 @@ from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
-from schemas.entries import EntryLink, EntryRelation, EntryStatus, EntryVerdict, RawEntry
+from schemas.entries import EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerSeries, SpeakerUpdate
 from service import pipeline
 from service.core.claims import Gathered, answer_batch, gather_batch, in_horizon
-from service.core.relations import add_link, links_for
 from service.core.tallies import (
     add_occurrence,
     add_to_tally,
-    is_first_occurrence,
     move_occurrence,
 )
 from service.core.windows import add_to_series, move_in_series
@@ -251,22 +248,29 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         )
 
     async def record_quotes(event: faust.EventT, occ: QuoteOccurrence) -> None:
-        """One canonical quote per (words, speaker), with every place it was reported."""
+        """One canonical quote per (words, speaker): its occurrences counted once each."""
+        offset = event.message.offset
         stored = tables.canonical_quotes.get(occ.quote_id)
-        new_occurrence = not stored or occ.occurrence_id not in stored["occurrence_ids"]
-        offset, applied = event.message.offset, tables.quote_offsets.get(occ.quote_id, -1)
-        quote = fold_row(tables.canonical_quotes, occ.quote_id, CanonicalQuote, add_occurrence, occ)
+        before = CanonicalQuote.model_validate(stored["row"]) if stored else None
+        # As in tally_speakers: the row's last applied offset catches a replay of this event
+        # after a crash, recorded_occurrences the same paragraph in another entry (within
+        # the horizon). The marker is written after the row.
+        applied = stored["offset"] if stored else -1
+        seen = tables.recorded_occurrences[occ.occurrence_id]
+        known = bool(seen.delta(horizon) or seen.current())
+        quote = add_occurrence(before, occ, new=not known and offset > applied)
+        first = stored["first"] if stored else occ.occurrence_id
+        if quote != before or offset > applied:
+            tables.canonical_quotes[occ.quote_id] = {
+                "row": quote.model_dump(mode="json"),
+                "offset": max(offset, applied),
+                "first": first,  # the occurrence that introduced it: one distinct quote
+            }
+        if not known:
+            tables.recorded_occurrences[occ.occurrence_id] = occ.event_time.timestamp()
         await send(topics.canonical_quotes, quote.quote_id, quote)
-        # Only a new occurrence (a paragraph not seen before) relates entries: a copied
-        # paragraph is already tied to its original by the verdict. A replayed event (offset
-        # already applied) re-sends its links, in case the crash came before they went out.
-        if new_occurrence or offset <= applied:
-            for link in links_for(quote, occ.entry_id):
-                await send(topics.entry_links, link.relation_id, link)
-        if offset > applied:
-            tables.quote_offsets[occ.quote_id] = offset
         if occ.speaker_id is not None:
-            mention = SpeakerMention(occurrence=occ, new_quote=is_first_occurrence(quote, occ))
+            mention = SpeakerMention(occurrence=occ, new_quote=first == occ.occurrence_id)
             await send(topics.speaker_mentions, occ.speaker_id, mention, at=occ.event_time)
 
     async def tally_speakers(event: faust.EventT, mention: SpeakerMention) -> None:
@@ -314,11 +318,6 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         if tally is not None:
             await send(topics.speaker_updates, tally.speaker_id, tally)
 
-    async def relate_entries(_event: faust.EventT, link: EntryLink) -> None:
-        """Entries that reported the same quotes, and how many they share."""
-        relation = fold_row(tables.entry_relations, link.relation_id, EntryRelation, add_link, link)
-        await send(topics.entry_relations, relation.relation_id, relation)
-
     dead = topics.dead_letters
     stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead, settings.max_entry_bytes)
     stage_agent(app, topics.entries, RawEntry, fingerprint_entries, dead)
@@ -326,7 +325,6 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
     stage_agent(app, topics.answers, AnswerBatch, gather_verdicts, dead)
     stage_agent(app, topics.quote_mentions, QuoteOccurrence, record_quotes, dead)
     stage_agent(app, topics.speaker_mentions, SpeakerMention, tally_speakers, dead)
-    stage_agent(app, topics.entry_links, EntryLink, relate_entries, dead)
 
 
 def _at(epoch_s: float) -> datetime:

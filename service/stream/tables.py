@@ -22,11 +22,10 @@ class Tables:
     signature_claims: faust.Table  # (signature key, window) -> [Claimant], oldest first
     shard_sketches: faust.Table  # ("entry_id@shard", window) -> Claimant with MinHash
     gathering: faust.Table  # (entry_id, window) -> what its answers said so far
-    canonical_quotes: faust.Table  # quote_id -> CanonicalQuote
-    quote_offsets: faust.Table  # quote_id -> last quote-mentions offset applied to it
+    canonical_quotes: faust.Table  # quote_id -> {"row": CanonicalQuote, "offset", "first"}
+    recorded_occurrences: faust.Table  # (occurrence_id, window) -> event time it counted at
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
     counted_occurrences: faust.Table  # (occurrence_id, window) -> event time it counted at
-    entry_relations: faust.Table  # relation_id -> EntryRelation
     speaker_series: faust.Table  # speaker_id -> SpeakerSeries (hopping and tumbling windows)
 
 
@@ -89,10 +88,9 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         shard_sketches=by_event_time("shard-sketches", dict, horizon, 2 * horizon),
         gathering=by_event_time("gathering", dict, horizon, 2 * horizon),
         counted_occurrences=by_event_time("counted-occurrences", float, horizon, 2 * horizon),
+        recorded_occurrences=by_event_time("recorded-occurrences", float, horizon, 2 * horizon),
         canonical_quotes=table("canonical-quotes"),
-        quote_offsets=table("quote-offsets", int),
         speaker_tallies=table("speaker-tallies"),
-        entry_relations=table("entry-relations"),
         # Per-speaker windows are a plain table keyed by speaker: they hop, keep a grace period
         # and expire by each speaker's own stream time (service/core/windows.py), which a
         # partition-wide windowed table cannot express.

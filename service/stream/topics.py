@@ -18,13 +18,11 @@ class Topics:
     answers: faust.TopicT
     quote_mentions: faust.TopicT
     speaker_mentions: faust.TopicT
-    entry_links: faust.TopicT
     verdicts: faust.TopicT
     unique_entries: faust.TopicT
     quotes: faust.TopicT
     canonical_quotes: faust.TopicT
     speaker_updates: faust.TopicT
-    entry_relations: faust.TopicT
     dead_letters: faust.TopicT
 
 
@@ -47,12 +45,10 @@ def create_topics(app: faust.App, settings: Settings) -> Topics:
         answers=_topic(app, settings, spec.ANSWERS),
         quote_mentions=_topic(app, settings, spec.QUOTE_MENTIONS),
         speaker_mentions=_topic(app, settings, spec.SPEAKER_MENTIONS),
-        entry_links=_topic(app, settings, spec.ENTRY_LINKS),
         verdicts=_topic(app, settings, spec.VERDICTS),
         unique_entries=_topic(app, settings, spec.UNIQUE_ENTRIES),
         quotes=_topic(app, settings, spec.QUOTES),
         canonical_quotes=_topic(app, settings, spec.CANONICAL_QUOTES),
         speaker_updates=_topic(app, settings, spec.SPEAKER_UPDATES),
-        entry_relations=_topic(app, settings, spec.ENTRY_RELATIONS),
         dead_letters=_topic(app, settings, spec.DEAD_LETTERS),
     )

@@ -26,31 +26,58 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+import structlog
+from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, FutureMessage
 
 from service.broker.embedded import FETCH_MAX_WAIT_MS
 from service.broker.high_watermarks import corrected_high_watermarks
 
+log = structlog.get_logger(__name__)
+
 
 class Producer(faust_aiokafka.Producer):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._buffered: set[FutureMessage] = set()
+        self._failed: list[BaseException] = []
 
     def send_soon(self, fut: FutureMessage) -> None:
         self._buffered.add(fut)
-        fut.add_done_callback(self._buffered.discard)
+        fut.add_done_callback(self._settled)
         super().send_soon(fut)
 
+    def _settled(self, fut: FutureMessage) -> None:
+        self._buffered.discard(fut)
+        if not fut.cancelled() and fut.exception() is not None:
+            self._failed.append(fut.exception())  # type: ignore[arg-type]
+
     async def flush(self) -> None:
-        """Return once every buffered record is acknowledged (or failed), then flush."""
+        """Return once every buffered record is acknowledged, then flush. A table write that
+        failed stops the commit: the events behind it are processed again after a restart."""
+        await self._wait_buffered()
+        if self._failed:
+            failed, self._failed = self._failed, []
+            raise ProducerSendError(f"{len(failed)} table writes failed, first: {failed[0]!r}")
+        await super().flush()
+
+    async def _wait_buffered(self) -> None:
+        waited = 0
         while self._buffered:
             if self.buffer.state != "running":
                 # Nothing will send them now: no commit (the events are processed again).
                 raise RuntimeError(f"Cannot flush: {len(self._buffered)} records unsent")
             await asyncio.wait(list(self._buffered), timeout=1.0)
-        await super().flush()
+            waited += 1
+            if self._buffered and waited % 10 == 0:
+                log.warning(
+                    "commit_waiting_for_table_writes",
+                    seconds=waited,
+                    unsent=len(self._buffered),
+                    buffered=self.buffer.size,
+                    topics=sorted({f.message.channel.get_topic_name() for f in self._buffered}),
+                )
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):

@@ -85,10 +85,11 @@ class Api:
     def _held_quotes(self, speaker: str | None) -> Iterator[CanonicalQuote]:
         quotes = self.tables.canonical_quotes
         for quote_id, stored in list(quotes.items()):
-            if speaker is not None and stored.get("speaker_id") != speaker:
+            row = stored["row"]
+            if speaker is not None and row.get("speaker_id") != speaker:
                 continue  # cheap filter before validating the row
             if self.cluster.holds(quotes, quote_id):
-                yield CanonicalQuote.model_validate(stored)
+                yield CanonicalQuote.model_validate(row)
 
     def clock(self) -> WorkerClock:
         latest = latest_time(update.last_seen for update, _ in self._held_speakers())

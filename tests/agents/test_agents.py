@@ -9,7 +9,7 @@ import faust
 
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, ProbeBatch, SignatureKind
-from schemas.entries import DocumentKind, EntryLink, EntryStatus, EntryVerdict, RawEntry
+from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service.stream.codec import encode
@@ -24,7 +24,6 @@ AGENTS = {
     "gather_verdicts",
     "record_quotes",
     "tally_speakers",
-    "relate_entries",
 }
 PARAGRAPHS = [
     "Officials in Geneva told reporters on Thursday evening that the talks between the two "
@@ -278,7 +277,7 @@ def test_record_quotes_counts_a_repeated_occurrence_once(
     assert all(s.key == b"zelensky" for s in recorder.to("speaker-mentions"))
 
 
-def test_record_quotes_relates_entries_by_new_occurrences_not_copied_paragraphs(
+def test_record_quotes_links_each_quote_to_every_entry_that_carried_it(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
     first = occurrence("o:1")
@@ -293,13 +292,11 @@ def test_record_quotes_relates_entries_by_new_occurrences_not_copied_paragraphs(
 
     run_with_app(scenario)
 
-    links = [s.model(EntryLink) for s in recorder.to("entry-links")]
-    assert [link.entry_ids for link in links] == [["doc:1", "doc:2"]]
-    assert recorder.to("canonical-quotes")[-1].model(CanonicalQuote).entry_ids == [
-        "doc:1",
-        "doc:2",
-        "doc:3",
-    ]
+    quote = recorder.to("canonical-quotes")[-1].model(CanonicalQuote)
+    assert [r.entry_id for r in quote.reports] == ["doc:1", "doc:2", "doc:3"]
+    assert quote.occurrences == 2  # the copy repeats o:2's paragraph: no new occurrence
+    mentions = [s.model(SpeakerMention) for s in recorder.to("speaker-mentions")]
+    assert [m.new_quote for m in mentions] == [True, False, False]
 
 
 def test_tally_speakers_counts_one_occurrence_once_even_if_delivered_twice(

@@ -14,7 +14,9 @@ from service.replay.schedule import Pacing
 from service.replay.seeds import load_manifest
 from service.replay.source import read_entries
 from service.settings import Settings
+from service.sink.runner import db_path
 from service.sink.state import final_state
+from service.sink.writers import read_view
 from tests.integration.service_runs import (
     SEEDS,
     replay_and_wait,
@@ -71,7 +73,11 @@ def test_seeds_replayed_end_to_end_give_verdicts_quotes_and_speakers(
     # 004 rewrites the news in its own words: not a copy, but related through shared quotes.
     [doc004] = [e for e in seeds if e.document_id == document_id("004_")]
     assert verdicts[doc004.entry_id]["status"] == "unique"
-    related = [r for r in rows(settings, "entry_relations") if doc004.entry_id in r["entry_ids"]]
+    related = [
+        r
+        for r in read_view(db_path(settings), "entry_relations_v")
+        if doc004.entry_id in (r["entry_id"], r["related_entry_id"])
+    ]
     assert related and all(r["shared_quotes"] >= 1 for r in related)
 
 

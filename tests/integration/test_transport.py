@@ -13,9 +13,11 @@ from collections.abc import Callable
 
 import faust
 import pytest
+from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import FutureMessage
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from schemas.topics import RAW_ENTRIES
 from service.broker.admin import ensure_topics
@@ -84,3 +86,28 @@ def test_faust_producer_flush_returns_with_a_record_still_buffered(settings: Set
 
     assert not at_flush
     assert delivered
+
+
+def test_flush_refuses_the_commit_when_a_buffered_record_failed(settings: Settings) -> None:
+    """A table write that failed must not be committed over: the events are processed again."""
+    ensure_topics(settings, (RAW_ENTRIES,))
+
+    async def scenario() -> None:
+        app = faust.App(f"{settings.app_id}-failing", **faust_settings(settings))  # type: ignore[arg-type]
+        producer = Producer(app.transport, loop=asyncio.get_running_loop())
+
+        async def refused(fut: FutureMessage) -> None:
+            fut.set_exception(KafkaError("refused by the broker"))
+
+        producer.buffer._send_pending = refused  # type: ignore[method-assign]
+        await producer.start()
+        try:
+            topic = app.topic(RAW_ENTRIES.full_name(settings.topic_prefix))
+            producer.send_soon(topic.as_future_message(key=b"k", value=b"v", partition=0))
+            with pytest.raises(ProducerSendError, match="1 table writes failed"):
+                await producer.flush()
+            await producer.flush()  # reported once: the restart replays the events
+        finally:
+            await producer.stop()
+
+    asyncio.run(scenario())

@@ -27,7 +27,6 @@ from service.core.ranking import (
     speaker_page,
     speaker_share,
 )
-from service.core.relations import add_link, links_for
 from service.core.tallies import add_occurrence, add_to_tally
 from service.core.windows import add_to_series
 from service.replay.source import read_entries
@@ -114,8 +113,6 @@ def _instances() -> dict[str, BaseModel]:
         RawEntry, b"\xffnot json", key=b"k", topic="raw", partition=0, offset=1, stage="s"
     )
     assert isinstance(dead, DeadLetter)
-    shared = add_occurrence(add_occurrence(None, occ), occ.model_copy(update={"entry_id": "x:1"}))
-    [link] = links_for(shared, "x:1")
     return {
         **_api_instances(occ),
         "RawEntry": entry,
@@ -127,8 +124,6 @@ def _instances() -> dict[str, BaseModel]:
         "SpeakerMention": SpeakerMention(occurrence=occ, new_quote=True),
         "SpeakerUpdate": add_to_tally(None, occ, count=True, new_quote=True, window_s=86_400),
         "DeadLetter": dead,
-        "EntryLink": link,
-        "EntryRelation": add_link(None, link),
     }
 
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.entries import EntryStatus, EntryVerdict, ParagraphVerdict
-from service.sink.writers import JsonlWriter, Record, SqliteWriter, read_rows
+from schemas.quotes import QuoteKind, QuoteOccurrence
+from service.sink.writers import JsonlWriter, Record, SqliteWriter, read_rows, read_view
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 TABLE = "entry_verdicts"
@@ -353,3 +354,45 @@ def test_sqlite_lowest_rank_wins_whatever_the_arrival_order(tmp_path: Path) -> N
 
     [row] = read_rows(writer.path, "entry_verdicts")
     assert row["status"] == "unique"
+
+
+def quote_row(occurrence_id: str, entry_id: str, quote_id: str) -> Record:
+    occ = QuoteOccurrence(
+        occurrence_id=occurrence_id,
+        quote_id=quote_id,
+        entry_id=entry_id,
+        document_id="d",
+        outlet="Wire",
+        event_time=datetime(2025, 3, 13, tzinfo=UTC),
+        text="We are ready.",
+        start=0,
+        end=13,
+        kind=QuoteKind.FULL,
+    )
+    return Record("quotes", occurrence_id, occ)
+
+
+def test_entry_relations_view_pairs_entries_that_reported_the_same_quote(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    writer = SqliteWriter(path, {"quotes": QuoteOccurrence})
+    for row in (
+        quote_row("o:1", "a", "q:1"),
+        quote_row("o:2", "b", "q:1"),
+        quote_row("o:3", "b", "q:2"),
+        quote_row("o:4", "a", "q:2"),
+        quote_row("o:5", "c", "q:3"),
+    ):
+        writer.add(row)
+    writer.close()
+
+    relations = list(read_view(path, "entry_relations_v"))
+
+    assert relations == [
+        {
+            "entry_id": "a",
+            "related_entry_id": "b",
+            "shared_quotes": 2,
+            "quote_ids": relations[0]["quote_ids"],
+        }
+    ]
+    assert sorted(json.loads(str(relations[0]["quote_ids"]))) == ["q:1", "q:2"]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.api import QuotesQuery, ShareQuery, SpeakersQuery, WindowKind
-from schemas.quotes import CanonicalQuote, QuoteKind
+from schemas.quotes import CanonicalQuote, QuoteKind, QuoteReport
 from schemas.speakers import SpeakerSeries, SpeakerUpdate
 from service.core.ranking import (
     BadQuery,
@@ -190,8 +190,7 @@ def quote(quote_id: str, speaker_id: str, minutes: float) -> CanonicalQuote:
         speaker=speaker_id.title(),
         speaker_id=speaker_id,
         occurrences=1,
-        occurrence_ids=[f"o-{quote_id}"],
-        entry_ids=["e"],
+        reports=[QuoteReport(entry_id="e", outlet="Example Times", event_time=at(minutes))],
         outlets=["Example Times"],
         first_seen=at(minutes),
         last_seen=at(minutes),
