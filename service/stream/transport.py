@@ -1,5 +1,5 @@
-"""Faust transports: aiokafka's, with an offset commit that waits for every table write, and
-(for Tansu) exact high watermarks for table recovery.
+"""Faust transports: aiokafka's, with commits that never pass over unprocessed events or
+unsent table writes, and (for Tansu) exact high watermarks and short fetch waits.
 
 Faust commits a consumer offset after `producer.flush()`. Table writes (changelog records) go
 through the producer's buffer, whose flush gives up after 0.1 s without a send
@@ -7,7 +7,8 @@ through the producer's buffer, whose flush gives up after 0.1 s without a send
 handed to the client at that moment. An offset could thus be committed while the table writes
 of the events before it were still unsent: a crash then loses them although the input is
 consumed (tests/integration/test_transport.py shows it). `Producer` remembers every buffered
-record and its flush waits until each one is acknowledged or failed.
+record and its flush waits for those buffered before it; a failed one stops the commit.
+`Consumer` reads again the records Faust fetched but did not deliver (see its docstring).
 
 Faust recovers a table by reading its changelog up to the high watermark it gets from
 ListOffsets; Tansu answers that with the last batch's base offset + 1, so an unpatched worker
@@ -23,13 +24,15 @@ Broker URLs select them: `kafka://` → `KafkaTransport`, `tansu://` → `TansuT
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import structlog
 from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP, FutureMessage
+from faust.types import TP, FutureMessage, Message
+from mode import Service
 
 from service.broker.embedded import FETCH_MAX_WAIT_MS
 from service.broker.high_watermarks import corrected_high_watermarks
@@ -37,7 +40,22 @@ from service.broker.high_watermarks import corrected_high_watermarks
 log = structlog.get_logger(__name__)
 
 
+# How long a produce request may wait for its response before the client sends it again.
+# Faust's producer_request_timeout (20 min) is also the client's request timeout: one response
+# the broker never sends would stall every produce, and with them the commits, for 20 min.
+# Records still expire after producer_request_timeout (their send then fails the commit).
+REQUEST_TIMEOUT_MS = 30_000  # the Java client's default request.timeout.ms
+WAIT_REPORT_S = 5.0  # a commit still waiting for its table writes is reported this often
+REREAD_PAUSE_S = 5.0  # a partition is sought back at most this often
+STUCK_CHECK_S = 10.0  # how long a partition's commit may stand still before it is read again
+
+
 class Producer(faust_aiokafka.Producer):
+    def _new_producer(self, transactional_id: str | None = None) -> Any:
+        producer = super()._new_producer(transactional_id)
+        producer.client._request_timeout_ms = REQUEST_TIMEOUT_MS
+        return producer
+
     def __post_init__(self) -> None:
         super().__post_init__()
         self._buffered: set[FutureMessage] = set()
@@ -63,20 +81,23 @@ class Producer(faust_aiokafka.Producer):
         await super().flush()
 
     async def _wait_buffered(self) -> None:
-        waited = 0
-        while self._buffered:
+        """Wait for the records buffered before this call: the table writes of the events whose
+        offsets are being committed (later writes belong to later commits)."""
+        pending = set(self._buffered)
+        waited = 0.0
+        while pending:
             if self.buffer.state != "running":
                 # Nothing will send them now: no commit (the events are processed again).
-                raise RuntimeError(f"Cannot flush: {len(self._buffered)} records unsent")
-            await asyncio.wait(list(self._buffered), timeout=1.0)
-            waited += 1
-            if self._buffered and waited % 10 == 0:
+                raise RuntimeError(f"Cannot flush: {len(pending)} records unsent")
+            _, pending = await asyncio.wait(pending, timeout=WAIT_REPORT_S)
+            waited += WAIT_REPORT_S
+            if pending:
                 log.warning(
                     "commit_waiting_for_table_writes",
                     seconds=waited,
-                    unsent=len(self._buffered),
+                    unsent=len(pending),
                     buffered=self.buffer.size,
-                    topics=sorted({f.message.channel.get_topic_name() for f in self._buffered}),
+                    topics=sorted({f.message.channel.get_topic_name() for f in pending}),
                 )
 
 
@@ -102,12 +123,92 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         )
 
 
-class TansuConsumer(faust_aiokafka.Consumer):
+class Consumer(faust_aiokafka.Consumer):
+    """Records the client fetched but Faust did not deliver are read again, not skipped.
+
+    Faust yields a fetched record only if its partition is still active when the record's turn
+    comes (faust/transport/consumer.py, Consumer.getmany), although the client's position has
+    moved past it. The next record of that partition then looks like a gap (as after log
+    compaction) and Faust lets the commit pass over the missing offsets: those events are
+    never processed. The service's topics are neither compacted nor transactional, so a gap
+    always means records fetched and not delivered: the partition is sought back to the first
+    of them (the events after it are processed again, which every agent tolerates).
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._rewind: dict[TP, int] = {}
+        self._commit_seen: dict[TP, int] = {}
+        self._read_again_at: dict[TP, float] = {}
+
+    @Service.timer(STUCK_CHECK_S)
+    async def _read_again_where_stuck(self) -> None:
+        self.find_stuck_partitions()
+
+    def find_stuck_partitions(self) -> None:
+        """A partition whose commit has not moved for a whole interval although records past
+        it were read and none is still being processed holds a record that was never
+        delivered (also when no later record arrived to reveal it): read it again."""
+        busy = {m.tp for m in list(self._unacked_messages)}
+        for tp, committed in list(self._committed_offset.items()):
+            read = self._read_offset.get(tp)
+            stuck = (
+                committed is not None
+                and read is not None
+                and read > committed
+                and tp not in busy
+                and not self._is_changelog_tp(tp)
+                and self._commit_seen.get(tp) == committed
+            )
+            if committed is not None:
+                self._commit_seen[tp] = committed
+            if stuck:
+                self._read_again(tp, committed, "stuck_partition_read_again")
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        # Faust's offset_from assumes the record at its read offset was delivered, but after a
+        # seek that offset is only the next one to read: everything from the committed offset
+        # on is read again (records processed since are processed twice, harmlessly).
+        committed = self._committed_offset[tp]
+        first = offset_from if committed is None else min(offset_from, committed)
+        if first < offset_to:
+            self._read_again(tp, first, "skipped_records_read_again")
+
+    def _new_offset(self, tp: TP) -> int | None:
+        # Faust lets a commit start one past the committed offset (it takes that offset for
+        # the last one processed); it is the next one to process. A record missing at the
+        # head of the acknowledged ones was never delivered: no commit, read it again.
+        acked, committed = self._acked[tp], self._committed_offset[tp]
+        missing = acked and committed is not None and min(acked) > committed
+        if missing and committed is not None and not self._is_changelog_tp(tp):
+            self._read_again(tp, committed, "unacknowledged_record_read_again")
+            return None
+        return super()._new_offset(tp)
+
+    def _read_again(self, tp: TP, offset: int, event: str) -> None:
+        now = time.monotonic()
+        if now - self._read_again_at.get(tp, float("-inf")) < REREAD_PAUSE_S:
+            return  # the last rewind is still being read
+        self._read_again_at[tp] = now
+        log.warning(event, topic=tp.topic, partition=tp.partition, offset=offset)
+        self._rewind[tp] = min(offset, self._rewind.get(tp, offset))
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        rewind, self._rewind = self._rewind, {}
+        if rewind:
+            # On the client's own thread (Faust's seek() calls the client from this one).
+            await self.seek_wait(rewind)
+        async for item in super().getmany(timeout):
+            yield item
+
+
+class TansuConsumer(Consumer):
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
 class KafkaTransport(faust_aiokafka.Transport):
+    Consumer = Consumer
     Producer = Producer
 
 

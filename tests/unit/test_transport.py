@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 from service.broker.embedded import FETCH_MAX_WAIT_MS
 from service.settings import BrokerFlavour, Settings
@@ -70,3 +72,89 @@ def test_faust_default_fetch_wait_is_what_the_workaround_replaces(tmp_path: Path
     stock = worker_consumer(app, faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer)
 
     assert stock._fetch_max_wait_ms == 1500
+
+
+def test_faust_commits_over_records_fetched_and_not_delivered(tmp_path: Path) -> None:
+    """The flaw: after a gap, Faust's own consumer commits past offsets never processed."""
+    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    consumer = app.consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 12
+
+    asyncio.run(faust_aiokafka.Consumer._add_gap(consumer, tp, 12, 15))
+    consumer._acked[tp].append(15)
+
+    assert faust_aiokafka.Consumer._new_offset(consumer, tp) == 16  # 12..14 never processed
+
+
+def test_records_fetched_and_not_delivered_are_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    consumer = app.consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 12
+    sought: list[dict[TP, int]] = []
+
+    async def seek_wait(partitions: dict[TP, int]) -> None:
+        sought.append(dict(partitions))
+
+    async def fetched(self: Any, timeout: float) -> AsyncIterator[Any]:
+        for item in ():
+            yield item
+
+    monkeypatch.setattr(consumer, "seek_wait", seek_wait)
+    monkeypatch.setattr(faust_aiokafka.Consumer, "getmany", fetched)
+
+    async def scenario() -> None:
+        await consumer._add_gap(tp, 13, 15)  # Faust: "12 was read" (after a seek it was not)
+        consumer._acked[tp].append(15)
+        assert consumer._new_offset(tp) is None  # no commit over 12..14
+        async for _ in consumer.getmany(timeout=0.1):
+            pass
+
+    asyncio.run(scenario())
+
+    assert sought == [{tp: 12}]
+    assert consumer._rewind == {}
+
+
+def test_a_partition_whose_commit_stands_still_is_read_again(tmp_path: Path) -> None:
+    """Also when no later record reveals the one never delivered (no gap to see)."""
+    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    consumer = app.consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 12
+    consumer._read_offset[tp] = 20
+    consumer.find_stuck_partitions()  # first look: the commit may still be on its way
+    assert consumer._rewind == {}
+    consumer.find_stuck_partitions()  # a whole interval later, still at 12
+
+    assert consumer._rewind == {tp: 12}
+
+
+def test_a_partition_that_commits_is_left_alone(tmp_path: Path) -> None:
+    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    consumer = app.consumer
+    tp = TP("t", 0)
+    consumer._read_offset[tp] = 20
+    for committed in (12, 16, 21):
+        consumer._committed_offset[tp] = committed
+        consumer.find_stuck_partitions()
+
+    assert consumer._rewind == {}
+
+
+def test_a_record_missing_right_after_the_commit_is_not_committed_over(tmp_path: Path) -> None:
+    """Offset 12 (the next to process) never acknowledged, 13 and 14 were: Faust would commit
+    15, taking 12 for the last one processed."""
+    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    consumer = app.consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 12
+    consumer._acked[tp].extend([13, 14])
+
+    assert faust_aiokafka.Consumer._new_offset(consumer, tp) == 15  # the flaw
+    consumer._acked[tp].extend([13, 14])
+    assert consumer._new_offset(tp) is None
+    assert consumer._rewind == {tp: 12}
