@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -215,6 +216,19 @@ class Bench:
         children.append(self.adopt(spawn("sink", ["sink"], settings)))
         return children
 
+    @contextlib.contextmanager
+    def service(self, settings: Settings, workers: int = 1) -> Iterator[Running]:
+        """The service started (start_service), a producer and a view of the sink; all of them
+        closed and stopped on the way out."""
+        children = self.start_service(settings, workers)
+        running = Running(settings, children, Producer(settings), SinkView(settings))
+        try:
+            yield running
+        finally:
+            running.producer.close()
+            running.view.close()
+            self.stop(running.children)
+
     def stop(self, children: Iterable[Child]) -> None:
         for child in children:
             if child.proc.poll() is None:
@@ -338,6 +352,24 @@ def wait_for(
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what}: not done after {timeout_s:.0f}s")
         time.sleep(interval_s)
+
+
+@dataclass
+class Running:
+    """One run of the service in a bench; `children` are the workers, then the sink (a
+    restarted worker replaces its entry)."""
+
+    settings: Settings
+    children: list[Child]
+    producer: Producer
+    view: SinkView
+
+    def warm_up(self, entries: list[RawEntry]) -> None:
+        """Send untimed entries and wait until they are processed: start-up, group joins and
+        table recovery are then behind the timed part."""
+        self.producer.send_all(entries)
+        wait_for_verdicts(self.view, {e.entry_id for e in entries}, self.children, 180)
+        wait_drained(self.settings, self.children, 180)
 
 
 def wait_for_verdicts(

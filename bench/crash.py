@@ -24,6 +24,7 @@ Usage: python bench/crash.py [--kills 20] [--entries 2000] [--max-delay 5]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
@@ -32,8 +33,6 @@ from typing import Any
 
 from _harness import (
     Bench,
-    Producer,
-    SinkView,
     common_args,
     emit,
     log,
@@ -59,16 +58,10 @@ from service.sink.writers import read_rows
 
 def clean_run(bench: Bench, entries: list[RawEntry]) -> Settings:
     settings = bench.settings("clean")
-    children = bench.start_service(settings)
-    producer, view = Producer(settings), SinkView(settings)
-    try:
-        producer.send_all(entries)
-        wait_for_verdicts(view, {e.entry_id for e in entries}, children, 3600)
-        wait_drained(settings, children, 600)
-    finally:
-        producer.close()
-        view.close()
-        bench.stop(children)
+    with bench.service(settings) as running:
+        running.producer.send_all(entries)
+        wait_for_verdicts(running.view, {e.entry_id for e in entries}, running.children, 3600)
+        wait_drained(settings, running.children, 600)
     log("clean_done", entries=len(entries))
     return settings
 
@@ -78,12 +71,10 @@ def crashed_run(
 ) -> tuple[Settings, list[dict[str, Any]]]:
     rng = random.Random(args.seed)
     settings = bench.settings("crashed")
-    children = bench.start_service(settings)
-    producer, view = Producer(settings), SinkView(settings)
-    commits = Commits(settings)
     kills: list[dict[str, Any]] = []
-    try:
-        producer.send_all(entries)
+    with bench.service(settings) as running, contextlib.closing(Commits(settings)) as commits:
+        children, view = running.children, running.view
+        running.producer.send_all(entries)
         for number in range(1, args.kills + 1):
             started = time.monotonic()
             progressing = wait_for_progress(commits, children)
@@ -109,11 +100,6 @@ def crashed_run(
         except TimeoutError as exc:
             log("incomplete", reason=str(exc))
         wait_drained(settings, children, args.finish_timeout)
-    finally:
-        producer.close()
-        view.close()
-        commits.close()
-        bench.stop(children)
     return settings, kills
 
 

@@ -24,15 +24,11 @@ import time
 from _harness import (
     POLL_S,
     Bench,
-    Producer,
-    SinkView,
     common_args,
     emit,
     log,
     run_main,
     synthetic,
-    wait_drained,
-    wait_for_verdicts,
 )
 
 from schemas.entries import RawEntry
@@ -49,8 +45,6 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def run_rate(bench: Bench, args: argparse.Namespace, offered: float) -> dict[str, object]:
     settings = bench.settings(f"rate{offered:g}")
-    children = bench.start_service(settings)
-    producer, view = Producer(settings), SinkView(settings)
     stream = synthetic(args, None)
     warmup = [next(stream) for _ in range(args.warmup)]
     count = int(offered * args.duration)
@@ -61,16 +55,16 @@ def run_rate(bench: Bench, args: argparse.Namespace, offered: float) -> dict[str
     def record(entry: RawEntry, at: float) -> None:
         sent[entry.entry_id] = at
 
-    def send() -> None:
-        try:
-            producer.send_all((next(stream) for _ in range(count)), offered, record)
-        except BaseException as exc:  # reported by the main thread
-            failure.append(exc)
+    with bench.service(settings) as running:
+        producer, view, children = running.producer, running.view, running.children
 
-    try:
-        producer.send_all(warmup)
-        wait_for_verdicts(view, {e.entry_id for e in warmup}, children, 180)
-        wait_drained(settings, children, 180)
+        def send() -> None:
+            try:
+                producer.send_all((next(stream) for _ in range(count)), offered, record)
+            except BaseException as exc:  # reported by the main thread
+                failure.append(exc)
+
+        running.warm_up(warmup)
         log("rate_start", rate=offered, entries=count, seconds=args.duration)
         sender = threading.Thread(target=send, name="producer", daemon=True)
         sender.start()
@@ -97,10 +91,6 @@ def run_rate(bench: Bench, args: argparse.Namespace, offered: float) -> dict[str
         sender.join()
         if failure:
             raise failure[0]
-    finally:
-        producer.close()
-        view.close()
-        bench.stop(children)
     return summarise(offered, sent, seen, sending_ended or ended, ended)
 
 

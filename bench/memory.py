@@ -34,7 +34,7 @@ import argparse
 import os
 import time
 
-from _harness import Bench, Producer, SinkView, common_args, emit, log, rss_mb, run_main, synthetic
+from _harness import Bench, SinkView, common_args, emit, log, rss_mb, run_main, synthetic
 
 from service.processes import Child
 
@@ -113,57 +113,55 @@ def main() -> None:
     stopped: str | None = None
     with Bench("memory", args, env) as bench:
         settings = bench.settings("memory")
-        worker, sink = bench.start_service(settings)
-        producer, view = Producer(settings), SinkView(settings)
-        stream = synthetic(args, target)
-        started = time.monotonic()
-        next_sample = next_report = started
-        last_report = (started, 0)
-        done = 0
-        try:
-            while done < target:
-                while producer.sent < target and producer.sent - done < args.max_backlog:
-                    producer.send(next(stream))
-                worker.check()
-                sink.check()
-                time.sleep(0.2)
-                done = processed(view)
-                now = time.monotonic()
-                if now >= next_sample:
-                    samples.append(sample(started, done, worker, sink, bench))
-                    next_sample = now + args.sample_interval
-                    broker_mb = samples[-1]["broker_rss_mb"] or 0.0
-                    if broker_mb > args.max_broker_rss_mb:
-                        stopped = f"embedded broker RSS {broker_mb} MB > --max-broker-rss-mb"
-                        log("stopped", reason=stopped, processed=done)
-                        break
-                while len(reached) < len(checkpoints) and done >= checkpoints[len(reached)]:
-                    row = sample(started, done, worker, sink, bench)
-                    row["checkpoint"] = checkpoints[len(reached)]
-                    row["sink_rows"] = {t: view.count(t) for t in SINK_TABLES}
-                    reached.append(row)
-                    log("checkpoint", **{k: v for k, v in row.items() if k != "sink_rows"})
-                if now >= next_report:
-                    recent = (done - last_report[1]) / max(now - last_report[0], 1e-9)
-                    overall = done / max(now - started, 1e-9)
-                    eta = (target - done) / overall if overall else float("inf")
-                    log(
-                        "progress",
-                        processed=done,
-                        rate=round(recent, 1),
-                        overall_rate=round(overall, 1),
-                        eta_min=round(eta / 60, 1),
-                        worker_rss_mb=rss_mb(worker.proc.pid),
-                    )
-                    last_report = (now, done)
-                    next_report = now + args.report_interval
-        except KeyboardInterrupt:
-            interrupted = True
-            log("interrupted", processed=done)
-        finally:
-            dead_letters = view.count("dead_letters")
-            producer.close()
-            view.close()
+        with bench.service(settings) as running:
+            (worker, sink), producer, view = running.children, running.producer, running.view
+            stream = synthetic(args, target)
+            started = time.monotonic()
+            next_sample = next_report = started
+            last_report = (started, 0)
+            done = 0
+            try:
+                while done < target:
+                    while producer.sent < target and producer.sent - done < args.max_backlog:
+                        producer.send(next(stream))
+                    worker.check()
+                    sink.check()
+                    time.sleep(0.2)
+                    done = processed(view)
+                    now = time.monotonic()
+                    if now >= next_sample:
+                        samples.append(sample(started, done, worker, sink, bench))
+                        next_sample = now + args.sample_interval
+                        broker_mb = samples[-1]["broker_rss_mb"] or 0.0
+                        if broker_mb > args.max_broker_rss_mb:
+                            stopped = f"embedded broker RSS {broker_mb} MB > --max-broker-rss-mb"
+                            log("stopped", reason=stopped, processed=done)
+                            break
+                    while len(reached) < len(checkpoints) and done >= checkpoints[len(reached)]:
+                        row = sample(started, done, worker, sink, bench)
+                        row["checkpoint"] = checkpoints[len(reached)]
+                        row["sink_rows"] = {t: view.count(t) for t in SINK_TABLES}
+                        reached.append(row)
+                        log("checkpoint", **{k: v for k, v in row.items() if k != "sink_rows"})
+                    if now >= next_report:
+                        recent = (done - last_report[1]) / max(now - last_report[0], 1e-9)
+                        overall = done / max(now - started, 1e-9)
+                        eta = (target - done) / overall if overall else float("inf")
+                        log(
+                            "progress",
+                            processed=done,
+                            rate=round(recent, 1),
+                            overall_rate=round(overall, 1),
+                            eta_min=round(eta / 60, 1),
+                            worker_rss_mb=rss_mb(worker.proc.pid),
+                        )
+                        last_report = (now, done)
+                        next_report = now + args.report_interval
+            except KeyboardInterrupt:
+                interrupted = True
+                log("interrupted", processed=done)
+            finally:
+                dead_letters = view.count("dead_letters")
         elapsed = time.monotonic() - started
     worker_ratios = ratios(reached, "worker_rss_mb")
     emit(

@@ -18,8 +18,6 @@ import time
 
 from _harness import (
     Bench,
-    Producer,
-    SinkView,
     common_args,
     emit,
     log,
@@ -39,21 +37,14 @@ def run(
     bench: Bench, workers: int, warmup: list[RawEntry], timed: list[RawEntry]
 ) -> tuple[dict[str, object], dict[str, list[str]]]:
     settings = bench.settings(f"workers{workers}")
-    children = bench.start_service(settings, workers=workers)
-    producer, view = Producer(settings), SinkView(settings)
-    try:
-        producer.send_all(warmup)
-        wait_for_verdicts(view, {e.entry_id for e in warmup}, children, 180)
-        wait_drained(settings, children, 180)
+    with bench.service(settings, workers=workers) as running:
+        running.warm_up(warmup)
         log("ready", workers=workers, entries=len(timed))
         start = time.monotonic()
-        producer.send_all(timed)
-        verdicts = wait_for_verdicts(view, {e.entry_id for e in timed}, children, 3600)
-        drained = wait_drained(settings, children, 600)
-    finally:
-        producer.close()
-        view.close()
-        bench.stop(children)
+        running.producer.send_all(timed)
+        ids = {e.entry_id for e in timed}
+        verdicts = wait_for_verdicts(running.view, ids, running.children, 3600)
+        drained = wait_drained(settings, running.children, 600)
     result = {
         "workers": workers,
         "seconds_to_all_verdicts": round(verdicts - start, 2),

@@ -24,7 +24,6 @@ from _harness import (
     BENCH,
     Bench,
     Producer,
-    SinkView,
     common_args,
     emit,
     log,
@@ -94,23 +93,16 @@ def run_identity(bench: Bench, warmup: list[RawEntry], main: list[RawEntry]) -> 
 
 def run_pipeline(bench: Bench, warmup: list[RawEntry], main: list[RawEntry]) -> dict[str, object]:
     settings = bench.settings("pipeline")
-    children = bench.start_service(settings)
-    producer, view = Producer(settings), SinkView(settings)
-    try:
-        producer.send_all(warmup)
-        wait_for_verdicts(view, {e.entry_id for e in warmup}, children, 180)
-        wait_drained(settings, children, 180)
+    with bench.service(settings) as run:
+        run.warm_up(warmup)
         log("pipeline_ready", entries=len(main))
         start = time.monotonic()
-        producer.send_all(main)
+        run.producer.send_all(main)
         sending = time.monotonic() - start
-        verdicts = wait_for_verdicts(view, {e.entry_id for e in main}, children, 3600)
+        ids = {e.entry_id for e in main}
+        verdicts = wait_for_verdicts(run.view, ids, run.children, 3600)
         log("pipeline_verdicts", seconds=round(verdicts - start, 2))
-        drained = wait_drained(settings, children, 600)
-    finally:
-        producer.close()
-        view.close()
-        bench.stop(children)
+        drained = wait_drained(settings, run.children, 600)
     log("pipeline_done", seconds=round(drained - start, 2), rate=rate(len(main), drained - start))
     return {
         "seconds_sending": round(sending, 2),
