@@ -52,6 +52,18 @@ def log(event: str, **fields: object) -> None:
     sys.stderr.flush()
 
 
+def where(args: argparse.Namespace, load: float | None = None) -> dict[str, Any]:
+    """Where a bench ran, for its JSON result (and the load average when it started)."""
+    found: dict[str, Any] = {
+        "partitions": args.partitions,
+        "broker": args.bootstrap_servers or "embedded tansu",
+        "cpus": os.cpu_count(),
+    }
+    if load is not None:
+        found["load_average_at_start"] = round(load, 2)
+    return found
+
+
 def emit(result: dict[str, Any]) -> None:
     """The script's result: one JSON object on stdout."""
     sys.stdout.write(json.dumps(result, indent=2) + "\n")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import random
 import statistics
 import time
@@ -42,6 +41,7 @@ from _harness import (
     wait_drained,
     wait_for,
     wait_for_verdicts,
+    where,
 )
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.errors import KafkaError
@@ -222,9 +222,7 @@ def main() -> None:
             "entries": args.entries,
             "kills": len(kills),
             "kills_mid_stream": sum(1 for k in kills if k["mid_stream"]),
-            "partitions": args.partitions,
-            "broker": args.bootstrap_servers or "embedded tansu",
-            "cpus": os.cpu_count(),
+            **where(args),
             "elapsed_s": round(time.monotonic() - started, 1),
             "identical_to_clean_run": state == reference,
             "lost_or_duplicated_total": problems,

@@ -29,6 +29,7 @@ from _harness import (
     log,
     run_main,
     synthetic,
+    where,
 )
 
 from schemas.entries import RawEntry
@@ -171,10 +172,7 @@ def main() -> None:
             "benchmark": "latency",
             "duration_s": args.duration,
             "drain_timeout_s": args.drain_timeout,
-            "partitions": args.partitions,
-            "broker": args.bootstrap_servers or "embedded tansu",
-            "cpus": os.cpu_count(),
-            "load_average_at_start": round(load, 2),
+            **where(args, load),
             "measured": "from the producer's send() call (in this process) to the first "
             "appearance of the entry's verdict row in the sink's SQLite, polled every 0.1 s; "
             "percentiles over the entries processed before the end of the wait; kept_up: all "

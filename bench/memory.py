@@ -31,10 +31,9 @@ Usage: python bench/memory.py [--checkpoints 100000,1000000] [--horizon 10]
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
-from _harness import Bench, SinkView, common_args, emit, log, rss_mb, run_main, synthetic
+from _harness import Bench, SinkView, common_args, emit, log, rss_mb, run_main, synthetic, where
 
 from service.processes import Child
 
@@ -173,9 +172,7 @@ def main() -> None:
             "seconds_per_entry": args.seconds_per_entry,
             "entries_per_horizon": round(per_horizon),
             "max_backlog": args.max_backlog,
-            "partitions": args.partitions,
-            "broker": args.bootstrap_servers or "embedded tansu",
-            "cpus": os.cpu_count(),
+            **where(args),
             "elapsed_s": round(elapsed, 1),
             "entries_processed": done,
             "dead_letters_at_end": dead_letters,

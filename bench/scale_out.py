@@ -27,6 +27,7 @@ from _harness import (
     synthetic,
     wait_drained,
     wait_for_verdicts,
+    where,
 )
 
 from schemas.entries import RawEntry
@@ -88,10 +89,7 @@ def main() -> None:
             "benchmark": "scale_out",
             "entries": args.entries,
             "warmup_entries": args.warmup,
-            "partitions": args.partitions,
-            "broker": args.bootstrap_servers or "embedded tansu",
-            "cpus": os.cpu_count(),
-            "load_average_at_start": round(load, 2),
+            **where(args, load),
             "runs": [result for result, _ in runs],
             "speedup": speedup(runs[0][0], runs[-1][0], "entries_per_s"),
             "speedup_verdicts": speedup(runs[0][0], runs[-1][0], "entries_per_s_verdicts"),

@@ -33,6 +33,7 @@ from _harness import (
     wait_drained,
     wait_for,
     wait_for_verdicts,
+    where,
 )
 from _identity import OUTPUT
 from kafka import KafkaConsumer, TopicPartition
@@ -131,10 +132,7 @@ def main() -> None:
             "benchmark": "throughput",
             "entries": args.entries,
             "warmup_entries": args.warmup,
-            "partitions": args.partitions,
-            "broker": args.bootstrap_servers or "embedded tansu",
-            "cpus": os.cpu_count(),
-            "load_average_at_start": round(load, 2),
+            **where(args, load),
             "identity": identity,
             "pipeline": pipeline,
             "ratio": ratio,
