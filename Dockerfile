@@ -1,4 +1,14 @@
 # liveblog-ingest service image: one image, the subcommand chooses the role (worker, sink, replay).
+
+# The quote extractor is compiled with mypyc (setup.py), which needs a C compiler: the wheel is
+# built in the full image and installed in the slim one.
+FROM python:3.11 AS build
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
+COPY schemas ./schemas
+COPY service ./service
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,11 +22,10 @@ RUN useradd --create-home --uid 10001 liveblog
 COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 
-COPY pyproject.toml README.md ./
-COPY schemas ./schemas
-COPY service ./service
+COPY --from=build /wheels /wheels
 COPY seeds ./seeds
-RUN pip install --no-deps . && mkdir -p /app/out /app/.run && chown -R liveblog /app/out /app/.run
+RUN pip install --no-deps /wheels/*.whl && rm -rf /wheels \
+    && mkdir -p /app/out /app/.run && chown -R liveblog /app/out /app/.run
 
 USER liveblog
 ENV LIVEBLOG_LOG_FORMAT=json \

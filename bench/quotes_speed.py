@@ -9,6 +9,9 @@ So that repeating the same five documents does not flatter it, those caches are 
 every round: each round sees its documents as new, as a fresh process would. --warm keeps them
 (a long-running service's steady state, where common names stay cached).
 
+`compiled` says whether the extractor ran as the C extensions that `./run setup` builds with
+mypyc (setup.py) or as plain Python (a LIVEBLOG_PURE_PYTHON=1 build).
+
 Usage: python bench/quotes_speed.py [--seconds 5] [--seeds DIR] [--warm]
 """
 
@@ -19,6 +22,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +74,7 @@ def main() -> None:
                 "seconds": round(elapsed, 3),
                 "cpu_seconds": round(cpu, 3),
                 "caches": "warm" if args.warm else "cleared every round",
+                "compiled": (quotes.__file__ or "").endswith(tuple(EXTENSION_SUFFIXES)),
                 "documents_per_second": round(documents / elapsed, 1),
                 "mb_per_second": round(total_bytes / elapsed / 1e6, 3),
                 "mean_document_kb": round(round_bytes / len(texts) / 1e3, 2),
