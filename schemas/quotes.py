@@ -24,7 +24,10 @@ class QuoteOccurrence(Contract):
     """One direct quote found in one entry, attributed to its speaker when that is knowable."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
-    occurrence_id: Id = Field(description="Deterministic: entry id + offsets.")
+    occurrence_id: Id = Field(
+        description="Deterministic, from content: the paragraph's digest, the quote's offsets in "
+        "it and the speaker id, so a repeated paragraph is the same occurrence in every entry."
+    )
     quote_id: Id = Field(description="Canonical quote: normalised words + speaker id.")
     entry_id: Id
     document_id: Id

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from schemas.dedup import Claimant, ProbeBatch, SignatureKind, SignatureRef
-from schemas.entries import EntryStatus, EntryVerdict, RawEntry
+from schemas.entries import EntryVerdict, RawEntry
 from schemas.quotes import QuoteOccurrence
 from service.core import claims
 from service.core.claims import Gathered
@@ -168,14 +168,6 @@ def quote_occurrences(entry: RawEntry) -> list[LocatedQuote]:
         )
         located.append(LocatedQuote(occurrence, occurrence.paragraph_index))
     return located
-
-
-def first_reported_here(located: LocatedQuote, verdict: EntryVerdict) -> bool:
-    """Whether this entry is where the quote's paragraph first appeared (so the occurrence is
-    published from here), as far as the verdict knows."""
-    if located.paragraph_index is None:
-        return verdict.status is EntryStatus.UNIQUE
-    return verdict.paragraphs[located.paragraph_index].is_new
 
 
 def _occurrence(

@@ -4,8 +4,8 @@ Stages (topic -> agent -> topics):
   raw-entries      -> validate_entries    -> entries (keyed by entry id) | dead-letters
   entries          -> fingerprint_entries -> dedup-probes (one batch per owning partition)
   dedup-probes     -> claim_signatures    -> dedup-answers (one batch per entry, keyed by id)
-  dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quotes, quote-mentions
-  quote-mentions   -> record_quotes       -> canonical-quotes, speaker-mentions
+  dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quote-mentions
+  quote-mentions   -> record_quotes       -> canonical-quotes, quotes, speaker-mentions
   speaker-mentions -> tally_speakers      -> speaker-updates
 
 Delivery is at-least-once; every step is idempotent by id, so a replay after a crash re-sends
@@ -33,6 +33,7 @@ from service.core.claims import Gathered, answer_batch, gather_batch, in_horizon
 from service.core.tallies import (
     add_occurrence,
     add_to_tally,
+    earliest_report,
     move_occurrence,
 )
 from service.core.windows import add_to_series, move_in_series
@@ -191,7 +192,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         return found
 
     async def gather_verdicts(_event: faust.EventT, answer: AnswerBatch) -> None:
-        """Once all answer batches for an entry are in: its verdict, then its new quotes."""
+        """Once all answer batches for an entry are in: its verdict, then its quotes."""
         stored = tables.gathering[answer.entry_id].current()
         gathered = gather_batch(_load_gathered(stored), answer)
         published = stored.get("published")
@@ -221,9 +222,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
             await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
         for located in pipeline.quote_occurrences(entry):
             occ = located.occurrence
-            if pipeline.first_reported_here(located, verdict):
-                await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
-            # Always: record_quotes links the entry to the quote and counts the occurrence once.
+            # record_quotes counts the occurrence once and publishes its earliest report.
             await send(topics.quote_mentions, occ.quote_id, occ, at=occ.event_time)
         log.info(
             "entry_processed",
@@ -248,7 +247,8 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         )
 
     async def record_quotes(event: faust.EventT, occ: QuoteOccurrence) -> None:
-        """One canonical quote per (words, speaker): its occurrences counted once each."""
+        """One canonical quote per (words, speaker): its occurrences counted once each, and
+        each occurrence published on `quotes` as its earliest report (any arrival order)."""
         offset = event.message.offset
         stored = tables.canonical_quotes.get(occ.quote_id)
         before = CanonicalQuote.model_validate(stored["row"]) if stored else None
@@ -257,7 +257,9 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         # the horizon). The marker is written after the row.
         applied = stored["offset"] if stored else -1
         seen = tables.recorded_occurrences[occ.occurrence_id]
-        known = bool(seen.delta(horizon) or seen.current())
+        marks = [m for m in (seen.delta(horizon), seen.current()) if m]
+        known = bool(marks)
+        publish, mark = earliest_report(marks, occ)
         quote = add_occurrence(before, occ, new=not known and offset > applied)
         first = stored["first"] if stored else occ.occurrence_id
         if quote != before or offset > applied:
@@ -266,9 +268,11 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
                 "offset": max(offset, applied),
                 "first": first,  # the occurrence that introduced it: one distinct quote
             }
-        if not known:
-            tables.recorded_occurrences[occ.occurrence_id] = occ.event_time.timestamp()
+        if mark is not None:
+            tables.recorded_occurrences[occ.occurrence_id] = mark
         await send(topics.canonical_quotes, quote.quote_id, quote)
+        if publish:
+            await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
         if occ.speaker_id is not None:
             mention = SpeakerMention(occurrence=occ, new_quote=first == occ.occurrence_id)
             await send(topics.speaker_mentions, occ.speaker_id, mention, at=occ.event_time)

@@ -23,7 +23,7 @@ class Tables:
     shard_sketches: faust.Table  # ("entry_id@shard", window) -> Claimant with MinHash
     gathering: faust.Table  # (entry_id, window) -> what its answers said so far
     canonical_quotes: faust.Table  # quote_id -> {"row": CanonicalQuote, "offset", "first"}
-    recorded_occurrences: faust.Table  # (occurrence_id, window) -> event time it counted at
+    recorded_occurrences: faust.Table  # (occurrence_id, window) -> its earliest report's mark
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
     counted_occurrences: faust.Table  # (occurrence_id, window) -> event time it counted at
     speaker_series: faust.Table  # speaker_id -> SpeakerSeries (hopping and tumbling windows)
@@ -88,7 +88,7 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         shard_sketches=by_event_time("shard-sketches", dict, horizon, 2 * horizon),
         gathering=by_event_time("gathering", dict, horizon, 2 * horizon),
         counted_occurrences=by_event_time("counted-occurrences", float, horizon, 2 * horizon),
-        recorded_occurrences=by_event_time("recorded-occurrences", float, horizon, 2 * horizon),
+        recorded_occurrences=by_event_time("recorded-occurrences", list, horizon, 2 * horizon),
         canonical_quotes=table("canonical-quotes"),
         speaker_tallies=table("speaker-tallies"),
         # Per-speaker windows are a plain table keyed by speaker: they hop, keep a grace period

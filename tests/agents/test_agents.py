@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import faust
 
@@ -297,6 +297,26 @@ def test_record_quotes_links_each_quote_to_every_entry_that_carried_it(
     assert quote.occurrences == 2  # the copy repeats o:2's paragraph: no new occurrence
     mentions = [s.model(SpeakerMention) for s in recorder.to("speaker-mentions")]
     assert [m.new_quote for m in mentions] == [True, False, False]
+
+
+def test_record_quotes_publishes_each_occurrence_as_its_earliest_report(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    copy = occurrence("o:1").model_copy(update={"entry_id": "doc:2"})
+    original = copy.model_copy(update={"entry_id": "doc:1", "event_time": T0 - timedelta(hours=1)})
+    other = occurrence("o:2")
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "record_quotes").test_context() as ctx:
+            # The copy is processed before its earlier original (arrival order after a restart).
+            for occ in (copy, other, original, copy):
+                await ctx.put(key=b"q:1", value=encode(occ))
+            await recorder.wait_for("canonical-quotes", 4)
+
+    run_with_app(scenario)
+
+    published = [(s.key, s.model(QuoteOccurrence).entry_id) for s in recorder.to("quotes")]
+    assert published == [(b"o:1", "doc:2"), (b"o:2", "doc:1"), (b"o:1", "doc:1")]
 
 
 def test_tally_speakers_counts_one_occurrence_once_even_if_delivered_twice(

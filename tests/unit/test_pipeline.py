@@ -395,41 +395,32 @@ def test_same_words_in_a_different_paragraph_are_another_occurrence_of_the_same_
     assert a.occurrence.occurrence_id != b.occurrence.occurrence_id
 
 
-def test_quote_in_a_new_paragraph_is_first_reported_here() -> None:
-    item = entry("a", STORY)
-    verdicts = verdicts_of(item)
-
-    (located,) = pipeline.quote_occurrences(item)
-
-    assert pipeline.first_reported_here(located, verdicts["a"])
-
-
-def test_quote_in_a_repeated_paragraph_is_not_first_reported_here() -> None:
+def test_a_repeated_paragraph_gives_the_same_occurrence_in_another_entry() -> None:
     original = entry("orig", STORY)
     copy = entry("copy", [*OTHER, STORY[1]], minutes=30)
-    verdicts = verdicts_of(original, copy)
 
-    (located,) = pipeline.quote_occurrences(copy)
+    (a,), (b,) = pipeline.quote_occurrences(original), pipeline.quote_occurrences(copy)
 
-    assert not pipeline.first_reported_here(located, verdicts["copy"])
+    assert a.occurrence.occurrence_id == b.occurrence.occurrence_id
+    assert (a.occurrence.entry_id, b.occurrence.entry_id) == ("orig", "copy")
 
 
-def test_headline_quote_is_first_reported_only_by_a_unique_entry() -> None:
+def test_a_repeated_headline_gives_the_same_occurrence() -> None:
     headline = "“We are ready,” Zelensky says as talks end"
     original = entry("orig", STORY, headline=headline)
     copy = entry("copy", STORY, headline=headline, minutes=30)
-    verdicts = verdicts_of(original, copy)
 
     in_original = [q for q in pipeline.quote_occurrences(original) if q.paragraph_index is None]
     in_copy = [q for q in pipeline.quote_occurrences(copy) if q.paragraph_index is None]
 
-    assert in_original and in_copy
-    assert all(pipeline.first_reported_here(q, verdicts["orig"]) for q in in_original)
-    assert not any(pipeline.first_reported_here(q, verdicts["copy"]) for q in in_copy)
+    assert in_original
+    assert [q.occurrence.occurrence_id for q in in_copy] == [
+        q.occurrence.occurrence_id for q in in_original
+    ]
 
 
 def test_seed_002_second_copy_quotes_share_occurrence_ids_with_the_first(
-    seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
+    seeds: list[RawEntry],
 ) -> None:
     doc = seed_document(seeds, "002_")
     half = len(doc.paragraphs) // 2
@@ -440,4 +431,3 @@ def test_seed_002_second_copy_quotes_share_occurrence_ids_with_the_first(
 
     assert second
     assert {q.occurrence.occurrence_id for q in second} == first
-    assert not any(pipeline.first_reported_here(q, seed_verdicts[doc.entry_id]) for q in second)
