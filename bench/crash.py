@@ -13,8 +13,11 @@ synthetic entries (all sent at once, so the worker always has a backlog):
 After the last kill the bench waits at most --finish-timeout for every verdict and for the
 consumer groups to drain, then the sinks' final states are compared: entries, quote occurrences,
 canonical quotes and speaker tallies lost (in the clean run, not in the crashed one) or
-duplicated (counted more often than in the clean run). All of them must be 0. Outputs that
-depend on arrival order would show up here too: scale_out.py --workers 1,1 tells them apart.
+duplicated (counted more often than in the clean run). All of them must be 0
+(`lost_or_duplicated_total`). Verdicts that name a different earlier copy as an entry's or a
+paragraph's source depend on arrival order, in the clean run as well: they are counted apart
+(`order_dependent`, with which run named the earlier copy) and make
+`identical_to_clean_run` false; scale_out.py --workers 1,1 shows the same between two clean runs.
 On Tansu the restarted worker's table recovery relies on the project's ListOffsets workaround
 (service/stream/transport.py).
 
@@ -163,20 +166,46 @@ def lost_and_duplicated(
     return result
 
 
+def _sources(verdict: dict[str, Any]) -> list[str]:
+    """The earlier entries a verdict names: its canonical entry and its paragraphs' sources."""
+    named = [verdict["canonical_id"]] if verdict["canonical_id"] else []
+    return named + [p["repeat_of_entry"] for p in verdict["paragraphs"] if p["repeat_of_entry"]]
+
+
+def order_dependent(
+    clean: dict[str, dict[str, Any]], crashed: dict[str, dict[str, Any]]
+) -> dict[str, int]:
+    """Verdicts that name other earlier copies in the two runs, and which run named the
+    earlier ones. The owners of a signature remember its earliest few holders; when an
+    earlier copy reaches them after a later one they no longer remember, that later entry's
+    verdict keeps naming the copy it was told of. Partitions consumed at uneven speed cause
+    this in any run, so these are order effects, not losses; neither run is the reference."""
+    times = {k: v["event_time"] for k, v in clean.items()}
+    keys = ("status", "canonical_id", "paragraphs")
+    differing = [
+        k for k in clean.keys() & crashed.keys() if any(clean[k][f] != crashed[k][f] for f in keys)
+    ]
+
+    def earliest(verdict: dict[str, Any]) -> tuple[str, str]:
+        return min(((times.get(s, ""), s) for s in _sources(verdict)), default=("", ""))
+
+    return {
+        "verdicts_differing": len(differing),
+        "status_differing": sum(1 for k in differing if clean[k]["status"] != crashed[k]["status"]),
+        "crashed_run_named_the_earlier_copy": sum(
+            1 for k in differing if earliest(crashed[k]) < earliest(clean[k])
+        ),
+        "clean_run_named_the_earlier_copy": sum(
+            1 for k in differing if earliest(clean[k]) < earliest(crashed[k])
+        ),
+    }
+
+
 def compare(clean: Settings, crashed: Settings) -> dict[str, Any]:
     verdicts_a = by_id(clean, "entry_verdicts", "entry_id")
     verdicts_b = by_id(crashed, "entry_verdicts", "entry_id")
-    keys = ("status", "canonical_id", "paragraphs")
-    differing = sum(
-        1
-        for k in verdicts_a.keys() & verdicts_b.keys()
-        if any(verdicts_a[k][f] != verdicts_b[k][f] for f in keys)
-    )
     return {
-        "entries": {
-            **lost_and_duplicated(verdicts_a, verdicts_b),
-            "verdicts_differing": differing,
-        },
+        "entries": lost_and_duplicated(verdicts_a, verdicts_b),
         "quote_occurrences": lost_and_duplicated(
             by_id(clean, "quotes", "occurrence_id"), by_id(crashed, "quotes", "occurrence_id")
         ),
@@ -215,6 +244,9 @@ def main() -> None:
         crashed, kills = crashed_run(bench, entries, args)
         reference, state = final_state(clean), final_state(crashed)
         counts = compare(clean, crashed)
+        order_effects = order_dependent(
+            by_id(clean, "entry_verdicts", "entry_id"), by_id(crashed, "entry_verdicts", "entry_id")
+        )
     problems = sum(v for table in counts.values() for k, v in table.items() if k != "rows" and v)
     emit(
         {
@@ -227,6 +259,7 @@ def main() -> None:
             "identical_to_clean_run": state == reference,
             "lost_or_duplicated_total": problems,
             "counts": counts,
+            "order_dependent": order_effects,
             "final_state_diff": state_diff(reference, state),
             "median_seconds_from_start_to_progress": round(
                 statistics.median(k["seconds_until_progress"] for k in kills), 1

@@ -51,7 +51,7 @@ _CUE_WORDS = (
     "reiterating|repeated|repeating|cited|citing|thanked|thanking|predicted|listed|directed|"
     "ordered|asserted|asserting|contended|boasted|quipped|joked|continued|reported|testified|"
     "countered|conceded|observed|dismissed|demanded|asked|made clear|making clear|pointed out|"
-    "went on|according to|in the words of"
+    "went on|according to|in the words of|According to|In the words of"
 )
 
 
@@ -151,7 +151,12 @@ _new_cue = partial(tuple.__new__, Cue)
 def _cue(start: int, end: int, text: str) -> Cue:
     # Both flags are read many times per cue during attribution: worked out once here.
     participle = text.split(None, 1)[0].endswith("ing")
+    if text in _LEADING_ACCORDING:
+        text = text.lower()  # "According to X, ...": the same cue as "..., according to X"
     return _new_cue((start, end, text, participle, text in ("according to", "in the words of")))
+
+
+_LEADING_ACCORDING = frozenset({"According to", "In the words of"})
 
 
 class QuoteSite(NamedTuple):
@@ -616,7 +621,7 @@ def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]
         if (shared := by_group.get(site.group)) is not None and _grouped(sites, site):
             results[index] = _inherit(shared)
             continue
-        source = _neighbour(sites, results, index)
+        source = _neighbour(sites, results, index, doc.sentence_paragraph)
         if source is not None:
             results[index] = _inherit(source)
             continue
@@ -634,9 +639,14 @@ def _inherit(source: Attribution) -> Attribution:
 
 
 def _neighbour(
-    sites: list[QuoteSite], results: list[Attribution], index: int
+    sites: list[QuoteSite],
+    results: list[Attribution],
+    index: int,
+    sentence_paragraph: tuple[int, ...],
 ) -> Attribution | None:
-    """Rule 4b: “A,” Mr. Putin said. “B.” — B keeps A's speaker (same or adjacent sentence)."""
+    """Rule 4b: “A,” Mr. Putin said. “B.” — B keeps A's speaker (same or adjacent sentence).
+    A quote takes the speaker of the next sentence's quote only within its paragraph: the next
+    paragraph may open with somebody else's words."""
     site = sites[index]
     for other in range(index - 1, -1, -1):
         if site.sentence - sites[other].sentence > 1:
@@ -644,6 +654,11 @@ def _neighbour(
         if results[other].entity is not None or results[other].has_cue:
             return results[other]
     nxt = index + 1
-    if nxt < len(sites) and sites[nxt].sentence - site.sentence == 1 and results[nxt].has_cue:
+    if (
+        nxt < len(sites)
+        and sites[nxt].sentence - site.sentence == 1
+        and sentence_paragraph[sites[nxt].sentence] == sentence_paragraph[site.sentence]
+        and results[nxt].has_cue
+    ):
         return results[nxt]
     return None

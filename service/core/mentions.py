@@ -338,9 +338,17 @@ _ORG_HEADS = frozenset(
         "command",
         "guard",
         "police",
+        "embassy",
+        "senate",
+        "congress",
+        "organization",
+        "organisation",
+        "association",
+        "federation",
+        "group",
     ]
 )
-_ORG_SINGLE = frozenset({"Kremlin", "Pentagon"})
+_ORG_SINGLE = frozenset({"Kremlin", "Pentagon", "NATO", "Hamas", "Hezbollah", "OPEC"})
 _COUNTRY_KEYS = frozenset(COUNTRY_FORMS)
 _PLACE_ONLY = _COUNTRY_KEYS | {"moscow", "kyiv", "kiev", "washington", "kursk"}
 
@@ -744,7 +752,10 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
             return _new_sequence(("lone", 0, len(matched), None))
     words = tuple(matched.split())
     start = 0
-    while words and words[0].lower().rstrip(".") in _LEADING_NOISE:
+    # "The Kremlin": an organisation word is never noise, even where it opens the run.
+    while words and (head := words[0].lower().rstrip(".")) in _LEADING_NOISE:
+        if head in _ORG_HEADS or words[0] in _ORG_SINGLE:
+            break
         start = matched.index(words[0], start) + len(words[0])
         start += len(matched[start:]) - len(matched[start:].lstrip())
         words = words[1:]

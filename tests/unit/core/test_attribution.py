@@ -154,3 +154,25 @@ def test_word_finder_handles_non_ascii_characters_before_a_word() -> None:
     for text in texts:
         expected = [(m.start(), m.end(), m.group()) for m in reference.finditer(text)]
         assert [tuple(hit) for hit in finder.finditer(text)] == expected
+
+
+def test_according_to_opening_the_sentence_names_the_speaker() -> None:
+    text = (
+        "According to Marta Salo, the city’s chief engineer, the repairs were "
+        "“slow but unavoidable.”"
+    )
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.cue) == ("salo", "according to")
+
+
+def test_a_quote_without_cue_does_not_take_the_next_paragraphs_speaker() -> None:
+    text = (
+        "For the opposition, the plan is “a bold gamble with public money.”\n\n"
+        "“We will review every contract,” said Ana Ruiz, the city auditor."
+    )
+
+    first, second = extract_quotes(text)
+
+    assert (first.speaker_id, second.speaker_id) == (None, "ruiz")
