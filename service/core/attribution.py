@@ -531,21 +531,33 @@ class _Resolver:
 
 
 def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
-    """Where the clause holding a cue starts: after a leading quote or a ", but"."""
+    """Where the clause holding a cue starts: after a dateline, a leading quote or a ", but"."""
     start = sentence_start
-    head = masked[sentence_start:cue_start]
-    for marker in (", but ", "; ", " but "):
+    if dateline := _DATELINE.match(masked, sentence_start, cue_start):
+        start = dateline.end()
+    head = masked[start:cue_start]
+    offset = start
+    for marker in (", but ", "; ", " but ", ", and "):
         cut = head.rfind(marker)
-        if cut != -1:
-            start = max(start, sentence_start + cut + len(marker))
+        # "..., and its star, Cillian Murphy, said": a new subject. In "..., and added" the
+        # verb shares the subject before the "and".
+        if cut != -1 and (marker != ", and " or head[cut + len(marker) :].strip()):
+            start = max(start, offset + cut + len(marker))
     stripped = head.lstrip()
     if stripped.startswith(("“", '"', "‘", "'")):
         # Quoted words are masked, so the first closing mark after the opener closes it.
         opener = len(head) - len(stripped)
         closes = [i for i in (head.find(m, opener + 1) for m in ("”", '"', "’", "'")) if i != -1]
         if closes:
-            start = max(start, sentence_start + min(closes) + 1)
+            start = max(start, offset + min(closes) + 1)
     return start
+
+
+# A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
+_DATELINE = re.compile(
+    r"\s*[A-Z][A-Z.'’ -]*[A-Z.](?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)?(?: \([^()\n]{1,30}\))?"
+    r" ?[—–-]{1,2} "
+)
 
 
 def _compatible(entity: Entity, gender: str | None) -> bool:

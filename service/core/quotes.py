@@ -88,6 +88,15 @@ _NAMING_BEFORE = (
     *(f"the {noun}{plural}" for noun in ("word", "term", "phrase", "slogan", "label", "hashtag")
       for plural in ("", "s")),
 )  # fmt: skip
+# Nouns for works and named undertakings, whose names are quoted: “Oppenheimer”, “Oreshnik”.
+_WORK_NOUNS = tuple(
+    f" {noun}"
+    for noun in (
+        "film", "movie", "book", "novel", "song", "album", "show", "series", "documentary",
+        "play", "opera", "newspaper", "magazine", "podcast", "exhibition", "operation",
+        "programme", "program", "campaign", "project", "initiative", "missile", "ship",
+    )
+)  # fmt: skip
 _SMALL_WORDS = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -255,12 +264,18 @@ def _after_cue(before: str) -> bool:
 
 
 def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
-    if text[max(0, quote.open - 30) : quote.open].rstrip().lower().endswith(_NAMING_BEFORE):
+    before = text[max(0, quote.open - 30) : quote.open].rstrip().lower()
+    if before.endswith(_NAMING_BEFORE):
         return True
     if kind is not QuoteKind.FRAGMENT:
         return False
-    # At least two words, and every one but the small words capitalised (at least one). Read
-    # word by word: most fragments stop at their first ordinary word, long before their end.
+    # The film “Oppenheimer”: one capitalised word is enough after the noun for a work.
+    return _title_cased(text, quote, 1 if before.endswith(_WORK_NOUNS) else 2)
+
+
+def _title_cased(text: str, quote: _Found, min_words: int) -> bool:
+    """At least `min_words` words, and every one but the small words capitalised (at least
+    one). Read word by word: most fragments stop at their first ordinary word."""
     count = 0
     significant = False
     for match in _WORD.finditer(text, quote.start, quote.end):
@@ -271,7 +286,7 @@ def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
         if not word[0].isupper():
             return False
         significant = True
-    return significant and count >= 2
+    return significant and count >= min_words
 
 
 def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -> bool:

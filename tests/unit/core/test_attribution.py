@@ -176,3 +176,33 @@ def test_a_quote_without_cue_does_not_take_the_next_paragraphs_speaker() -> None
     first, second = extract_quotes(text)
 
     assert (first.speaker_id, second.speaker_id) == (None, "ruiz")
+
+
+def test_a_wire_dateline_does_not_hide_the_subject() -> None:
+    text = (
+        "LISBON, Portugal (AP) — The harbour master, Joana Reis, said the storm was "
+        "“the worst in forty years.”"
+    )
+
+    assert _speakers(text) == ["reis"]
+
+
+def test_a_new_subject_after_and_speaks_for_itself() -> None:
+    text = (
+        "The play ran for a year, and its director, Tomas Berg, said he was "
+        "“proud of every night of it.”"
+    )
+
+    assert _speakers(text) == ["berg"]
+
+
+def test_a_verb_after_and_shares_the_subject_before_it() -> None:
+    text = "Mr. Lindqvist spoke to reporters, and added: “The vote is final.”"
+
+    assert _speakers(text) == ["lindqvist"]
+
+
+def test_the_title_of_a_work_is_not_a_quote() -> None:
+    text = "The novel “Solaris” was reprinted, and Lena Hart said it was “as strange as ever.”"
+
+    assert [q.text for q in extract_quotes(text)] == ["as strange as ever."]
