@@ -212,16 +212,21 @@ class _ParagraphWords(NamedTuple):
 def _extend_cue(masked: str, start: int, end: int) -> Cue:
     verb = masked[start:end]
     if verb.startswith(("told", "tell")):
-        words = []
-        for word in masked[end : end + 60].split()[:3]:
+        words: list[str] = []
+        for position, word in enumerate(masked[end : end + 60].split()[:4]):
             bare = word.rstrip(",.;:")
             lowered = bare.lower()
+            if position == 0 and lowered == "the" and bare == word:
+                words.append(bare)  # "told the crowd": kept only if a listener follows
+                continue
             named = bare[:1].isupper() and not bare.endswith(("’s", "'s"))
             if lowered in _WEEKDAYS or not (named or lowered in _TELL_WORDS):
                 break
             words.append(bare)
             if bare != word:
                 break
+        if words == ["the"]:
+            words = []
         if words:
             return _cue(start, end, f"{verb} {' '.join(words)}")
     if where := _CUE_WHERE.match(masked, end):

@@ -101,6 +101,17 @@ _TITLE_WORDS = frozenset(
         "security",
     ]
 )
+# Groups of people, capitalised only where they open a sentence ("Critics said").
+_GROUP_NOUNS = (
+    "officials", "critics", "analysts", "experts", "residents", "witnesses", "protesters",
+    "demonstrators", "lawmakers", "legislators", "diplomats", "sources", "observers",
+    "investigators", "prosecutors", "authorities", "doctors", "scientists", "economists",
+    "researchers", "activists", "voters", "supporters", "opponents", "soldiers", "troops",
+    "rescuers", "officers", "workers", "employees", "parents", "students", "teachers",
+    "ministers", "leaders", "members", "executives", "aides", "advisers", "advisors",
+    "negotiators", "villagers", "survivors", "refugees", "families", "relatives", "commanders",
+    "fighters", "militants", "rebels", "separatists", "insurgents", "lawyers", "judges",
+)  # fmt: skip
 # Capitalised words that start sentences or name places/things, never a person on their own.
 _NOT_NAMES = frozenset(
     [
@@ -297,6 +308,7 @@ _NOT_NAMES = frozenset(
         "tass",
         "reuters",
         "interfax",
+        *_GROUP_NOUNS,
     ]
 )
 _ORG_HEADS = frozenset(
@@ -587,6 +599,10 @@ def _split_name(words: tuple[str, ...], cleaned: list[str]) -> tuple[int, int]:
     stop = index
     while stop < count and words[stop] not in ("of", "for"):
         stop += 1
+    # "Health Secretary Wes Streeting": the words before a later title are its portfolio.
+    for later in range(stop - 2, index - 1, -1):
+        if cleaned[later] in _TITLE_WORDS:
+            return later + 1, stop
     return index, stop
 
 

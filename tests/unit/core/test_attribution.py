@@ -206,3 +206,30 @@ def test_the_title_of_a_work_is_not_a_quote() -> None:
     text = "The novel “Solaris” was reprinted, and Lena Hart said it was “as strange as ever.”"
 
     assert [q.text for q in extract_quotes(text)] == ["as strange as ever."]
+
+
+def test_a_group_opening_the_sentence_is_nobody_in_particular() -> None:
+    text = "Analysts described the talks as “a last chance.”"
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.cue) == (None, "described")
+
+
+def test_a_portfolio_before_a_title_is_not_part_of_the_name() -> None:
+    text = "Transport Minister Ilse Varga said the line would reopen “within weeks.”"
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, quote.speaker_as_written) == (
+        "Ilse Varga",
+        "Transport Minister Ilse Varga",
+    )
+
+
+def test_told_the_and_a_listener_is_the_cue() -> None:
+    text = "“The vote is final,” Mr. Lindqvist told the crowd."
+
+    [quote] = extract_quotes(text)
+
+    assert quote.cue == "told the crowd"
