@@ -497,12 +497,12 @@ class _Resolver:
         after = self.mentions_in(cue.end, min(sentence_end, cue.end + 60))
         if not after or after[0].possessive or self.doc.masked[cue.end : after[0].start].strip():
             return None
-        follow = self.doc.masked[after[0].end : after[0].end + 1]
-        return (
-            after[0]
-            if follow in ("", ",", ".", ";", "\n") or after[0].end >= sentence_end
-            else None
-        )
+        end = after[0].end
+        # said President Volodymyr Zelensky of Ukraine. / said Mary Beard of Cambridge University.
+        if tail := _OF_TAIL.match(self.doc.masked, end, sentence_end):
+            end = tail.end()
+        follow = self.doc.masked[end : end + 1]
+        return after[0] if follow in ("", ",", ".", ";", "\n") or end >= sentence_end else None
 
     def subject_of(self, cue: Cue, sentence: int) -> Mention | None:
         key = (cue.start, sentence)
@@ -557,6 +557,9 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
             start = max(start, offset + min(closes) + 1)
     return start
 
+
+# What follows a name and still belongs to it: "of Ukraine", "of the Kremlin".
+_OF_TAIL = re.compile(r" of (?:the )?[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*)*")
 
 # A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
 _DATELINE = re.compile(

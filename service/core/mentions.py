@@ -91,6 +91,29 @@ _TITLE_WORDS = frozenset(
         "advisor",
         "sir",
         "dame",
+        "professor",
+        "prof",
+        "rev",
+        "father",
+        "rabbi",
+        "imam",
+        "bishop",
+        "archbishop",
+        "cardinal",
+        "sheikh",
+        "major",
+        "colonel",
+        "captain",
+        "sergeant",
+        "lieutenant",
+        "marshal",
+        "commissioner",
+        "attorney",
+        "congressman",
+        "congresswoman",
+        "councillor",
+        "councilman",
+        "councilwoman",
         "lord",
         "lady",
         "former",
@@ -308,6 +331,13 @@ _NOT_NAMES = frozenset(
         "tass",
         "reuters",
         "interfax",
+        "another",
+        "others",
+        "several",
+        "each",
+        "few",
+        "neither",
+        "either",
         *_GROUP_NOUNS,
     ]
 )
@@ -777,12 +807,17 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
         words = words[1:]
     if not words:
         return None
-    if words[-1].lower().rstrip(".") in _ORG_HEADS or words[-1] in _ORG_SINGLE:
-        return _new_sequence(("owned_organisation", start, len(matched), None))
-    # "President Volodymyr Zelensky of Ukraine": the name stops before "of".
+    # "President Volodymyr Zelensky of Ukraine", "Mary Beard of Cambridge University": a
+    # person's name stops before "of" ("Secretary of State" is a title); "Ministry of
+    # Defense" is an organisation whatever follows its "of".
     name_end = len(matched)
+    name_words = words
     if (cut := matched.find(" of ", start)) != -1 and not matched[start:cut].endswith("Secretary"):
         name_end = cut
+        name_words = tuple(matched[start:cut].split())
+    last = name_words[-1]
+    if last.lower().rstrip(".") in _ORG_HEADS or last in _ORG_SINGLE:
+        return _new_sequence(("owned_organisation", start, len(matched), None))
     parts = _name_parts(words)
     return None if parts is None else _new_sequence(("person", start, name_end, parts))
 

@@ -233,3 +233,28 @@ def test_told_the_and_a_listener_is_the_cue() -> None:
     [quote] = extract_quotes(text)
 
     assert quote.cue == "told the crowd"
+
+
+def test_a_name_followed_by_of_and_a_place_after_the_cue() -> None:
+    text = "“The bridge will be rebuilt,” said President Aleksi Virtanen of Finland."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, quote.speaker_as_written) == (
+        "Aleksi Virtanen",
+        "President Aleksi Virtanen",
+    )
+
+
+def test_a_person_of_an_institution_is_the_person() -> None:
+    text = "“The data were clear,” says Professor Lena Holm of Uppsala University."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, quote.speaker_id) == ("Lena Holm", "holm")
+
+
+def test_another_opening_a_sentence_is_nobody_named() -> None:
+    text = "“It is a trap,” one diplomat said. Another called it “a step in the right direction.”"
+
+    assert _speakers(text) == [None, None]
