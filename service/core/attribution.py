@@ -31,6 +31,7 @@ from service.core.mentions import (
     WordHit,
     in_order,
     role_key,
+    roles_match,
     word_mentions,
 )
 from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
@@ -209,6 +210,9 @@ class _ParagraphWords(NamedTuple):
     cues: list[WordHit]  # speech-cue words, extended ("told reporters") when first read
 
 
+_ABBREVIATED_TITLES = frozenset({"mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "prof"})
+
+
 def _extend_cue(masked: str, start: int, end: int) -> Cue:
     verb = masked[start:end]
     if verb.startswith(("told", "tell")):
@@ -222,6 +226,9 @@ def _extend_cue(masked: str, start: int, end: int) -> Cue:
             named = bare[:1].isupper() and not bare.endswith(("’s", "'s"))
             if lowered in _WEEKDAYS or not (named or lowered in _TELL_WORDS):
                 break
+            if lowered in _ABBREVIATED_TITLES and word == bare + ".":
+                words.append(word)  # "told Mr. Putin": the period ends the title, not the cue
+                continue
             words.append(bare)
             if bare != word:
                 break
@@ -339,7 +346,7 @@ class _Resolver:
         candidates: list[Entity] = []
         for index in range(bisect_left(starts, mention.start) - 1, -1, -1):
             entity = self.doc.speakers.entity_at(starts[index])
-            if entity is None or not wanted & {role_key(r) for r in entity.roles}:
+            if entity is None or not roles_match(wanted, {role_key(r) for r in entity.roles}):
                 continue
             if mention.nationality is None or entity.nationality == mention.nationality:
                 return entity

@@ -29,12 +29,13 @@ ROLE_NOUNS = (
     "commentator|journalist|ruler|prosecutor|judge|admiral|colonel|sergeant|captain|pope"
 )
 _ROLE_EQUIVALENTS: dict[str, str] = {
-    "leader": "leader", "president": "leader", "premier": "leader", "chancellor": "leader",
-    "king": "leader", "queen": "leader", "ruler": "leader", "head": "leader",
     "spokesman": "spokesperson", "spokeswoman": "spokesperson", "spokesperson": "spokesperson",
     "adviser": "adviser", "advisor": "adviser", "aide": "adviser",
     "gen": "general", "general": "general", "commander": "general",
 }  # fmt: skip
+# "The Russian leader" may be a president, a premier or a king; "the president" is no chancellor.
+_GENERIC_LEADER = frozenset({"leader", "ruler", "head"})
+_LEADER_TITLES = frozenset({"president", "premier", "chancellor", "king", "queen", "prime"})
 
 _HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
 _TITLE_WORDS = frozenset(
@@ -48,6 +49,7 @@ _TITLE_WORDS = frozenset(
         "general",
         "president",
         "secretary",
+        "secretary-general",
         "state",
         "prime",
         "minister",
@@ -511,8 +513,13 @@ _WORD = (
     rf"[A-Z](?:{_TITLE_GUARD}(?:{_TITLE_TAILS})\.|\.(?:[A-Z]\.)+|\.|"
     r"[a-zà-ÿ]+(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]+\b)"
 )
-_CONNECTORS = "(?:of|for|de|van|von|der|bin|al|da|di|le)"
-_SEQUENCE = re.compile(rf"{_WORD}(?:[ \u00a0](?:{_CONNECTORS}[ \u00a0](?=[A-Z]))?{_WORD})*")
+# Lower-case words inside a name: "Lula da Silva", "Ursula von der Leyen", "Mohammed bin Salman".
+_PARTICLES = frozenset(
+    "de del della du dos das van von der den ter bin ibn al da di le la".split()  # noqa: SIM905
+)
+_CONNECTORS = f"(?:of|for|{'|'.join(sorted(_PARTICLES))})"
+# "Ursula von der Leyen": connectors may follow one another before the next capital.
+_SEQUENCE = re.compile(rf"{_WORD}(?:[ \u00a0](?:(?:{_CONNECTORS}[ \u00a0])+(?=[A-Z]))?{_WORD})*")
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
 PRONOUNS = ("he", "He", "she", "She")
 # The words find_mentions needs found (the quote extractor scans once for these and its cues).
@@ -573,9 +580,17 @@ _END = itemgetter(1)
 
 
 def role_key(role: str) -> str:
-    """Roles that may refer to the same office compare equal ("president" ~ "leader")."""
+    """Roles that name the same office compare equal ("spokeswoman" ~ "spokesperson")."""
     lowered = role.lower().rstrip(".")
     return _ROLE_EQUIVALENTS.get(lowered, lowered)
+
+
+def roles_match(wanted: set[str], held: set[str]) -> bool:
+    """Whether a description's role keys fit a person's: the same office, or a generic
+    "leader" for any head of state or government."""
+    if wanted & held:
+        return True
+    return bool(wanted & _GENERIC_LEADER) and bool(held & (_LEADER_TITLES | _GENERIC_LEADER))
 
 
 @lru_cache(maxsize=8192)
@@ -677,9 +692,9 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
         nationality = None
         if stop < len(words) and (country := _OF_COUNTRY.match(" ".join(words[stop:]))):
             nationality = country_of(country.group(1))
+        given, surname = _given_and_surname(core)
         return _NameParts(
-            core[0] if len(core) >= 2 else None, core[-1], _NO_ROLES, _NO_ROLES, None,
-            nationality, len(core) == 1,
+            given, surname, _NO_ROLES, _NO_ROLES, None, nationality, len(core) == 1,
         )  # fmt: skip
     titles = {lowered for lowered in cleaned[:start] if lowered in _TITLE_WORDS}
     honorific = next((_HONORIFICS[t] for t in titles if t in _HONORIFICS), None)
@@ -688,15 +703,24 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
     nationality = country_of(" ".join(words[:start]))
     if stop < len(words) and (country := _OF_COUNTRY.match(" ".join(words[stop:]))):
         nationality = nationality or country_of(country.group(1))
+    given, surname = _given_and_surname(core)
     return _NameParts(
-        core[0] if len(core) >= 2 else None,  # given
-        core[-1],  # surname
+        given,
+        surname,
         frozenset(titles),
         frozenset("general" if t == "gen" else t for t in titles if t not in _HONORIFICS),
         honorific,
         nationality,
         not titles and len(core) == 1,  # lone
     )
+
+
+def _given_and_surname(core: list[str]) -> tuple[str | None, str]:
+    """ "Ursula von der Leyen" -> ("Ursula", "von der Leyen"): particles belong to the surname."""
+    first = len(core) - 1
+    while first > 0 and core[first - 1].lower() in _PARTICLES:
+        first -= 1
+    return (core[0] if first > 0 else None), " ".join(core[first:])
 
 
 def _possessive_at(masked: str, end: int) -> bool:

@@ -258,3 +258,36 @@ def test_another_opening_a_sentence_is_nobody_named() -> None:
     text = "“It is a trap,” one diplomat said. Another called it “a step in the right direction.”"
 
     assert _speakers(text) == [None, None]
+
+
+def test_particles_belong_to_the_surname() -> None:
+    text = "“Our message is simple,” said Ursula von der Leyen. “Europe stands united.”"
+
+    quotes = extract_quotes(text)
+
+    assert {(q.speaker, q.speaker_id) for q in quotes} == {("Ursula von der Leyen", "vonderleyen")}
+
+
+def test_the_president_is_not_a_chancellor() -> None:
+    text = (
+        "Chancellor Hanna Berg said it was “a dark day.”\n\n"
+        "“I am not going anywhere,” the president said."
+    )
+
+    assert _speakers(text) == ["berg", None]
+
+
+def test_a_hyphenated_title_is_not_a_name() -> None:
+    text = "U.N. Secretary-General Amara Okafor called for “an immediate ceasefire.”"
+
+    [quote] = extract_quotes(text)
+
+    assert quote.speaker == "Amara Okafor"
+
+
+def test_told_an_honorific_and_a_name_is_the_cue() -> None:
+    text = "Mr. Lindqvist told Mr. Petrov that the vote was “final and binding.”"
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.cue) == ("lindqvist", "told Mr. Petrov")
