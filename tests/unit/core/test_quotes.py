@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from schemas.quotes import QuoteKind
 from service.core.quotes import extract_quotes
 
@@ -188,3 +191,27 @@ def test_sentences_of_several_paragraphs_match_one_paragraph_at_a_time() -> None
         "It rained.",
         "Done.",
     ]
+
+
+# Pieces of news prose, shuffled into any order: quote marks of every kind, names, titles,
+# cues, pronouns, descriptions and punctuation, plus arbitrary text.
+_PIECES = st.sampled_from(
+    [
+        "“", "”", '"', "'", "‘", "’", "''", " ", " ", "\n", "\n\n", ",", ".", ":", ";", "—",
+        " said", " says", " told reporters", " added", " according to", "According to ",
+        " Mr.", " Vladimir", " Putin", " Putin’s", " Ursula von der Leyen", " of Ukraine",
+        " the Kremlin", "The Kremlin", " he", " she", " the Russian leader", " his spokesman",
+        " Critics", " WASHINGTON —", " would say", " called", " the film", " and",
+    ]
+)  # fmt: skip
+_PROSE = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PROSE)
+def test_any_text_gives_quotes_whose_offsets_hold_their_words(text: str) -> None:
+    quotes = extract_quotes(text)
+
+    assert all(text[q.start : q.end] == q.text and q.start < q.end for q in quotes)
+    assert [q.start for q in quotes] == sorted(q.start for q in quotes)
+    assert all((q.speaker is None) == (q.speaker_id is None) for q in quotes)
