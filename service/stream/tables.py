@@ -6,11 +6,13 @@ so a restarted worker recovers it exactly (on Tansu through service/stream/trans
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from heapq import heappop
 
 import faust
+from faust.types import EventT
 
 from service.core.windows import SeriesSpecs, WindowSpec
 from service.settings import Settings
@@ -36,6 +38,16 @@ class EventTimeTable(faust.Table):
     year's coverage would empty the dedup index at every cleanup. Here the clock is each
     partition's stream time: the end of the newest window written on it.
     """
+
+    def apply_changelog_batch(self, batch: Iterable[EventT]) -> None:
+        """Recovery: Faust restores every window of the changelog but schedules none of them
+        for expiry (only a live write does), so a restarted worker would keep every window
+        it ever wrote. Each restored window is scheduled here as a live write would be."""
+        events = list(batch)
+        super().apply_changelog_batch(events)
+        for event in events:
+            if event.message.value is not None:
+                self._maybe_set_key_ttl(self._to_key(event.key), event.message.partition)
 
     async def _del_old_keys(self) -> None:
         window = self.window
