@@ -1,9 +1,10 @@
 """State folds for partitioned dedup: what a signature's owner remembers, and answers gathered.
 
 A signature (entry digest, paragraph digest or LSH band) is owned by one shard (a partition of
-the probes topic). Its owner keeps the earliest entries that carried it (bounded), answers each
-probe with the *other* entries it knows, and remembers the prober. Answering is idempotent: a
-replayed probe gets the same answer as the first time.
+the probes topic). Its owner knows every entry that carried it within the dedup horizon
+(ClaimIndex, built from the probe batches the shard stored), answers each probe with the
+earliest *other* entries that carried it before, and tells later holders when an earlier
+entry arrives after them. Answering is idempotent: a replayed probe gets the same answers.
 
 An entry's probes reach a shard as one batch and its answers come back as one batch per
 recipient; the owner keeps one sketch (MinHash, digest) per entry and shard, not one per key.
@@ -12,7 +13,8 @@ recipient; the owner keeps one sketch (MinHash, digest) per entry and shard, not
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,7 +30,8 @@ from schemas.dedup import (
     SignatureRef,
 )
 
-# Enough to find the canonical (earliest) holder and a few alternatives; bounds a hot bucket.
+# Earlier holders an answer names per key: enough for the canonical (earliest) holder and a few
+# alternatives, and a bound on an answer about a hot bucket.
 MAX_CLAIMANTS = {SignatureKind.ENTRY: 4, SignatureKind.PARAGRAPH: 4, SignatureKind.BAND: 8}
 
 
@@ -39,26 +42,29 @@ def _order(claimant: Claimant) -> tuple[float, str]:
 def answer_probe(
     claimants: list[Claimant], probe: SignatureProbe
 ) -> tuple[list[SignatureAnswer], list[Claimant]]:
-    """Answers to send and the owner's updated memory (oldest first, bounded).
+    """Answers to send, and the key's holders with the prober (oldest first).
 
-    The first answer goes to the prober. When the prober is older than entries that already
-    hold the signature (an earlier entry arriving late), each of those gets a revised answer
-    too, so their verdicts can name the true original.
+    `claimants`: the holders the owner knows, oldest first: at least the MAX_CLAIMANTS earliest
+    before the prober, and every later one when the prober is among those (ClaimIndex.holders
+    gives exactly that). The first answer goes to the prober: the earliest holders before it.
+    When the prober is among the earliest holders a later holder was told of (an earlier entry
+    arriving late), each later holder gets a revised answer, so its verdict can name the true
+    original. A replay sends them again: a revision lost in a crash is not lost for good, and
+    receiving one twice changes nothing.
     """
     prober = probe.claimant
+    limit = MAX_CLAIMANTS[probe.kind]
     others = [c for c in claimants if c.entry_id != prober.entry_id]
-    # Only earlier holders matter to an entry (later ones are its copies, not its source).
-    answers = [_answer(probe, prober, _earlier_than(prober, others), revision=False)]
-    if len(others) == len(claimants):  # not remembered yet
-        limit = MAX_CLAIMANTS[probe.kind]
-        updated = sorted([*claimants, prober], key=_order)[:limit]
+    updated = sorted([*others, prober], key=_order)
+    before = _earlier_than(prober, others)
+    answers = [_answer(probe, prober, before[:limit], revision=False)]
+    if len(before) < limit:
         answers += [
-            _answer(probe, later, _earlier_than(later, updated), revision=True)
+            _answer(probe, later, _earlier_than(later, updated)[:limit], revision=True)
             for later in others
             if _order(later) > _order(prober)
         ]
-        claimants = updated
-    return answers, claimants
+    return answers, updated
 
 
 def in_horizon(claimants: list[Claimant], at: datetime, horizon_s: float) -> list[Claimant]:
@@ -173,6 +179,93 @@ def _answer_batch(
             )
             for a in answers
         ],
+    )
+
+
+# A holder as the index keeps it: (event time in epoch seconds, entry id, paragraph index or -1,
+# the event time itself). Tuples sort like _order and weigh a fraction of a Claimant: the index
+# holds one per key an entry carried, for every entry within two horizons.
+_Held = tuple[float, str, int, datetime]
+
+
+@dataclass
+class ClaimIndex:
+    """Every entry that carried each signature key of a shard, from the probe batches the shard
+    stored (one row per entry and shard): the signature owner's memory.
+
+    It lives in the worker process only. The rows are a table with a changelog, and the index
+    follows every change of it: a live write, a row restored from the changelog on recovery,
+    a window expired. So one changelog record per entry and shard stands in for one per key.
+    """
+
+    _holders: dict[str, list[_Held]] = field(default_factory=dict)  # key -> oldest first
+    _rows: dict[Hashable, tuple[float, str, list[str], str]] = field(default_factory=dict)
+    _sketches: dict[str, Claimant] = field(default_factory=dict)  # "entry_id@shard" -> sketch
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, row: Hashable, batch: ProbeBatch) -> None:
+        """Index one stored probe batch (idempotent: a row already indexed is left alone)."""
+        if row in self._rows:
+            return
+        at_time = batch.sketch.event_time
+        ts = at_time.timestamp()
+        keys = []
+        for ref in batch.signatures:
+            index = -1 if ref.paragraph_index is None else ref.paragraph_index
+            held = (ts, batch.entry_id, index, at_time)
+            holders = self._holders.setdefault(ref.key, [])
+            at = bisect_left(holders, held[:3])
+            if at == len(holders) or holders[at][:3] != held[:3]:
+                holders.insert(at, held)
+            keys.append(ref.key)
+        sketch_key = f"{batch.entry_id}@{batch.shard}"
+        self._rows[row] = (ts, batch.entry_id, keys, sketch_key)
+        self._sketches[sketch_key] = batch.sketch
+
+    def remove(self, row: Hashable) -> None:
+        """Forget one row (its window expired or was deleted); unknown rows are ignored."""
+        found = self._rows.pop(row, None)
+        if found is None:
+            return
+        ts, entry_id, keys, sketch_key = found
+        for key in keys:
+            holders = self._holders.get(key, [])
+            at = bisect_left(holders, (ts, entry_id))
+            while at < len(holders) and holders[at][:2] == (ts, entry_id):
+                del holders[at]
+            if not holders:
+                self._holders.pop(key, None)
+        self._sketches.pop(sketch_key, None)
+
+    def holders(
+        self, key: str, prober: Claimant, kind: SignatureKind, horizon_s: float
+    ) -> list[Claimant]:
+        """What answer_probe needs of a key's holders within the horizon of `prober`, oldest
+        first: the earliest MAX_CLAIMANTS before it and, only when it is among those, every
+        later one (whom its arrival may revise). A hot key costs a slice, not a sort."""
+        held = self._holders.get(key)
+        if not held:
+            return []
+        ts = prober.event_time.timestamp()
+        first = bisect_left(held, (ts - horizon_s,))
+        me = bisect_left(held, (ts, prober.entry_id))
+        limit = MAX_CLAIMANTS[kind]
+        chosen = held[first:me][:limit]
+        if len(chosen) < limit:
+            chosen += held[me:]
+        return [_claimant(h) for h in chosen]
+
+    def sketch(self, entry_id: str, shard: int) -> Claimant | None:
+        return self._sketches.get(f"{entry_id}@{shard}")
+
+
+def _claimant(held: _Held) -> Claimant:
+    _, entry_id, index, event_time = held
+    # Built from values a validated batch already held: no validation needed.
+    return Claimant.model_construct(
+        entry_id=entry_id, event_time=event_time, paragraph_index=None if index < 0 else index
     )
 
 

@@ -65,13 +65,14 @@ def earliest_report(
     """Whether `occ` is its occurrence's earliest report so far (its row is then published),
     and the mark to store when it is a new earliest (None: keep what is stored).
 
-    `marks`: the report marks stored for the occurrence. The same report again (a replay
-    after a crash) is still the earliest, so its row is sent again and cannot be lost between
-    storing the mark and sending the row. The row ends up the same in any arrival order."""
+    `marks`: the report marks stored for the occurrence (anything after their first three
+    items is the caller's). The same report again (a replay after a crash) is still the
+    earliest, so its row is sent again and cannot be lost between storing the mark and sending
+    the row. The row ends up the same in any arrival order."""
     mark = report_mark(occ)
     if not marks:
         return True, mark
-    earliest = min(tuple(m) for m in marks)
+    earliest = min(tuple(m[:3]) for m in marks)
     here = tuple(mark)
     if here < earliest:
         return True, mark

@@ -15,7 +15,7 @@ validation or processing goes to the dead-letter topic with the reason; the agen
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -29,7 +29,7 @@ from schemas.entries import EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerSeries, SpeakerUpdate
 from service import pipeline
-from service.core.claims import Gathered, answer_batch, gather_batch, in_horizon
+from service.core.claims import Gathered, answer_batch, gather_batch
 from service.core.tallies import (
     add_occurrence,
     add_to_tally,
@@ -162,34 +162,24 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
 
     async def claim_signatures(_event: faust.EventT, batch: ProbeBatch) -> None:
         """Own a share of the signatures: answer who carried each one before."""
-        at = batch.sketch.event_time
-        sketch_key = f"{batch.entry_id}@{batch.shard}"
-        if not tables.shard_sketches[sketch_key].current():
-            tables.shard_sketches[sketch_key] = batch.sketch.model_dump(mode="json")
-        known = {ref.key: _holders(ref.key, at) for ref in batch.signatures}
-        sketches = _sketches(known.values(), batch)
-        answers, changed = answer_batch(batch, known, sketches)
-        for key, memory in changed.items():
-            tables.signature_claims[key] = [c.model_dump(mode="json") for c in memory]
+        index = tables.shard_probes.table.index
+        prober = batch.sketch
+        known = {
+            ref.key: index.holders(ref.key, prober, ref.kind, horizon) for ref in batch.signatures
+        }
+        sketches = {batch.entry_id: prober}
+        for holder in (c for holders in known.values() for c in holders):
+            if holder.entry_id not in sketches:
+                found = index.sketch(holder.entry_id, batch.shard)
+                if found is not None:
+                    sketches[holder.entry_id] = found
+        answers, _ = answer_batch(batch, known, sketches)
+        # One row per entry and shard (the index learns its keys from it), not one per key.
+        row = f"{batch.entry_id}@{batch.shard}"
+        if not tables.shard_probes[row].current():
+            tables.shard_probes[row] = batch.model_dump(mode="json")
         for answer in answers:
             await send(topics.answers, answer.entry_id, answer, at=answer.event_time)
-
-    def _holders(key: str, at: datetime) -> list[Claimant]:
-        windows = tables.signature_claims[key]
-        stored = [*windows.delta(horizon), *windows.current()]
-        return in_horizon([Claimant.model_validate(c) for c in stored], at, horizon)
-
-    def _sketches(known: Iterable[list[Claimant]], batch: ProbeBatch) -> dict[str, Claimant]:
-        """The sketch of every holder named, from this shard's own copy (within the horizon)."""
-        found = {batch.entry_id: batch.sketch}
-        for holder in (c for holders in known for c in holders):
-            if holder.entry_id in found:
-                continue
-            windows = tables.shard_sketches[f"{holder.entry_id}@{batch.shard}"]
-            stored = windows.current() or windows.delta(horizon)
-            if stored:
-                found[holder.entry_id] = Claimant.model_validate(stored)
-        return found
 
     async def gather_verdicts(_event: faust.EventT, answer: AnswerBatch) -> None:
         """Once all answer batches for an entry are in: its verdict, then its quotes."""
@@ -258,9 +248,13 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         applied = stored["offset"] if stored else -1
         seen = tables.recorded_occurrences[occ.occurrence_id]
         marks = [m for m in (seen.delta(horizon), seen.current()) if m]
-        known = bool(marks)
+        # Each mark ends with the input offset that counted the occurrence. The mark and the
+        # row go to two changelogs, and a kill can land between the two: a mark this very
+        # event wrote, for a row that never applied it, is no count yet.
+        mine = offset > applied and any(m[3] == offset for m in marks)
+        counted = offset > applied and (not marks or mine)
         publish, mark = earliest_report(marks, occ)
-        quote = add_occurrence(before, occ, new=not known and offset > applied)
+        quote = add_occurrence(before, occ, new=counted)
         first = stored["first"] if stored else occ.occurrence_id
         if quote != before or offset > applied:
             tables.canonical_quotes[occ.quote_id] = {
@@ -268,8 +262,12 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
                 "offset": max(offset, applied),
                 "first": first,  # the occurrence that introduced it: one distinct quote
             }
-        if mark is not None:
-            tables.recorded_occurrences[occ.occurrence_id] = mark
+        if mark is not None or counted:
+            base = mark if mark is not None else min(m[:3] for m in marks)
+            # The offset that counted it: this event's, unless an earlier one's mark is kept
+            # (none when the row was written and the mark was lost: this event counted it).
+            by = offset if counted or not marks else max(m[3] for m in marks)
+            tables.recorded_occurrences[occ.occurrence_id] = [*base, by]
         await send(topics.canonical_quotes, quote.quote_id, quote)
         if publish:
             await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
@@ -285,17 +283,23 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         offset = event.message.offset
         stored = tables.speaker_tallies.get(occ.speaker_id)
         tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
+        applied = stored["offset"] if stored else -1
         seen = tables.counted_occurrences[occ.occurrence_id]
-        marks = [m for m in (seen.delta(horizon), seen.current()) if m]
-        counted_at = _at(min(marks)) if marks else None
+        # Marks are [event time counted at, input offset that counted it]. As in record_quotes:
+        # a mark this very event wrote, for a row that never applied it, is no count yet.
+        marks = [
+            m
+            for m in (seen.delta(horizon), seen.current())
+            if m and not (offset > applied and m[1] == offset)
+        ]
+        first_mark = min(marks) if marks else None
+        counted_at = _at(first_mark[0]) if first_mark else None
         # An occurrence counts in the windows of its earliest report: a copy that turns out to
         # be earlier than the one counted moves the count (arrival order must not matter).
         moved = counted_at is not None and occ.event_time < counted_at
         # The row remembers the last input offset it applied, so a replay of this very event
         # after a crash is not counted twice; counted_occurrences catches the same occurrence
-        # reported again (another entry, or re-sent upstream). The marker is written last, so
-        # a crash in between is harmless.
-        applied = stored["offset"] if stored else -1
+        # reported again (another entry, or re-sent upstream).
         count = offset > applied and counted_at is None
         updated = add_to_tally(
             tally, occ, count=count, new_quote=mention.new_quote, window_s=settings.window_s
@@ -318,7 +322,9 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
                 return add_to_series(row, speaker_id, o.event_time, offset, specs)
 
             fold_row(tables.speaker_series, speaker_id, SpeakerSeries, in_windows, occ)
-            tables.counted_occurrences[occ.occurrence_id] = occ.event_time.timestamp()
+            # A moved count keeps the offset of the event that counted it.
+            by = first_mark[1] if first_mark else offset
+            tables.counted_occurrences[occ.occurrence_id] = [occ.event_time.timestamp(), by]
         if tally is not None:
             await send(topics.speaker_updates, tally.speaker_id, tally)
 

@@ -10,10 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from heapq import heappop
+from typing import Any
 
 import faust
 from faust.types import EventT
 
+from schemas.dedup import ProbeBatch
+from service.core.claims import ClaimIndex
 from service.core.windows import SeriesSpecs, WindowSpec
 from service.settings import Settings
 
@@ -21,13 +24,13 @@ from service.settings import Settings
 @dataclass(frozen=True)
 class Tables:
     pending_entries: faust.Table  # (entry_id, window) -> RawEntry awaiting its dedup answers
-    signature_claims: faust.Table  # (signature key, window) -> [Claimant], oldest first
-    shard_sketches: faust.Table  # ("entry_id@shard", window) -> Claimant with MinHash
+    # ("entry_id@shard", window) -> ProbeBatch; its ProbeTable (.table) holds the ClaimIndex
+    shard_probes: faust.Table
     gathering: faust.Table  # (entry_id, window) -> what its answers said so far
     canonical_quotes: faust.Table  # quote_id -> {"row": CanonicalQuote, "offset", "first"}
-    recorded_occurrences: faust.Table  # (occurrence_id, window) -> its earliest report's mark
+    recorded_occurrences: faust.Table  # (occurrence_id, window) -> earliest report, input offset
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
-    counted_occurrences: faust.Table  # (occurrence_id, window) -> event time it counted at
+    counted_occurrences: faust.Table  # (occurrence_id, window) -> [event time, input offset]
     speaker_series: faust.Table  # speaker_id -> SpeakerSeries (hopping and tumbling windows)
 
 
@@ -59,6 +62,45 @@ class EventTimeTable(faust.Table):
                 end = heappop(ends)
                 for key in self._partition_timestamp_keys.pop((partition, end), ()):
                     self.data.pop(key, None)
+                    self.on_expired(key)
+
+    def on_expired(self, key: Any) -> None:
+        """A window of `key` left memory (no changelog record: it is simply forgotten)."""
+
+
+class ProbeTable(EventTimeTable):
+    """Each entry's probe batch per shard, and in process the ClaimIndex over them: who carried
+    every signature key. The index follows the table through live writes, changelog recovery
+    (a restarted or rebalanced worker rebuilds it) and window expiry."""
+
+    _index: ClaimIndex | None = None
+
+    @property
+    def index(self) -> ClaimIndex:
+        if self._index is None:
+            self._index = ClaimIndex()
+        return self._index
+
+    def on_key_set(self, key: Any, value: Any) -> None:
+        super().on_key_set(key, value)
+        self.index.add(key, ProbeBatch.model_validate(value))
+
+    def on_key_del(self, key: Any) -> None:
+        super().on_key_del(key)
+        self.index.remove(key)
+
+    def apply_changelog_batch(self, batch: Iterable[EventT]) -> None:
+        events = list(batch)
+        super().apply_changelog_batch(events)
+        for event in events:
+            key = self._to_key(event.key)
+            if event.message.value is None:
+                self.index.remove(key)
+            else:
+                self.index.add(key, ProbeBatch.model_validate(event.value))
+
+    def on_expired(self, key: Any) -> None:
+        self.index.remove(key)
 
 
 def series_specs(settings: Settings) -> SeriesSpecs:
@@ -76,9 +118,11 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
     def table(name: str, default: type | None = None) -> faust.Table:
         return app.Table(name, default=default, partitions=settings.partitions)
 
-    def by_event_time(name: str, default: type, size_s: float, keep_s: float) -> faust.Table:
+    def by_event_time(
+        name: str, default: type, size_s: float, keep_s: float, kind: type = EventTimeTable
+    ) -> faust.Table:
         # Tumbling windows of event time: whole windows expire, which bounds the state.
-        base = EventTimeTable(
+        base = kind(
             app,
             name=name,
             default=default,
@@ -96,10 +140,9 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         # The dedup index: a lookup reads this window and the one before, so everything
         # within the horizon is found and nothing older than two horizons is kept.
         pending_entries=by_event_time("pending-entries", dict, horizon, 2 * horizon),
-        signature_claims=by_event_time("signature-claims", list, horizon, 2 * horizon),
-        shard_sketches=by_event_time("shard-sketches", dict, horizon, 2 * horizon),
+        shard_probes=by_event_time("shard-probes", dict, horizon, 2 * horizon, ProbeTable),
         gathering=by_event_time("gathering", dict, horizon, 2 * horizon),
-        counted_occurrences=by_event_time("counted-occurrences", float, horizon, 2 * horizon),
+        counted_occurrences=by_event_time("counted-occurrences", list, horizon, 2 * horizon),
         recorded_occurrences=by_event_time("recorded-occurrences", list, horizon, 2 * horizon),
         canonical_quotes=table("canonical-quotes"),
         speaker_tallies=table("speaker-tallies"),

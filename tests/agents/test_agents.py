@@ -320,6 +320,97 @@ def test_record_quotes_publishes_each_occurrence_as_its_earliest_report(
     assert published == [(b"o:1", "doc:2"), (b"o:2", "doc:1"), (b"o:1", "doc:1")]
 
 
+def _mark(app: faust.App, table: str, occurrence_id: str, value: list) -> None:
+    """A marker as a killed worker may leave it: in the changelog, its row's write not."""
+    windowed = app.tables[table]
+    for window in windowed.window.ranges(T0.timestamp()):
+        windowed.data[(occurrence_id, window)] = value
+
+
+def test_record_quotes_counts_an_occurrence_whose_marker_outlived_the_row(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    first, second = occurrence("o:1"), occurrence("o:2")
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "record_quotes").test_context() as ctx:
+            await ctx.put(key=b"q:1", value=encode(first), timestamp=T0.timestamp())  # offset 0
+            await recorder.wait_for("canonical-quotes", 1)
+            # The event at offset 1 counted o:2 and was killed after its marker was written.
+            _mark(app, "recorded-occurrences", "o:2", [T0.timestamp(), "doc:1", 0, 1])
+            await ctx.put(key=b"q:1", value=encode(second), timestamp=T0.timestamp())
+            await recorder.wait_for("canonical-quotes", 2)
+
+    run_with_app(scenario)
+
+    assert recorder.to("canonical-quotes")[-1].model(CanonicalQuote).occurrences == 2
+
+
+def test_record_quotes_replay_restores_a_marker_lost_after_its_row(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    occ = occurrence("o:1")
+    copy = occ.model_copy(update={"entry_id": "doc:2"})
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "record_quotes").test_context() as ctx:
+            await ctx.put(key=b"q:1", value=encode(occ), timestamp=T0.timestamp())  # offset 0
+            await recorder.wait_for("canonical-quotes", 1)
+            # Killed after the row's write (it applied offsets up to 1), before the marker's.
+            quotes = app.tables["canonical-quotes"].data
+            quotes["q:1"] = {**quotes["q:1"], "offset": 1}
+            app.tables["recorded-occurrences"].data.clear()
+            await ctx.put(key=b"q:1", value=encode(occ), timestamp=T0.timestamp())  # replay
+            await ctx.put(key=b"q:1", value=encode(copy), timestamp=T0.timestamp())
+            await recorder.wait_for("canonical-quotes", 3)
+
+    run_with_app(scenario)
+
+    assert recorder.to("dead-letters") == []
+    assert [s.model(CanonicalQuote).occurrences for s in recorder.to("canonical-quotes")] == [
+        1,
+        1,
+        1,
+    ]
+
+
+def test_tally_speakers_counts_an_occurrence_whose_marker_outlived_the_row(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    mention = SpeakerMention(occurrence=occurrence("o:1"), new_quote=True)
+
+    async def scenario(app: faust.App) -> None:
+        # The event at offset 0 counted o:1 and was killed after its marker was written.
+        _mark(app, "counted-occurrences", "o:1", [T0.timestamp(), 0])
+        async with agent(app, "tally_speakers").test_context() as ctx:
+            await ctx.put(key=b"zelensky", value=encode(mention), timestamp=T0.timestamp())
+            await recorder.wait_for("speaker-updates")
+
+    run_with_app(scenario)
+
+    (update,) = [s.model(SpeakerUpdate) for s in recorder.to("speaker-updates")]
+    assert (update.occurrences, update.distinct_quotes) == (1, 1)
+
+
+def test_tally_speakers_does_not_count_an_occurrence_another_event_counted(
+    run_with_app: Run, recorder: SendRecorder
+) -> None:
+    counted = SpeakerMention(occurrence=occurrence("o:1"), new_quote=True)
+    other = SpeakerMention(occurrence=occurrence("o:2"), new_quote=False)
+
+    async def scenario(app: faust.App) -> None:
+        _mark(app, "counted-occurrences", "o:1", [T0.timestamp(), 7])  # counted at offset 7
+        async with agent(app, "tally_speakers").test_context() as ctx:
+            for mention in (counted, other):
+                await ctx.put(key=b"zelensky", value=encode(mention), timestamp=T0.timestamp())
+            await recorder.wait_for("speaker-updates", 2)
+
+    run_with_app(scenario)
+
+    last = recorder.to("speaker-updates")[-1].model(SpeakerUpdate)
+    assert last.occurrences == 1  # o:2 only
+
+
 def test_tally_speakers_counts_one_occurrence_once_even_if_delivered_twice(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:

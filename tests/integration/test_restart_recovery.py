@@ -25,6 +25,7 @@ from tests.integration.conftest import Broker, settings_for
 from tests.integration.service_runs import (
     SEEDS,
     replay_and_wait,
+    rows,
     spawn_worker,
     worker_and_sink,
 )
@@ -51,6 +52,7 @@ def test_worker_killed_mid_stream_recovers_every_table_value(
         children[0] = spawn_worker(crashed)
         wait_until_processed(crashed, {e.entry_id for e in entries}, children, timeout_s=180)
 
+    assert rows(crashed, "dead_letters") == []
     assert final_state(crashed) == final_state(clean)
 
 
@@ -99,4 +101,6 @@ def test_worker_killed_at_random_points_loses_and_doubles_nothing(
             _kill_and_restart(crashed, children)
         wait_until_processed(crashed, ids, children, timeout_s=240)
 
+    # A replay that fails is dead-lettered, and its outputs are then missing or counted anew.
+    assert rows(crashed, "dead_letters") == []
     assert final_state(crashed) == final_state(clean)

@@ -350,6 +350,26 @@ def test_seed_verdicts_do_not_depend_on_how_probes_of_all_entries_interleave(
     assert outcome(scatter.verdicts) == outcome(seed_verdicts)
 
 
+@settings(max_examples=20, deadline=None)
+@given(order=st.randoms(use_true_random=False))
+def test_sources_of_a_paragraph_repeated_many_times_do_not_depend_on_arrival_order(
+    order: random.Random,
+) -> None:
+    """More copies than an answer names: each must still name the very first."""
+    copies = [
+        entry(f"c{i:02d}", [f"Copy number {i} opens with its own words, as reprints do.", STORY[0]],
+              minutes=i)
+        for i in range(12)
+    ]  # fmt: skip
+    shuffled = list(copies)
+    order.shuffle(shuffled)
+
+    verdicts = verdicts_of(*shuffled)
+
+    assert outcome(verdicts) == outcome(verdicts_of(*copies))
+    assert {v.paragraphs[1].repeat_of_entry for k, v in verdicts.items() if k != "c00"} == {"c00"}
+
+
 def test_reversed_seed_order_needs_revision_answers_to_find_the_originals(
     seeds: list[RawEntry], seed_verdicts: dict[str, EntryVerdict]
 ) -> None:

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from schemas.dedup import (
     AnswerBatch,
     Claimant,
@@ -20,11 +23,11 @@ from schemas.dedup import (
 )
 from service.core.claims import (
     MAX_CLAIMANTS,
+    ClaimIndex,
     Gathered,
     answer_batch,
     answer_probe,
     gather_batch,
-    in_horizon,
     probe_batches,
     shard_of,
 )
@@ -177,13 +180,16 @@ def test_replayed_probe_gets_the_same_answer_as_the_first_time() -> None:
     assert after == memory
 
 
-def test_replayed_probe_of_an_earlier_entry_sends_no_new_revisions() -> None:
+def test_replayed_probe_of_an_earlier_entry_sends_the_same_revisions_again() -> None:
+    """A crash may lose revisions sent after the owner stored the prober: a replay resends
+    them (a revision received twice changes nothing)."""
     later, earlier = claimant("b", 10), claimant("a", 0)
-    _, memory = probe_all(probe(later), probe(earlier))
+    replies, memory = probe_all(probe(later), probe(earlier))
 
     replayed, after = answer_probe(memory, probe(earlier))
 
-    assert [a.revision for a in replayed] == [False]
+    assert replayed == replies[1]
+    assert [a.revision for a in replayed] == [False, True]
     assert after == memory
 
 
@@ -235,32 +241,54 @@ def test_equal_event_times_are_ordered_by_entry_id() -> None:
     assert [r.entry_id for r in replies[1] if r.revision] == ["b"]
 
 
-def test_memory_is_bounded_and_keeps_the_oldest_claimants() -> None:
+def test_the_owner_remembers_every_holder_oldest_first() -> None:
     limit = MAX_CLAIMANTS[SignatureKind.PARAGRAPH]
     claimants = [claimant(f"e{i:02d}", minutes=i) for i in range(limit + 3)]
 
     _, memory = probe_all(*(probe(c) for c in reversed(claimants)))
 
-    assert memory == claimants[:limit]
+    assert memory == claimants
 
 
-def test_band_signatures_remember_more_claimants_than_paragraphs() -> None:
-    n = MAX_CLAIMANTS[SignatureKind.BAND]
-    claimants = [claimant(f"e{i:02d}", minutes=i, paragraph_index=None) for i in range(n + 1)]
-
-    _, memory = probe_all(*(probe(c, key="b00:x", kind=SignatureKind.BAND) for c in claimants))
-
-    assert len(memory) == n > MAX_CLAIMANTS[SignatureKind.PARAGRAPH]
-
-
-def test_prober_newer_than_a_full_memory_still_gets_the_oldest_as_earlier() -> None:
+def test_an_answer_names_only_the_earliest_holders() -> None:
     limit = MAX_CLAIMANTS[SignatureKind.PARAGRAPH]
-    claimants = [claimant(f"e{i:02d}", minutes=i) for i in range(limit + 1)]
+    claimants = [claimant(f"e{i:02d}", minutes=i) for i in range(limit + 3)]
 
-    replies, memory = probe_all(*(probe(c) for c in claimants))
+    replies, _ = probe_all(*(probe(c) for c in claimants))
 
     assert replies[-1][0].earlier == claimants[:limit]
-    assert claimants[-1] not in memory
+
+
+def test_band_answers_name_more_holders_than_paragraph_answers() -> None:
+    n = MAX_CLAIMANTS[SignatureKind.BAND]
+    claimants = [claimant(f"e{i:02d}", minutes=i, paragraph_index=None) for i in range(n + 2)]
+
+    replies, _ = probe_all(*(probe(c, key="b00:x", kind=SignatureKind.BAND) for c in claimants))
+
+    assert len(replies[-1][0].earlier) == n > MAX_CLAIMANTS[SignatureKind.PARAGRAPH]
+
+
+def test_a_late_earlier_entry_revises_every_later_holder_however_many() -> None:
+    """Even the holders beyond the earliest few: their answers named an entry it precedes."""
+    limit = MAX_CLAIMANTS[SignatureKind.PARAGRAPH]
+    later = [claimant(f"e{i:02d}", minutes=i) for i in range(1, limit + 4)]
+    earliest = claimant("e00", minutes=0)
+
+    replies, _ = probe_all(*(probe(c) for c in later), probe(earliest))
+
+    revised = [a for a in replies[-1] if a.revision]
+    assert [a.entry_id for a in revised] == [c.entry_id for c in later]
+    assert all(a.earlier[0] == earliest for a in revised)
+
+
+def test_a_late_entry_after_the_earliest_few_revises_nobody() -> None:
+    limit = MAX_CLAIMANTS[SignatureKind.PARAGRAPH]
+    claimants = [claimant(f"e{i:02d}", minutes=2 * i) for i in range(limit + 2)]
+    late = claimant("late", minutes=2 * limit + 1)  # after the earliest `limit` holders
+
+    replies, _ = probe_all(*(probe(c) for c in claimants), probe(late))
+
+    assert [a.revision for a in replies[-1]] == [False]
 
 
 def test_answering_does_not_modify_the_memory_passed_in() -> None:
@@ -433,21 +461,67 @@ def test_gathering_does_not_modify_the_previous_state() -> None:
     assert before == snapshot
 
 
-# --- in_horizon -----------------------------------------------------------------------------
+# --- ClaimIndex -----------------------------------------------------------------------------
+
+
+def index_of(*batches: ProbeBatch) -> ClaimIndex:
+    index = ClaimIndex()
+    for b in batches:
+        index.add(("row", b.entry_id), b)
+    return index
 
 
 def test_holders_older_than_the_horizon_have_left_the_index() -> None:
-    old, recent = claimant("old", 0), claimant("recent", 50)
-    prober = claimant("me", 60)
+    index = index_of(batch("old", 0, [PARA]), batch("recent", 50, [PARA]))
 
-    kept = in_horizon([old, recent], prober.event_time, horizon_s=30 * 60)
+    kept = index.holders(KEY, claimant("me", 60), SignatureKind.PARAGRAPH, horizon_s=30 * 60)
 
-    assert kept == [recent]
+    assert [c.entry_id for c in kept] == ["recent"]
 
 
-def test_a_holder_remembered_in_two_windows_counts_once() -> None:
-    holder = claimant("a", 5)
+def test_the_index_names_where_each_holder_carried_the_key() -> None:
+    index = index_of(batch("a", 0, [PARA, BAND]))
 
-    kept = in_horizon([holder, holder], claimant("me", 10).event_time, horizon_s=3600)
+    (para,) = index.holders(KEY, claimant("me", 5), SignatureKind.PARAGRAPH, 3600)
+    (band,) = index.holders(BAND.key, claimant("me", 5), SignatureKind.BAND, 3600)
 
-    assert kept == [holder]
+    assert (para.entry_id, para.paragraph_index, band.paragraph_index) == ("a", 3, None)
+    assert para.event_time == T0
+
+
+def test_a_row_indexed_twice_counts_once_and_its_removal_forgets_it() -> None:
+    first = batch("a", 0, [PARA])
+    index = index_of(first)
+    index.add(("row", "a"), first)
+    index.add(("other window", "a"), first)
+
+    assert len(index.holders(KEY, claimant("me", 5), SignatureKind.PARAGRAPH, 3600)) == 1
+    index.remove(("row", "a"))
+    index.remove(("other window", "a"))
+    index.remove(("never", "indexed"))
+    assert index.holders(KEY, claimant("me", 5), SignatureKind.PARAGRAPH, 3600) == []
+    assert index.sketch("a", 0) is None
+
+
+def test_the_index_keeps_each_entrys_sketch_per_shard() -> None:
+    index = index_of(batch("a", 0, [PARA], shard=2))
+
+    assert index.sketch("a", 2) == sketch("a", 0)
+    assert index.sketch("a", 1) is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.permutations(range(9)), st.integers(0, 8))
+def test_answers_from_the_index_slice_equal_answers_from_every_holder(
+    arrival: list[int], prober_at: int
+) -> None:
+    """The index hands answer_probe a slice of a hot key's holders, never all of them: the
+    answers (and revisions) must be those every holder would give."""
+    others = [i for i in arrival if i != prober_at]
+    index = index_of(*(batch(f"e{i}", minutes=i, refs=[PARA]) for i in others))
+    everyone = [claimant(f"e{i}", i, paragraph_index=PARA.paragraph_index) for i in sorted(others)]
+    prober = claimant(f"e{prober_at}", prober_at)
+
+    sliced = index.holders(KEY, prober, SignatureKind.PARAGRAPH, 3600)
+
+    assert answer_probe(sliced, probe(prober))[0] == answer_probe(everyone, probe(prober))[0]
