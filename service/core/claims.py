@@ -67,14 +67,6 @@ def answer_probe(
     return answers, updated
 
 
-def in_horizon(claimants: list[Claimant], at: datetime, horizon_s: float) -> list[Claimant]:
-    """Holders within the horizon of the prober's event time `at` (older ones left the index),
-    oldest first, each once (a holder can be remembered in two windows)."""
-    oldest = at.timestamp() - horizon_s
-    unique = {c.entry_id: c for c in claimants if c.event_time.timestamp() >= oldest}
-    return sorted(unique.values(), key=_order)
-
-
 def _earlier_than(claimant: Claimant, claimants: list[Claimant]) -> list[Claimant]:
     return [c for c in claimants if _order(c) < _order(claimant)]
 
@@ -201,9 +193,6 @@ class ClaimIndex:
     _holders: dict[str, list[_Held]] = field(default_factory=dict)  # key -> oldest first
     _rows: dict[Hashable, tuple[float, str, list[str], str]] = field(default_factory=dict)
     _sketches: dict[str, Claimant] = field(default_factory=dict)  # "entry_id@shard" -> sketch
-
-    def __len__(self) -> int:
-        return len(self._rows)
 
     def add(self, row: Hashable, batch: ProbeBatch) -> None:
         """Index one stored probe batch (idempotent: a row already indexed is left alone)."""

@@ -53,6 +53,17 @@ def add_occurrence(
     )
 
 
+def settled_marks(marks: list[list], offset: int, applied: int, by: int) -> list[list]:
+    """The "already counted" marks that stand, given the input `offset` being processed and
+    the last offset its row `applied`; item `by` of a mark is the offset that counted it.
+
+    A mark and its row go to two changelogs, and a kill can land between the two writes: a
+    mark this very event wrote, for a row that never applied it, is no count yet."""
+    if offset <= applied:
+        return marks
+    return [m for m in marks if m[by] != offset]
+
+
 def report_mark(occ: QuoteOccurrence) -> list[float | str | int]:
     """Where an occurrence was reported, as the JSON list the worker keeps: event time (epoch
     seconds), entry id, offset in the entry. Ordered, so the earliest report is the least."""

@@ -35,6 +35,7 @@ from service.core.tallies import (
     add_to_tally,
     earliest_report,
     move_occurrence,
+    settled_marks,
 )
 from service.core.windows import add_to_series, move_in_series
 from service.settings import Settings
@@ -247,12 +248,9 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         # the horizon). The marker is written after the row.
         applied = stored["offset"] if stored else -1
         seen = tables.recorded_occurrences[occ.occurrence_id]
+        # Marks are [earliest report (3 items), input offset that counted the occurrence].
         marks = [m for m in (seen.delta(horizon), seen.current()) if m]
-        # Each mark ends with the input offset that counted the occurrence. The mark and the
-        # row go to two changelogs, and a kill can land between the two: a mark this very
-        # event wrote, for a row that never applied it, is no count yet.
-        mine = offset > applied and any(m[3] == offset for m in marks)
-        counted = offset > applied and (not marks or mine)
+        counted = offset > applied and not settled_marks(marks, offset, applied, by=3)
         publish, mark = earliest_report(marks, occ)
         quote = add_occurrence(before, occ, new=counted)
         first = stored["first"] if stored else occ.occurrence_id
@@ -285,13 +283,9 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
         applied = stored["offset"] if stored else -1
         seen = tables.counted_occurrences[occ.occurrence_id]
-        # Marks are [event time counted at, input offset that counted it]. As in record_quotes:
-        # a mark this very event wrote, for a row that never applied it, is no count yet.
-        marks = [
-            m
-            for m in (seen.delta(horizon), seen.current())
-            if m and not (offset > applied and m[1] == offset)
-        ]
+        # Marks are [event time counted at, input offset that counted it].
+        found = [m for m in (seen.delta(horizon), seen.current()) if m]
+        marks = settled_marks(found, offset, applied, by=1)
         first_mark = min(marks) if marks else None
         counted_at = _at(first_mark[0]) if first_mark else None
         # An occurrence counts in the windows of its earliest report: a copy that turns out to

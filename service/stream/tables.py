@@ -49,8 +49,13 @@ class EventTimeTable(faust.Table):
         events = list(batch)
         super().apply_changelog_batch(events)
         for event in events:
+            key = self._to_key(event.key)
             if event.message.value is not None:
-                self._maybe_set_key_ttl(self._to_key(event.key), event.message.partition)
+                self._maybe_set_key_ttl(key, event.message.partition)
+            self.on_restored(key, None if event.message.value is None else event.value)
+
+    def on_restored(self, key: Any, value: Any) -> None:
+        """A changelog record was applied on recovery (`value` None: a deletion)."""
 
     async def _del_old_keys(self) -> None:
         window = self.window
@@ -89,15 +94,11 @@ class ProbeTable(EventTimeTable):
         super().on_key_del(key)
         self.index.remove(key)
 
-    def apply_changelog_batch(self, batch: Iterable[EventT]) -> None:
-        events = list(batch)
-        super().apply_changelog_batch(events)
-        for event in events:
-            key = self._to_key(event.key)
-            if event.message.value is None:
-                self.index.remove(key)
-            else:
-                self.index.add(key, ProbeBatch.model_validate(event.value))
+    def on_restored(self, key: Any, value: Any) -> None:
+        if value is None:
+            self.index.remove(key)
+        else:
+            self.index.add(key, ProbeBatch.model_validate(value))
 
     def on_expired(self, key: Any) -> None:
         self.index.remove(key)
