@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -140,6 +140,8 @@ class Consumer(faust_aiokafka.Consumer):
         self._rewind: dict[TP, int] = {}
         self._commit_seen: dict[TP, int] = {}
         self._read_again_at: dict[TP, float] = {}
+        self._due: dict[TP, int] = {}  # the next offset to deliver, per partition
+        self._held_back: dict[TP, int] = {}  # the first record held back, per partition
 
     @Service.timer(STUCK_CHECK_S)
     async def _read_again_where_stuck(self) -> None:
@@ -198,8 +200,76 @@ class Consumer(faust_aiokafka.Consumer):
         if rewind:
             # On the client's own thread (Faust's seek() calls the client from this one).
             await self.seek_wait(rewind)
-        async for item in super().getmany(timeout):
-            yield item
+        async for tp, message in super().getmany(timeout):
+            if not self._past_a_gap(tp, message.offset):
+                yield tp, message
+
+    def _past_a_gap(self, tp: TP, offset: int) -> bool:
+        """A record after records never delivered is held back, and the partition is read again
+        from the first of them: were it processed first, tables that skip inputs at or below
+        the last offset they applied would take the skipped records, read again later, for
+        replays and drop them. A gap still there after reading again is not in the log any
+        more (retention deleted it): it is reported and let through.
+
+        Faust's read offset cannot tell: after a seek it is the next offset to read, after a
+        delivery the last one read. The next offset due is therefore tracked here: one past
+        the last record let through, or after a seek or rebalance the committed offset."""
+        if self._is_changelog_tp(tp):
+            return False
+        due = self._due.get(tp, self._committed_offset.get(tp))
+        if due is None or offset <= due or self._missing_from_log(tp, offset, due):
+            self._due[tp] = max(offset + 1, due or 0)
+            return False
+        committed = self._committed_offset.get(tp)
+        first = due if committed is None else min(due, committed)
+        if tp not in self._rewind:
+            log.warning(
+                "records_past_a_gap_held_back",
+                topic=tp.topic,
+                partition=tp.partition,
+                offset=offset,
+                read_again_from=first,
+            )
+            self._held_back[tp] = offset
+        self._rewind[tp] = min(first, self._rewind.get(tp, first))
+        return True
+
+    def _missing_from_log(self, tp: TP, offset: int, due: int) -> bool:
+        """The same record held back before the partition was read again: nothing between."""
+        if tp in self._rewind or self._held_back.get(tp) != offset:
+            return False
+        log.error(
+            "records_missing_from_log",
+            topic=tp.topic,
+            partition=tp.partition,
+            first_missing=due,
+            next_present=offset,
+        )
+        return True
+
+    async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
+        await super().seek_wait(partitions)
+        self._forget_due(partitions)
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        self._forget_due([partition])
+
+    async def perform_seek(self) -> None:
+        await super().perform_seek()
+        self._forget_due(list(self._due))
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        self._forget_due(revoked)
+        await super().on_partitions_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
+        self._forget_due(assigned)
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    def _forget_due(self, partitions: Iterable[TP]) -> None:
+        for tp in partitions:
+            self._due.pop(tp, None)
 
 
 class TansuConsumer(Consumer):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faust.transport.consumer import ThreadDelegateConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
@@ -158,3 +159,104 @@ def test_a_record_missing_right_after_the_commit_is_not_committed_over(tmp_path:
     consumer._acked[tp].extend([13, 14])
     assert consumer._new_offset(tp) is None
     assert consumer._rewind == {tp: 12}
+
+
+class Record:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+def fetching(monkeypatch: pytest.MonkeyPatch, tp: TP, *batches: list[int]) -> None:
+    """Faust's own getmany returns these offsets of `tp`, one batch per call."""
+    queue = list(batches)
+
+    async def fetched(self: Any, timeout: float) -> AsyncIterator[Any]:
+        for offset in queue.pop(0) if queue else []:
+            yield tp, Record(offset)
+
+    monkeypatch.setattr(faust_aiokafka.Consumer, "getmany", fetched)
+
+
+def delivered_offsets(
+    consumer: Any, sought: list[dict[TP, int]], monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
+    """One getmany, as Faust's drain loop runs it (the read offset follows each delivery)."""
+
+    async def seek_wait(self: Any, partitions: dict[TP, int]) -> None:
+        sought.append(dict(partitions))
+        consumer._read_offset.update(partitions)  # as the client thread's seek does
+
+    monkeypatch.setattr(ThreadDelegateConsumer, "seek_wait", seek_wait)
+
+    async def drain() -> list[int]:
+        out = []
+        async for got_tp, record in consumer.getmany(timeout=0.1):
+            consumer._read_offset[got_tp] = record.offset
+            out.append(record.offset)
+        return out
+
+    return asyncio.run(drain())
+
+
+def test_records_after_a_gap_wait_for_the_records_before_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """11 was the last delivered; 12 was fetched and never delivered: 13 and 14 must not be
+    processed before it (a table's offset guard would then take 12 for a replay)."""
+    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 10
+    consumer._read_offset[tp] = 11
+    fetching(monkeypatch, tp, [13, 14], [10, 11, 12, 13, 14])
+    sought: list[dict[TP, int]] = []
+
+    assert delivered_offsets(consumer, sought, monkeypatch) == []
+    assert delivered_offsets(consumer, sought, monkeypatch) == [10, 11, 12, 13, 14]
+    assert sought == [{tp: 10}]  # from the committed offset: 10 and 11 await their commit
+
+
+def test_contiguous_records_pass_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 12
+    consumer._read_offset[tp] = 11
+    fetching(monkeypatch, tp, [12, 13, 14])
+    sought: list[dict[TP, int]] = []
+
+    assert delivered_offsets(consumer, sought, monkeypatch) == [12, 13, 14]
+    assert sought == []
+
+
+def test_a_gap_still_there_after_reading_again_is_let_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records gone from the log (retention) must not hold the partition back for ever."""
+    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 12
+    consumer._read_offset[tp] = 11
+    fetching(monkeypatch, tp, [20, 21], [20, 21])
+    sought: list[dict[TP, int]] = []
+
+    assert delivered_offsets(consumer, sought, monkeypatch) == []
+    assert delivered_offsets(consumer, sought, monkeypatch) == [20, 21]
+    assert sought == [{tp: 12}]
+
+
+def test_a_record_missing_right_after_a_seek_holds_back_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a seek Faust's read offset is the next one to read (12), so 13 looks like no gap
+    to it: the next offset due, the committed one, tells."""
+    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 12
+    consumer._read_offset[tp] = 12
+    fetching(monkeypatch, tp, [13, 14], [12, 13, 14], [16])
+    sought: list[dict[TP, int]] = []
+
+    assert delivered_offsets(consumer, sought, monkeypatch) == []
+    assert delivered_offsets(consumer, sought, monkeypatch) == [12, 13, 14]
+    assert delivered_offsets(consumer, sought, monkeypatch) == []  # 15 is due
+    assert sought == [{tp: 12}]
+    assert consumer._rewind == {tp: 12}  # committed (12): 12..14 await their commit
