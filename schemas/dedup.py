@@ -2,8 +2,9 @@
 
 On the wire, the probes of one entry travel as one ProbeBatch per shard (the partition that
 owns their keys) and the owner replies with one AnswerBatch per entry it has news for: a few
-messages per entry instead of one per signature. SignatureProbe and SignatureAnswer are the
-per-signature values the owner's fold works on.
+messages per entry instead of one per signature. The probe carries the entry's sketch; the
+answer carries only how much the entry resembles each holder, scored by the owner.
+SignatureProbe and SignatureAnswer are the per-signature values the owner's fold works on.
 """
 
 from __future__ import annotations
@@ -84,6 +85,28 @@ class ProbeBatch(Contract):
     signatures: list[SignatureRef] = Field(min_length=1)
 
 
+class Resemblance(Contract):
+    """How much an entry resembles an earlier holder of its keys. The signature's owner scores
+    it (it keeps both sketches), so answers carry three numbers instead of a MinHash."""
+
+    same_text: bool = Field(description="Both normalised bodies have the same digest.")
+    jaccard: float = Field(ge=0, le=1, description="MinHash estimate of the Jaccard similarity.")
+    containment: float = Field(
+        ge=0, le=1, description="Share of the entry found in the holder (0: entry too short)."
+    )
+
+
+class Holder(Contract):
+    """An entry named in an answer batch, with how much the answered entry resembles it."""
+
+    entry_id: Id
+    event_time: AwareDatetime
+    resemblance: Resemblance | None = Field(
+        default=None,
+        description="None: a paragraph holder only, or the owner no longer has its sketch.",
+    )
+
+
 class HolderRef(Contract):
     """An entry named in an answer; its event time and sketch are in the batch's holders."""
 
@@ -109,7 +132,8 @@ class AnswerBatch(Contract):
         default=False,
         description="Sent unasked to a later holder when an earlier entry arrived after it.",
     )
-    holders: list[Claimant] = Field(
-        description="Each entry named in the answers, once: event time and, if known, sketch."
+    holders: list[Holder] = Field(
+        description="Each entry named in the answers, once: event time and, for the entry and "
+        "band keys, how much the answered entry resembles it."
     )
     answers: list[KeyAnswer]

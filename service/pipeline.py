@@ -11,11 +11,11 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from schemas.dedup import Claimant, ProbeBatch, SignatureKind, SignatureRef
+from schemas.dedup import Claimant, ProbeBatch, Resemblance, SignatureKind, SignatureRef
 from schemas.entries import EntryVerdict, RawEntry
 from schemas.quotes import QuoteOccurrence
 from service.core import claims
-from service.core.claims import Gathered
+from service.core.claims import Gathered, Scorer
 from service.core.dedup import (
     Candidate,
     DedupThresholds,
@@ -23,6 +23,7 @@ from service.core.dedup import (
     claimable_paragraphs,
     decide_entry,
     decide_paragraphs,
+    resemblance,
 )
 from service.core.fingerprints import (
     EntryFingerprint,
@@ -83,6 +84,35 @@ def probe_batches(entry: RawEntry, params: PipelineParams, shards: int) -> list[
     return claims.probe_batches(sketch, refs, shards)
 
 
+@dataclass(frozen=True, slots=True)
+class _Sketch:
+    digest: str
+    minhash: tuple[int, ...]
+    shingle_count: int
+
+
+@lru_cache(maxsize=8192)
+def _unpacked(digest: str, minhash: str, shingle_count: int) -> _Sketch:
+    """An owner scores the same recent sketches against many entries: unpack each once."""
+    return _Sketch(digest, unpack_minhash(minhash), shingle_count)
+
+
+def scorer(params: PipelineParams) -> Scorer:
+    """How a signature's owner scores an entry against an earlier holder of the key."""
+
+    def score(entry: Claimant, holder: Claimant) -> Resemblance | None:
+        a, b = _sketch(entry), _sketch(holder)
+        return resemblance(a, b, params.thresholds) if a and b else None
+
+    return score
+
+
+def _sketch(c: Claimant) -> _Sketch | None:
+    if c.digest is None or c.minhash is None or c.shingle_count is None:
+        return None
+    return _unpacked(c.digest, c.minhash, c.shingle_count)
+
+
 def verdict_for_entry(entry: RawEntry, gathered: Gathered, params: PipelineParams) -> EntryVerdict:
     """Decide the entry's status and which of its paragraphs are new, from all answers."""
     fp = _fingerprint(tuple(entry.paragraphs), params.fingerprint)
@@ -94,17 +124,11 @@ def verdict_for_entry(entry: RawEntry, gathered: Gathered, params: PipelineParam
         if c.paragraph_index is not None
     }
     candidates = [
-        Candidate(
-            entry_id=c.entry_id,
-            event_time=c.event_time,
-            minhash=unpack_minhash(c.minhash),
-            shingle_count=c.shingle_count,
-            digest=c.digest,
-        )
+        Candidate(entry_id=c.entry_id, event_time=c.event_time, resemblance=c.resemblance)
         for c in gathered.candidates.values()
-        if c.minhash is not None and c.digest is not None and c.shingle_count is not None
+        if c.resemblance is not None
     ]
-    decision = decide_entry(entry.entry_id, entry.event_time, fp, candidates, params.thresholds)
+    decision = decide_entry(entry.entry_id, entry.event_time, candidates, params.thresholds)
     paragraphs = decide_paragraphs(
         entry.entry_id, entry.event_time, fp, first_claims, params.thresholds
     )

@@ -7,28 +7,35 @@ earliest *other* entries that carried it before, and tells later holders when an
 entry arrives after them. Answering is idempotent: a replayed probe gets the same answers.
 
 An entry's probes reach a shard as one batch and its answers come back as one batch per
-recipient; the owner keeps one sketch (MinHash, digest) per entry and shard, not one per key.
+recipient; the owner keeps one sketch (MinHash, digest) per entry and shard, not one per key,
+and scores the recipient against each holder it names: answers (and the state gathering them)
+carry three numbers per holder instead of a MinHash.
 """
 
 from __future__ import annotations
 
 import zlib
 from bisect import bisect_left
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.dedup import (
     AnswerBatch,
     Claimant,
+    Holder,
     HolderRef,
     KeyAnswer,
     ProbeBatch,
+    Resemblance,
     SignatureAnswer,
     SignatureKind,
     SignatureProbe,
     SignatureRef,
 )
+
+# How much the first sketch's entry resembles the second's (None: not comparable).
+Scorer = Callable[[Claimant, Claimant], Resemblance | None]
 
 # Earlier holders an answer names per key: enough for the canonical (earliest) holder and a few
 # alternatives, and a bound on an answer about a hot bucket.
@@ -123,10 +130,12 @@ def answer_batch(
     batch: ProbeBatch,
     known: Mapping[str, list[Claimant]],
     sketches: Mapping[str, Claimant],
+    score: Scorer,
 ) -> tuple[list[AnswerBatch], dict[str, list[Claimant]]]:
     """A shard's answers to one probe batch, one batch per recipient (the prober first, then
     later holders whose verdicts a late earlier entry revises), and the keys whose memory
-    changed. `known`: each key's holders within the horizon; `sketches`: by entry id."""
+    changed. `known`: each key's holders within the horizon; `sketches`: by entry id (the
+    recipient's and its holders' are scored against each other here)."""
     by_recipient: dict[str, list[SignatureAnswer]] = {}
     changed: dict[str, list[Claimant]] = {}
     for ref in batch.signatures:
@@ -139,20 +148,33 @@ def answer_batch(
             changed[ref.key] = memory
         for answer in answers:
             by_recipient.setdefault(answer.entry_id, []).append(answer)
-    replies = [_answer_batch(batch, answers, sketches) for answers in by_recipient.values()]
+    replies = [_answer_batch(batch, answers, sketches, score) for answers in by_recipient.values()]
     return replies, changed
 
 
 def _answer_batch(
-    batch: ProbeBatch, answers: list[SignatureAnswer], sketches: Mapping[str, Claimant]
+    batch: ProbeBatch,
+    answers: list[SignatureAnswer],
+    sketches: Mapping[str, Claimant],
+    score: Scorer,
 ) -> AnswerBatch:
-    holders: dict[str, Claimant] = {}
+    recipient = sketches.get(answers[0].entry_id)
+    holders: dict[str, Holder] = {}
     for answer in answers:
         for held in answer.earlier:
-            if held.entry_id not in holders:
-                holders[held.entry_id] = sketches.get(held.entry_id) or held.model_copy(
-                    update={"paragraph_index": None}
-                )
+            named = holders.get(held.entry_id)
+            if named is not None and (named.resemblance or answer.kind is SignatureKind.PARAGRAPH):
+                continue
+            sketch = sketches.get(held.entry_id)
+            # Only entry and band keys make candidates; a paragraph holder needs no score.
+            scored = (
+                score(recipient, sketch)
+                if recipient and sketch and answer.kind is not SignatureKind.PARAGRAPH
+                else None
+            )
+            holders[held.entry_id] = Holder(
+                entry_id=held.entry_id, event_time=held.event_time, resemblance=scored
+            )
     return AnswerBatch(
         entry_id=answers[0].entry_id,
         event_time=answers[0].event_time,
@@ -268,7 +290,7 @@ class Gathered:
 
     expected: int
     shards: frozenset[int] = frozenset()
-    candidates: Mapping[str, Claimant] = field(default_factory=dict)  # by entry id
+    candidates: Mapping[str, Holder] = field(default_factory=dict)  # by entry id
     first_claims: Mapping[str, Claimant] = field(default_factory=dict)  # paragraph key -> first
 
     @property
@@ -296,15 +318,15 @@ def gather_batch(gathered: Gathered | None, batch: AnswerBatch) -> Gathered:
     return Gathered(expected, shards, candidates, first_claims)
 
 
-def _holder(holders: Mapping[str, Claimant], ref: HolderRef) -> Claimant:
+def _holder(holders: Mapping[str, Holder], ref: HolderRef) -> Holder:
     held = holders.get(ref.entry_id)
     if held is None:
         raise ValueError(f"answer names {ref.entry_id} but the batch has no holder for it")
     return held
 
 
-def _first_claim(holders: Mapping[str, Claimant], ref: HolderRef) -> Claimant:
-    # Where the paragraph sits and when is all a first claim needs, not the sketch.
+def _first_claim(holders: Mapping[str, Holder], ref: HolderRef) -> Claimant:
+    # Where the paragraph sits and when is all a first claim needs.
     held = _holder(holders, ref)
     return Claimant(
         entry_id=held.entry_id, event_time=held.event_time, paragraph_index=ref.paragraph_index
@@ -322,8 +344,8 @@ def _learn_first_claim(
         first_claims[key] = min(known, key=_order)
 
 
-def _learn_candidate(candidates: dict[str, Claimant], claimant: Claimant) -> None:
-    held = candidates.get(claimant.entry_id)
-    # The same entry can be named with and without its sketch (a shard that no longer has it).
-    if held is None or (held.minhash is None and claimant.minhash is not None):
-        candidates[claimant.entry_id] = claimant
+def _learn_candidate(candidates: dict[str, Holder], holder: Holder) -> None:
+    held = candidates.get(holder.entry_id)
+    # The same entry can be named with and without a score (a shard no longer has its sketch).
+    if held is None or (held.resemblance is None and holder.resemblance is not None):
+        candidates[holder.entry_id] = holder

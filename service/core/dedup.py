@@ -10,20 +10,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
+from schemas.dedup import Resemblance
 from schemas.entries import EntryStatus, ParagraphVerdict
 from service.core.fingerprints import EntryFingerprint, contained_share, jaccard
 
 
+class Sketch(Protocol):
+    """What resemblance needs of an entry (an EntryFingerprint has it)."""
+
+    @property
+    def digest(self) -> str: ...
+    @property
+    def minhash(self) -> Sequence[int]: ...
+    @property
+    def shingle_count(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """An entry a signature-key owner reported as sharing the key."""
+    """An entry a signature-key owner reported as sharing the key, and how much the entry
+    being decided resembles it."""
 
     entry_id: str
     event_time: datetime
-    minhash: tuple[int, ...]
-    shingle_count: int
-    digest: str
+    resemblance: Resemblance
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +78,29 @@ def _order(entry_id: str, event_time: datetime) -> tuple[datetime, str]:
     return (event_time, entry_id)
 
 
+def resemblance(
+    entry: Sketch, holder: Sketch, thresholds: DedupThresholds = DedupThresholds()
+) -> Resemblance | None:
+    """How much `entry` resembles an earlier `holder`; None when their sketches cannot be
+    compared (made with other parameters, or an empty holder)."""
+    if entry.digest == holder.digest:
+        return Resemblance(same_text=True, jaccard=1.0, containment=1.0)
+    if len(entry.minhash) != len(holder.minhash) or not holder.shingle_count:
+        return None
+    # How much of *this* entry stands in the earlier one: an excerpt or trimmed copy.
+    k = (
+        contained_share(entry.minhash, holder.minhash, entry.shingle_count, holder.shingle_count)
+        if entry.shingle_count >= thresholds.min_containment_shingles
+        else 0.0
+    )
+    return Resemblance(
+        same_text=False, jaccard=jaccard(entry.minhash, holder.minhash), containment=k
+    )
+
+
 def decide_entry(
     entry_id: str,
     event_time: datetime,
-    fingerprint: EntryFingerprint,
     candidates: Iterable[Candidate],
     thresholds: DedupThresholds = DedupThresholds(),
 ) -> EntryDecision:
@@ -91,24 +122,11 @@ def decide_entry(
     def earliest(cs: Iterable[Candidate]) -> Candidate:
         return min(cs, key=lambda c: _order(c.entry_id, c.event_time))
 
-    exact = [c for c in earlier.values() if c.digest == fingerprint.digest]
+    exact = [c for c in earlier.values() if c.resemblance.same_text]
     if exact:
         return EntryDecision(EntryStatus.DUPLICATE, earliest(exact).entry_id, 1.0, ())
 
-    scored: list[tuple[Candidate, float, float]] = []  # candidate, jaccard, containment
-    for c in earlier.values():
-        if len(c.minhash) != len(fingerprint.minhash) or not c.shingle_count:
-            continue  # sketched with other params, or empty: not comparable
-        j = jaccard(fingerprint.minhash, c.minhash)
-        # How much of *this* entry stands in the earlier one: an excerpt or trimmed copy.
-        k = (
-            contained_share(
-                fingerprint.minhash, c.minhash, fingerprint.shingle_count, c.shingle_count
-            )
-            if fingerprint.shingle_count >= thresholds.min_containment_shingles
-            else 0.0
-        )
-        scored.append((c, j, k))
+    scored = [(c, c.resemblance.jaccard, c.resemblance.containment) for c in earlier.values()]
     if not scored:
         return EntryDecision(EntryStatus.UNIQUE, None, None, ())
 

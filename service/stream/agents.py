@@ -24,7 +24,7 @@ import structlog
 from pydantic import BaseModel
 
 from schemas.dead_letters import DeadLetter
-from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
+from schemas.dedup import AnswerBatch, Claimant, Holder, ProbeBatch
 from schemas.entries import EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerSeries, SpeakerUpdate
@@ -146,6 +146,7 @@ def stage_agent(
 
 def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Settings) -> None:
     params = pipeline.PipelineParams.default()
+    score = pipeline.scorer(params)
     horizon = settings.dedup_horizon_s
     specs = series_specs(settings)
 
@@ -174,7 +175,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
                 found = index.sketch(holder.entry_id, batch.shard)
                 if found is not None:
                     sketches[holder.entry_id] = found
-        answers, _ = answer_batch(batch, known, sketches)
+        answers, _ = answer_batch(batch, known, sketches, score)
         # One row per entry and shard (the index learns its keys from it), not one per key.
         row = f"{batch.entry_id}@{batch.shard}"
         if not tables.shard_probes[row].current():
@@ -341,7 +342,7 @@ def _load_gathered(stored: dict[str, Any]) -> Gathered | None:
     return Gathered(
         expected=stored["expected"],
         shards=frozenset(stored["shards"]),
-        candidates={k: Claimant.model_validate(v) for k, v in stored["candidates"].items()},
+        candidates={k: Holder.model_validate(v) for k, v in stored["candidates"].items()},
         first_claims={k: Claimant.model_validate(v) for k, v in stored["first_claims"].items()},
     )
 

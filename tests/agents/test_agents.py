@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import faust
 
 from schemas.dead_letters import DeadLetter
-from schemas.dedup import AnswerBatch, ProbeBatch, SignatureKind
+from schemas.dedup import AnswerBatch, ProbeBatch, Resemblance, SignatureKind
 from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
@@ -199,7 +199,7 @@ def test_an_exact_copy_gets_a_duplicate_verdict_through_the_agent_chain(
     assert "unique-entries" not in outputs["doc:2"]
 
 
-def test_claim_signatures_answers_a_second_prober_with_the_first_and_its_sketch(
+def test_claim_signatures_answers_a_second_prober_with_the_first_and_their_resemblance(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
     def probe(entry_id: str, hour: int) -> ProbeBatch:
@@ -215,7 +215,7 @@ def test_claim_signatures_answers_a_second_prober_with_the_first_and_its_sketch(
                     "minhash": "AAAAAA==",
                     "shingle_count": 9,
                 },
-                "signatures": [{"key": "p:abc", "kind": "paragraph", "paragraph_index": 0}],
+                "signatures": [{"key": "b00:abc", "kind": "band"}],
             }
         )
 
@@ -232,7 +232,11 @@ def test_claim_signatures_answers_a_second_prober_with_the_first_and_its_sketch(
     assert (first.entry_id, first.answers[0].earlier, first.holders) == ("first", [], [])
     assert second.entry_id == "second"
     assert [r.entry_id for r in second.answers[0].earlier] == ["first"]
-    assert [(h.entry_id, h.digest) for h in second.holders] == [("first", "d-first")]
+    assert [h.entry_id for h in second.holders] == ["first"]
+    # Scored at the owner: equal MinHash slots, different texts.
+    assert second.holders[0].resemblance == Resemblance(
+        same_text=False, jaccard=1.0, containment=0.0
+    )
     assert recorder.to("dedup-answers")[1].key == b"second"
 
 

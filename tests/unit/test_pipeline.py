@@ -27,6 +27,7 @@ from service.replay.source import read_entries
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PARAMS = pipeline.PipelineParams.default()
+SCORE = pipeline.scorer(PARAMS)
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 
 STORY = [
@@ -86,7 +87,7 @@ class Scatter:
         self.sketches[(batch.entry_id, batch.shard)] = batch.sketch
         known = {ref.key: self.claims.get(ref.key, []) for ref in batch.signatures}
         own = {e: s for (e, shard), s in self.sketches.items() if shard == batch.shard}
-        answers, changed = answer_batch(batch, known, own)
+        answers, changed = answer_batch(batch, known, own, SCORE)
         self.claims.update(changed)
         for answer in answers:
             if answer.revision and not self.deliver_revisions:

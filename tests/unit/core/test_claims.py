@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from schemas.dedup import (
     AnswerBatch,
     Claimant,
+    Holder,
     HolderRef,
     KeyAnswer,
     ProbeBatch,
+    Resemblance,
     SignatureAnswer,
     SignatureKind,
     SignatureProbe,
@@ -34,6 +36,22 @@ from service.core.claims import (
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 KEY = "p:0123abcd"
+SIMILAR = Resemblance(same_text=False, jaccard=0.9, containment=0.5)
+
+
+class Scores:
+    """A scorer that records which entry it scored against which holder."""
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []
+
+    def __call__(self, entry: Claimant, holder: Claimant) -> Resemblance:
+        self.pairs.append((entry.entry_id, holder.entry_id))
+        return SIMILAR
+
+
+def score(entry: Claimant, holder: Claimant) -> Resemblance:
+    return SIMILAR
 
 
 def claimant(entry_id: str, minutes: int, paragraph_index: int | None = 0) -> Claimant:
@@ -59,7 +77,7 @@ def answer(
     shard: int,
     *,
     shards: int = 2,
-    earlier: list[Claimant] | None = None,
+    earlier: list[Claimant | Holder] | None = None,
     key: str = KEY,
     kind: SignatureKind = SignatureKind.PARAGRAPH,
     revision: bool = False,
@@ -72,17 +90,27 @@ def answer(
         shard=shard,
         shards=shards,
         revision=revision,
-        holders=[c.model_copy(update={"paragraph_index": None}) for c in held],
+        holders=[
+            c if isinstance(c, Holder) else Holder(entry_id=c.entry_id, event_time=c.event_time)
+            for c in held
+        ],
         answers=[
             KeyAnswer(
                 key=key,
                 kind=kind,
                 earlier=[
-                    HolderRef(entry_id=c.entry_id, paragraph_index=c.paragraph_index) for c in held
+                    HolderRef(
+                        entry_id=c.entry_id, paragraph_index=getattr(c, "paragraph_index", None)
+                    )
+                    for c in held
                 ],
             )
         ],
     )
+
+
+def _paragraph(c: Claimant | Holder) -> int | None:
+    return c.paragraph_index if isinstance(c, Claimant) else None
 
 
 def sketch(entry_id: str, minutes: int) -> Claimant:
@@ -334,15 +362,19 @@ def test_probe_batches_group_keys_by_owner_and_count_the_batches() -> None:
     assert {b.shards for b in batches} == {len(batches)}
 
 
-def test_answer_batch_names_earlier_holders_once_with_their_sketch() -> None:
+def test_answer_batch_names_earlier_holders_once_with_the_owners_score() -> None:
     first = batch("a", 0, [BAND, PARA])
-    _, memory = answer_batch(first, {}, {"a": first.sketch})
+    _, memory = answer_batch(first, {}, {"a": first.sketch}, score)
+    scores = Scores()
 
     second = batch("b", 10, [BAND, PARA])
-    (reply,), changed = answer_batch(second, memory, {"a": first.sketch, "b": second.sketch})
+    (reply,), changed = answer_batch(
+        second, memory, {"a": first.sketch, "b": second.sketch}, scores
+    )
 
     assert reply.entry_id == "b" and reply.revision is False
-    assert reply.holders == [first.sketch]
+    assert reply.holders == [Holder(entry_id="a", event_time=T0, resemblance=SIMILAR)]
+    assert scores.pairs == [("b", "a")]  # the answered entry against its earlier holder, once
     assert [(a.key, [r.entry_id for r in a.earlier]) for a in reply.answers] == [
         (BAND.key, ["a"]),
         (KEY, ["a"]),
@@ -351,24 +383,50 @@ def test_answer_batch_names_earlier_holders_once_with_their_sketch() -> None:
     assert [c.entry_id for c in changed[BAND.key]] == ["a", "b"]
 
 
+def test_a_holder_of_paragraphs_only_is_not_scored() -> None:
+    first = batch("a", 0, [PARA])
+    _, memory = answer_batch(first, {}, {"a": first.sketch}, score)
+    scores = Scores()
+
+    second = batch("b", 10, [PARA])
+    (reply,), _ = answer_batch(second, memory, {"a": first.sketch, "b": second.sketch}, scores)
+
+    assert reply.holders == [Holder(entry_id="a", event_time=T0)]
+    assert scores.pairs == []
+
+
+def test_a_revision_scores_the_later_holder_against_the_late_earlier_entry() -> None:
+    late = batch("late", 10, [BAND])
+    _, memory = answer_batch(late, {}, {"late": late.sketch}, score)
+    scores = Scores()
+
+    early = batch("early", 0, [BAND])
+    _, revision = answer_batch(early, memory, {"late": late.sketch, "early": early.sketch}, scores)[
+        0
+    ]
+
+    assert (revision.entry_id, [h.entry_id for h in revision.holders]) == ("late", ["early"])
+    assert scores.pairs == [("late", "early")]
+
+
 def test_memory_keeps_no_sketch_per_key() -> None:
-    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {})
+    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {}, score)
 
     assert memory[BAND.key][0].minhash is None
 
 
 def test_a_holder_whose_sketch_is_gone_is_named_by_event_time_only() -> None:
-    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {})
+    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {}, score)
 
-    (reply,), _ = answer_batch(batch("b", 10, [BAND]), memory, {})
+    (reply,), _ = answer_batch(batch("b", 10, [BAND]), memory, {}, score)
 
-    assert [(h.entry_id, h.minhash) for h in reply.holders] == [("a", None)]
+    assert [(h.entry_id, h.resemblance) for h in reply.holders] == [("a", None)]
 
 
 def test_late_earlier_entry_sends_one_revision_batch_per_later_holder() -> None:
-    _, memory = answer_batch(batch("late", 10, [BAND, PARA]), {}, {})
+    _, memory = answer_batch(batch("late", 10, [BAND, PARA]), {}, {}, score)
 
-    replies, _ = answer_batch(batch("early", 0, [BAND, PARA]), memory, {})
+    replies, _ = answer_batch(batch("early", 0, [BAND, PARA]), memory, {}, score)
 
     to_prober, revision = replies
     assert (to_prober.entry_id, to_prober.revision) == ("early", False)
@@ -378,11 +436,11 @@ def test_late_earlier_entry_sends_one_revision_batch_per_later_holder() -> None:
 
 
 def test_replayed_batch_gets_the_same_answers_and_changes_nothing() -> None:
-    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {})
-    again, changed = answer_batch(batch("b", 10, [BAND]), memory, {})
+    _, memory = answer_batch(batch("a", 0, [BAND]), {}, {}, score)
+    again, changed = answer_batch(batch("b", 10, [BAND]), memory, {}, score)
     memory.update(changed)
 
-    replayed, unchanged = answer_batch(batch("b", 10, [BAND]), memory, {})
+    replayed, unchanged = answer_batch(batch("b", 10, [BAND]), memory, {}, score)
 
     assert replayed == again
     assert unchanged == {}
@@ -436,7 +494,7 @@ def test_revision_keeps_the_entrys_own_expected_count() -> None:
 
 def test_a_candidate_named_with_its_sketch_replaces_one_named_without() -> None:
     bare = claimant("a", 0, paragraph_index=None)
-    known = sketch("a", 0)
+    known = Holder(entry_id="a", event_time=T0, resemblance=SIMILAR)
     first = gather_batch(None, answer("x", 0, earlier=[bare], key="b00:1", kind=SignatureKind.BAND))
 
     second = gather_batch(
@@ -446,7 +504,7 @@ def test_a_candidate_named_with_its_sketch_replaces_one_named_without() -> None:
         second, answer("x", 1, earlier=[bare], key="b02:1", kind=SignatureKind.BAND)
     )
 
-    assert first.candidates["a"].minhash is None
+    assert first.candidates["a"].resemblance is None
     assert third.candidates["a"] == known
 
 

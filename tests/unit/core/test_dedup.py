@@ -1,5 +1,6 @@
 """decide_entry and decide_paragraphs: earliest is canonical, replays are stable."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from schemas.entries import EntryStatus
@@ -10,6 +11,7 @@ from service.core.dedup import (
     claimable_paragraphs,
     decide_entry,
     decide_paragraphs,
+    resemblance,
 )
 from service.core.fingerprints import EntryFingerprint, fingerprint_entry
 from tests.unit.core.seed_excerpts import (
@@ -24,17 +26,28 @@ from tests.unit.core.seed_excerpts import (
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 
 
-def _candidate(entry_id: str, minutes: int, paragraphs: list[str]) -> Candidate:
+@dataclass(frozen=True)
+class Earlier:
+    """An entry that carried some of the same keys: what the owner scores against."""
+
+    entry_id: str
+    minutes: int
+    paragraphs: list[str]
+
+
+def _candidate(entry_id: str, minutes: int, paragraphs: list[str]) -> Earlier:
+    return Earlier(entry_id, minutes, paragraphs)
+
+
+def _decide(paragraphs: list[str], minutes: int, *earlier: Earlier, entry_id: str = "me"):
+    """decide_entry on the candidates as the owners would score them."""
     fp = fingerprint_entry(paragraphs)
-    return Candidate(
-        entry_id, T0 + timedelta(minutes=minutes), fp.minhash, fp.shingle_count, fp.digest
-    )
-
-
-def _decide(paragraphs: list[str], minutes: int, *candidates: Candidate, entry_id: str = "me"):
-    return decide_entry(
-        entry_id, T0 + timedelta(minutes=minutes), fingerprint_entry(paragraphs), candidates
-    )
+    candidates = []
+    for e in earlier:
+        scored = resemblance(fp, fingerprint_entry(e.paragraphs))
+        if scored is not None:
+            candidates.append(Candidate(e.entry_id, T0 + timedelta(minutes=e.minutes), scored))
+    return decide_entry(entry_id, T0 + timedelta(minutes=minutes), candidates)
 
 
 def test_no_candidates_is_unique() -> None:
