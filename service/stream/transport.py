@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -192,7 +192,7 @@ class Consumer(faust_aiokafka.Consumer):
         if now - self._read_again_at.get(tp, float("-inf")) < REREAD_PAUSE_S:
             return  # the last rewind is still being read
         self._read_again_at[tp] = now
-        log.warning(event, topic=tp.topic, partition=tp.partition, offset=offset)
+        _report(log.warning, event, tp, offset=offset)
         self._rewind[tp] = min(offset, self._rewind.get(tp, offset))
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
@@ -223,10 +223,10 @@ class Consumer(faust_aiokafka.Consumer):
         committed = self._committed_offset.get(tp)
         first = due if committed is None else min(due, committed)
         if tp not in self._rewind:
-            log.warning(
+            _report(
+                log.warning,
                 "records_past_a_gap_held_back",
-                topic=tp.topic,
-                partition=tp.partition,
+                tp,
                 offset=offset,
                 read_again_from=first,
             )
@@ -238,13 +238,7 @@ class Consumer(faust_aiokafka.Consumer):
         """The same record held back before the partition was read again: nothing between."""
         if tp in self._rewind or self._held_back.get(tp) != offset:
             return False
-        log.error(
-            "records_missing_from_log",
-            topic=tp.topic,
-            partition=tp.partition,
-            first_missing=due,
-            next_present=offset,
-        )
+        _report(log.error, "records_missing_from_log", tp, first_missing=due, next_present=offset)
         return True
 
     async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
@@ -270,6 +264,10 @@ class Consumer(faust_aiokafka.Consumer):
     def _forget_due(self, partitions: Iterable[TP]) -> None:
         for tp in partitions:
             self._due.pop(tp, None)
+
+
+def _report(level: Callable[..., Any], event: str, tp: TP, **fields: object) -> None:
+    level(event, topic=tp.topic, partition=tp.partition, **fields)
 
 
 class TansuConsumer(Consumer):
