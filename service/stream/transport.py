@@ -130,9 +130,11 @@ class Consumer(faust_aiokafka.Consumer):
     comes (faust/transport/consumer.py, Consumer.getmany), although the client's position has
     moved past it. The next record of that partition then looks like a gap (as after log
     compaction) and Faust lets the commit pass over the missing offsets: those events are
-    never processed. The service's topics are neither compacted nor transactional, so a gap
-    always means records fetched and not delivered: the partition is sought back to the first
-    of them (the events after it are processed again, which every agent tolerates).
+    never processed. So a gap is first taken for records fetched and not delivered: the
+    partition is sought back to the first of them (the events after it are processed again,
+    which every agent tolerates). Only a gap still there after that is taken as missing from
+    the log (retention, transaction markers; the service's own topics are neither compacted
+    nor transactional), and committed over.
     """
 
     def __post_init__(self) -> None:
@@ -173,8 +175,12 @@ class Consumer(faust_aiokafka.Consumer):
         # on is read again (records processed since are processed twice, harmlessly).
         committed = self._committed_offset[tp]
         first = offset_from if committed is None else min(offset_from, committed)
-        if first < offset_to:
+        if first < offset_to and not self._known_missing(tp, first, offset_to):
             self._read_again(tp, first, "skipped_records_read_again")
+
+    def _known_missing(self, tp: TP, first: int, end: int) -> bool:
+        """Offsets first..end-1 were found missing from the log (see _missing_from_log)."""
+        return any(gap.begin <= first and gap.end >= end for gap in self._gap[tp].at(first))
 
     def _new_offset(self, tp: TP) -> int | None:
         # Faust lets a commit start one past the committed offset (it takes that offset for
@@ -183,6 +189,8 @@ class Consumer(faust_aiokafka.Consumer):
         acked, committed = self._acked[tp], self._committed_offset[tp]
         missing = acked and committed is not None and min(acked) > committed
         if missing and committed is not None and not self._is_changelog_tp(tp):
+            if self._known_missing(tp, committed, min(acked)):
+                return super()._new_offset(tp)  # Faust's gap bookkeeping commits over them
             self._read_again(tp, committed, "unacknowledged_record_read_again")
             return None
         return super()._new_offset(tp)
@@ -208,8 +216,9 @@ class Consumer(faust_aiokafka.Consumer):
         """A record after records never delivered is held back, and the partition is read again
         from the first of them: were it processed first, tables that skip inputs at or below
         the last offset they applied would take the skipped records, read again later, for
-        replays and drop them. A gap still there after reading again is not in the log any
-        more (retention deleted it): it is reported and let through.
+        replays and drop them. A gap still there after reading again is not in the log (records
+        deleted by retention while the group was away, or an input written in transactions):
+        it is reported, let through, and commits pass over it.
 
         Faust's read offset cannot tell: after a seek it is the next offset to read, after a
         delivery the last one read. The next offset due is therefore tracked here: one past
@@ -239,6 +248,8 @@ class Consumer(faust_aiokafka.Consumer):
         if tp in self._rewind or self._held_back.get(tp) != offset:
             return False
         _report(log.error, "records_missing_from_log", tp, first_missing=due, next_present=offset)
+        # Faust's own gap bookkeeping lets the commit pass over them; nothing reads them again.
+        self._gap[tp].addi(due, offset)
         return True
 
     async def seek_wait(self, partitions: Mapping[TP, int]) -> None:

@@ -227,7 +227,7 @@ def test_contiguous_records_pass_untouched(tmp_path: Path, monkeypatch: pytest.M
     assert sought == []
 
 
-def test_a_gap_still_there_after_reading_again_is_let_through(
+def test_a_gap_still_there_after_reading_again_is_let_through_and_committed_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Records gone from the log (retention) must not hold the partition back for ever."""
@@ -241,6 +241,15 @@ def test_a_gap_still_there_after_reading_again_is_let_through(
     assert delivered_offsets(consumer, sought, monkeypatch) == []
     assert delivered_offsets(consumer, sought, monkeypatch) == [20, 21]
     assert sought == [{tp: 12}]
+
+    async def faust_sees_the_gap() -> None:  # as its drain loop does, then acks both
+        await consumer._add_gap(tp, 13, 20)
+
+    asyncio.run(faust_sees_the_gap())
+    consumer._acked[tp].extend([20, 21])
+
+    assert consumer._rewind == {}  # not read again
+    assert consumer._new_offset(tp) == 22
 
 
 def test_a_record_missing_right_after_a_seek_holds_back_the_next(
