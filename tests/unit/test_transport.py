@@ -17,7 +17,7 @@ from service.broker.embedded import FETCH_MAX_WAIT_MS
 from service.settings import BrokerFlavour, Settings
 from service.sink import runner
 from service.stream.app import create_app
-from service.stream.transport import KafkaTransport, Producer, TansuTransport
+from service.stream.transport import GAP_READINGS, KafkaTransport, Producer, TansuTransport
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -235,12 +235,13 @@ def test_a_gap_still_there_after_reading_again_is_let_through_and_committed_over
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
     consumer._read_offset[tp] = 11
-    fetching(monkeypatch, tp, [20, 21], [20, 21])
+    fetching(monkeypatch, tp, *[[20, 21]] * (GAP_READINGS + 1))
     sought: list[dict[TP, int]] = []
 
-    assert delivered_offsets(consumer, sought, monkeypatch) == []
+    for _ in range(GAP_READINGS):
+        assert delivered_offsets(consumer, sought, monkeypatch) == []
     assert delivered_offsets(consumer, sought, monkeypatch) == [20, 21]
-    assert sought == [{tp: 12}]
+    assert sought == [{tp: 12}] * GAP_READINGS
 
     async def faust_sees_the_gap() -> None:  # as its drain loop does, then acks both
         await consumer._add_gap(tp, 13, 20)
