@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,3 +48,19 @@ def replay_and_wait(settings: Settings, entries: list[RawEntry], children: list[
 
 def rows(settings: Settings, table: str) -> list[dict]:
     return list(read_rows(db_path(settings), table))
+
+
+def wait_until(
+    what: str,
+    condition: Callable[[], bool],
+    children: list[Child],
+    timeout_s: float = 180,
+    poll_s: float = 0.2,
+) -> None:
+    """Until `condition` holds; fails when a process died or after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        for child in children:
+            child.check()
+        assert time.monotonic() < deadline, f"{what}: not after {timeout_s} s"
+        time.sleep(poll_s)  # polling interval of the condition above

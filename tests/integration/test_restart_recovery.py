@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from tests.integration.service_runs import (
     replay_and_wait,
     rows,
     spawn_worker,
+    wait_until,
     worker_and_sink,
 )
 
@@ -70,12 +70,10 @@ def _kill_and_restart(settings: Settings, children: list[Child]) -> None:
 def _wait_for_verdicts(
     settings: Settings, ids: set[str], count: int, children: list[Child]
 ) -> None:
-    deadline = time.monotonic() + 180
-    while len(processed_entry_ids(settings) & ids) < count:
-        for child in children:
-            child.check()
-        assert time.monotonic() < deadline, f"fewer than {count} verdicts after 180 s"
-        time.sleep(0.05)  # polling interval of the condition above
+    def enough() -> bool:
+        return len(processed_entry_ids(settings) & ids) >= count
+
+    wait_until(f"{count} verdicts", enough, children, poll_s=0.05)
 
 
 def test_worker_killed_at_random_points_loses_and_doubles_nothing(

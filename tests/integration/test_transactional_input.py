@@ -9,7 +9,6 @@ input's commits would stop at the first one.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,13 @@ from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 
 from schemas.topics import RAW_ENTRIES
 from service.kafka_config import kafka_python_config
-from service.processes import Child
 from service.progress import processed_entry_ids
 from service.replay.source import read_entries
 from service.settings import Settings
 from tests.integration.conftest import Broker, settings_for
-from tests.integration.service_runs import SEEDS, rows, worker_and_sink
+from tests.integration.service_runs import SEEDS, rows, wait_until, worker_and_sink
 
 pytestmark = pytest.mark.integration
-
-TIMEOUT_S = 180
 
 
 def send_in_transactions(settings: Settings, entries: list) -> dict[TopicPartition, int]:
@@ -59,15 +55,6 @@ def committed(settings: Settings, partitions: list[TopicPartition]) -> dict[Topi
         return {tp: found[tp].offset for tp in partitions if tp in found}
     finally:
         admin.close()
-
-
-def wait_until(what: str, condition, children: list[Child]) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while not condition():
-        for child in children:
-            child.check()
-        assert time.monotonic() < deadline, f"{what}: not after {TIMEOUT_S} s"
-        time.sleep(0.2)  # polling interval of the condition above
 
 
 def test_entries_written_in_transactions_are_processed_and_committed(
