@@ -21,7 +21,7 @@ paragraph's source depend on arrival order, in the clean run as well: they are c
 On Tansu the restarted worker's table recovery relies on the project's ListOffsets workaround
 (service/stream/transport.py).
 
-Usage: python bench/crash.py [--kills 20] [--entries 2000] [--max-delay 5]
+Usage: python bench/crash.py [--kills 20] [--entries 5000] [--max-delay 5]
 """
 
 from __future__ import annotations
@@ -226,7 +226,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     common_args(parser)
     parser.add_argument("--kills", type=int, default=20, help="Times the worker is killed (K).")
-    parser.add_argument("--entries", type=int, default=2000, help="Entries replayed.")
+    parser.add_argument(
+        "--entries",
+        type=int,
+        default=5000,
+        help="Entries replayed: enough that every kill lands before the stream is processed.",
+    )
     parser.add_argument(
         "--max-delay", type=float, default=5.0, help="Longest wait before a kill, seconds."
     )
