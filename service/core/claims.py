@@ -295,14 +295,21 @@ class Gathered:
 
     @property
     def complete(self) -> bool:
-        return len(self.shards) >= self.expected
+        # expected is 0 until one of the entry's own batches told it (revisions came first).
+        return self.expected > 0 and len(self.shards) >= self.expected
 
 
 def gather_batch(gathered: Gathered | None, batch: AnswerBatch) -> Gathered:
     """Fold one answer batch in. Answers only ever add knowledge, so a repeated or revised
-    batch merges in without double counting (idempotent)."""
-    # A revision carries the *prober's* batch count; the entry's own count stays authoritative.
-    expected = gathered.expected if gathered else batch.shards
+    batch merges in without double counting (idempotent).
+
+    Only the entry's own batches (answers to its probes) count towards completion: a revision
+    carries the *prober's* batch count, and answers only the keys the two entries share, so a
+    revision that arrives first must neither set how many batches to expect (too many, and the
+    entry would never complete) nor stand in for its shard's own answer."""
+    own = not batch.revision
+    known = gathered.expected if gathered else 0
+    expected = known or (batch.shards if own else 0)
     candidates = dict(gathered.candidates) if gathered else {}
     first_claims = dict(gathered.first_claims) if gathered else {}
     holders = {h.entry_id: h for h in batch.holders}
@@ -314,7 +321,9 @@ def gather_batch(gathered: Gathered | None, batch: AnswerBatch) -> Gathered:
         else:
             for ref in answer.earlier:
                 _learn_candidate(candidates, _holder(holders, ref))
-    shards = (gathered.shards if gathered else frozenset()) | {batch.shard}
+    shards = gathered.shards if gathered else frozenset()
+    if own:
+        shards |= {batch.shard}
     return Gathered(expected, shards, candidates, first_claims)
 
 

@@ -492,6 +492,30 @@ def test_revision_keeps_the_entrys_own_expected_count() -> None:
     assert not after.complete
 
 
+def test_a_revision_arriving_before_the_entrys_own_answers_sets_no_batch_count() -> None:
+    """The revision carries the prober's count (4); the entry itself sent 2 batches."""
+    revision = answer("x", 1, shards=4, earlier=[claimant("a", 0)], revision=True)
+
+    first = gather_batch(None, revision)
+    second = gather_batch(first, answer("x", 0, shards=2))
+    third = gather_batch(second, answer("x", 1, shards=2))
+
+    assert (first.expected, first.complete) == (0, False)
+    assert (second.expected, second.complete) == (2, False)
+    assert third.complete
+    assert third.first_claims == {KEY: claimant("a", 0)}  # what the revision taught is kept
+
+
+def test_a_revision_does_not_stand_in_for_its_shards_own_answer() -> None:
+    """It answers only the keys the two entries share: the entry waits for shard 1's own."""
+    own = gather_batch(None, answer("x", 0, shards=2))
+
+    revised = gather_batch(own, answer("x", 1, earlier=[claimant("a", 0)], revision=True))
+
+    assert not revised.complete
+    assert gather_batch(revised, answer("x", 1, shards=2)).complete
+
+
 def test_a_candidate_named_with_its_sketch_replaces_one_named_without() -> None:
     bare = claimant("a", 0, paragraph_index=None)
     known = Holder(entry_id="a", event_time=T0, resemblance=SIMILAR)
