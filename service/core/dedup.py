@@ -14,7 +14,7 @@ from typing import Protocol
 
 from schemas.dedup import Resemblance
 from schemas.entries import EntryStatus, ParagraphVerdict
-from service.core.fingerprints import EntryFingerprint, contained_share, jaccard
+from service.core.fingerprints import EntryFingerprint, jaccard, share_from_jaccard
 
 
 class Sketch(Protocol):
@@ -87,15 +87,14 @@ def resemblance(
         return Resemblance(same_text=True, jaccard=1.0, containment=1.0)
     if len(entry.minhash) != len(holder.minhash) or not holder.shingle_count:
         return None
+    j = jaccard(entry.minhash, holder.minhash)
     # How much of *this* entry stands in the earlier one: an excerpt or trimmed copy.
     k = (
-        contained_share(entry.minhash, holder.minhash, entry.shingle_count, holder.shingle_count)
+        share_from_jaccard(j, entry.shingle_count, holder.shingle_count)
         if entry.shingle_count >= thresholds.min_containment_shingles
         else 0.0
     )
-    return Resemblance(
-        same_text=False, jaccard=jaccard(entry.minhash, holder.minhash), containment=k
-    )
+    return Resemblance(same_text=False, jaccard=j, containment=k)
 
 
 def decide_entry(
@@ -127,8 +126,6 @@ def decide_entry(
         return EntryDecision(EntryStatus.DUPLICATE, earliest(exact).entry_id, 1.0, ())
 
     scored = [(c, c.resemblance.jaccard, c.resemblance.containment) for c in earlier.values()]
-    if not scored:
-        return EntryDecision(EntryStatus.UNIQUE, None, None, ())
 
     score = {c.entry_id: max(j, k) for c, j, k in scored}
     status = EntryStatus.UNIQUE

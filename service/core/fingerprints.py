@@ -155,9 +155,13 @@ def contained_share(a: Sequence[int], b: Sequence[int], a_count: int, b_count: i
     Directional on purpose: an excerpt of an earlier entry is contained in it, but an earlier
     short post is not made a copy by a later, longer entry that quotes it in full.
     """
+    return share_from_jaccard(jaccard(a, b), a_count, b_count)
+
+
+def share_from_jaccard(j: float, a_count: int, b_count: int) -> float:
+    """contained_share for a Jaccard value already estimated: |A∩B| = J(|A|+|B|)/(1+J)."""
     if a_count <= 0 or b_count <= 0:
         return 0.0
-    j = jaccard(a, b)
     return min(1.0, j * (a_count + b_count) / (1.0 + j) / a_count)
 
 
