@@ -60,6 +60,10 @@ class SignatureAnswer(Contract):
     earlier: list[Claimant] = Field(
         description="Other entries holding the signature, oldest first."
     )
+    closest: list[Claimant] = Field(
+        default_factory=list,
+        description="The earliest near-duplicate and duplicate of the entry among them.",
+    )
     revision: bool = Field(
         default=False,
         description="Sent unasked to a later holder when an earlier entry arrived after it.",
@@ -117,7 +121,14 @@ class HolderRef(Contract):
 class KeyAnswer(Contract):
     key: str
     kind: SignatureKind
-    earlier: list[HolderRef] = Field(description="Entries holding the key before, oldest first.")
+    earlier: list[HolderRef] = Field(
+        description="The earliest entries holding the key before, oldest first."
+    )
+    closest: list[HolderRef] = Field(
+        default_factory=list,
+        description="The earliest near-duplicate and duplicate of the entry holding the key "
+        "before (entry and band keys), however many holders come first.",
+    )
 
 
 class AnswerBatch(Contract):

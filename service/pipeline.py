@@ -15,7 +15,7 @@ from schemas.dedup import Claimant, ProbeBatch, Resemblance, SignatureKind, Sign
 from schemas.entries import EntryVerdict, RawEntry
 from schemas.quotes import QuoteOccurrence
 from service.core import claims
-from service.core.claims import Gathered, Scorer
+from service.core.claims import Gathered, Judge
 from service.core.dedup import (
     Candidate,
     DedupThresholds,
@@ -23,6 +23,7 @@ from service.core.dedup import (
     claimable_paragraphs,
     decide_entry,
     decide_paragraphs,
+    match,
     resemblance,
 )
 from service.core.fingerprints import (
@@ -97,14 +98,18 @@ def _unpacked(digest: str, minhash: str, shingle_count: int) -> _Sketch:
     return _Sketch(digest, unpack_minhash(minhash), shingle_count)
 
 
-def scorer(params: PipelineParams) -> Scorer:
-    """How a signature's owner scores an entry against an earlier holder of the key."""
+def judge(params: PipelineParams) -> Judge:
+    """How a signature's owner scores an entry against a holder of the key, and whether that
+    makes the holder an original the entry is a copy of."""
 
     def score(entry: Claimant, holder: Claimant) -> Resemblance | None:
         a, b = _sketch(entry), _sketch(holder)
         return resemblance(a, b, params.thresholds) if a and b else None
 
-    return score
+    def level(found: Resemblance) -> int:
+        return match(found, params.thresholds)
+
+    return Judge(score, level)
 
 
 def _sketch(c: Claimant) -> _Sketch | None:

@@ -14,9 +14,10 @@ carry three numbers per holder instead of a MinHash.
 
 from __future__ import annotations
 
+import math
 import zlib
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,41 +37,70 @@ from schemas.dedup import (
 
 # How much the first sketch's entry resembles the second's (None: not comparable).
 Scorer = Callable[[Claimant, Claimant], Resemblance | None]
+# How close a copy of the second claimant's entry the first's is: 0 none, 1 a near-duplicate,
+# 2 a duplicate (dedup.Match). Only the owner can tell: it holds both sketches.
+Rank = Callable[[Claimant, Claimant], int]
+
+
+@dataclass(frozen=True)
+class Judge:
+    """How a signature's owner compares an entry with the holders of its keys."""
+
+    score: Scorer
+    level: Callable[[Resemblance], int]  # dedup.Match of a resemblance
+
 
 # Earlier holders an answer names per key: enough for the canonical (earliest) holder and a few
 # alternatives, and a bound on an answer about a hot bucket.
 MAX_CLAIMANTS = {SignatureKind.ENTRY: 4, SignatureKind.PARAGRAPH: 4, SignatureKind.BAND: 8}
 
 
-def _order(claimant: Claimant) -> tuple[float, str]:
+def _order(claimant: Claimant | Holder) -> tuple[float, str]:
     return (claimant.event_time.timestamp(), claimant.entry_id)
 
 
 def answer_probe(
-    claimants: list[Claimant], probe: SignatureProbe
+    claimants: list[Claimant],
+    probe: SignatureProbe,
+    rank: Rank | None = None,
+    horizon_s: float = math.inf,
 ) -> tuple[list[SignatureAnswer], list[Claimant]]:
     """Answers to send, and the key's holders with the prober (oldest first).
 
-    `claimants`: the holders the owner knows, oldest first: at least the MAX_CLAIMANTS earliest
-    before the prober, and every later one when the prober is among those (ClaimIndex.holders
-    gives exactly that). The first answer goes to the prober: the earliest holders before it.
-    When the prober is among the earliest holders a later holder was told of (an earlier entry
-    arriving late), each later holder gets a revised answer, so its verdict can name the true
-    original. A replay sends them again: a revision lost in a crash is not lost for good, and
-    receiving one twice changes nothing.
+    `claimants`: every holder the owner knows within the prober's horizon, oldest first
+    (ClaimIndex.holders). The first answer goes to the prober and names the MAX_CLAIMANTS
+    earliest holders before it and, when `rank` is given (entry and band keys), its closest
+    holders: the earliest near-duplicate and the earliest duplicate, however many holders come
+    before them. A hot key then cannot hide the copy an entry is of.
+
+    A later holder gets a revised answer when the prober is among the earliest holders before
+    it, or is its earliest (near-)duplicate: an earlier entry that arrived late. Knowledge only
+    grows, so what the gathering keeps (the earliest named per key, every closest named)
+    converges on what an owner that knew every holder from the start would have answered,
+    whatever the arrival order. A replay sends the same answers again: a revision lost in a
+    crash is not lost for good, and receiving one twice changes nothing.
     """
     prober = probe.claimant
     limit = MAX_CLAIMANTS[probe.kind]
+    rank = None if probe.kind is SignatureKind.PARAGRAPH else rank
     others = [c for c in claimants if c.entry_id != prober.entry_id]
     updated = sorted([*others, prober], key=_order)
-    before = _earlier_than(prober, others)
-    answers = [_answer(probe, prober, before[:limit], revision=False)]
-    if len(before) < limit:
-        answers += [
-            _answer(probe, later, _earlier_than(later, updated)[:limit], revision=True)
-            for later in others
-            if _order(later) > _order(prober)
-        ]
+    before = _within(prober, _earlier_than(prober, others), horizon_s)
+    answers = [
+        _answer(probe, prober, before[:limit], _closest(prober, before, rank), revision=False)
+    ]
+    times = [c.event_time.timestamp() for c in updated]
+    at = updated.index(prober)
+    for later_at in range(at + 1, len(updated)):
+        later = updated[later_at]
+        # The later holder's own horizon: the holders before it that it can be told of.
+        start = bisect_left(times, times[later_at] - horizon_s, 0, later_at)
+        if start > at:
+            continue  # the prober is too old for it, and so is everything before
+        first = updated[start:later_at][:limit]
+        closest = _closest(later, updated[start : at + 1], rank, only=prober)
+        if at - start < limit or closest:
+            answers.append(_answer(probe, later, first, closest, revision=True))
     return answers, updated
 
 
@@ -78,8 +108,43 @@ def _earlier_than(claimant: Claimant, claimants: list[Claimant]) -> list[Claiman
     return [c for c in claimants if _order(c) < _order(claimant)]
 
 
+def _within(claimant: Claimant, earlier: list[Claimant], horizon_s: float) -> list[Claimant]:
+    if math.isinf(horizon_s):
+        return earlier
+    oldest = claimant.event_time.timestamp() - horizon_s
+    return [c for c in earlier if c.event_time.timestamp() >= oldest]
+
+
+def _closest(
+    recipient: Claimant,
+    earlier: list[Claimant],
+    rank: Rank | None,
+    only: Claimant | None = None,
+) -> list[Claimant]:
+    """The earliest near-duplicate and the earliest duplicate of `recipient` in `earlier`
+    (oldest first): the holders its verdict can name as the original. With `only`, the last
+    of `earlier`: whether it is one of them (and nothing else)."""
+    if rank is None or (only is not None and not rank(recipient, only)):
+        return []
+    if only is not None:
+        return [c for c in _closest(recipient, earlier, rank) if c is only]
+    near: Claimant | None = None
+    for held in earlier:
+        level = rank(recipient, held)
+        if level and near is None:
+            near = held
+        if level >= 2:
+            return [held] if near is None or near is held else [near, held]
+    return [near] if near is not None else []
+
+
 def _answer(
-    probe: SignatureProbe, to: Claimant, earlier: list[Claimant], *, revision: bool
+    probe: SignatureProbe,
+    to: Claimant,
+    earlier: list[Claimant],
+    closest: list[Claimant],
+    *,
+    revision: bool,
 ) -> SignatureAnswer:
     return SignatureAnswer(
         entry_id=to.entry_id,
@@ -89,6 +154,7 @@ def _answer(
         expected=probe.expected,
         paragraph_index=to.paragraph_index,
         earlier=earlier,
+        closest=closest,
         revision=revision,
     )
 
@@ -130,12 +196,14 @@ def answer_batch(
     batch: ProbeBatch,
     known: Mapping[str, list[Claimant]],
     sketches: Mapping[str, Claimant],
-    score: Scorer,
+    judge: Judge,
+    horizon_s: float = math.inf,
 ) -> tuple[list[AnswerBatch], dict[str, list[Claimant]]]:
     """A shard's answers to one probe batch, one batch per recipient (the prober first, then
     later holders whose verdicts a late earlier entry revises), and the keys whose memory
-    changed. `known`: each key's holders within the horizon; `sketches`: by entry id (the
-    recipient's and its holders' are scored against each other here)."""
+    changed. `known`: each key's holders within the prober's horizon; `sketches`: the shard's,
+    by entry id (the prober's is in the batch). Each pair of entries is scored once."""
+    scores = _Scores(batch, sketches, judge)
     by_recipient: dict[str, list[SignatureAnswer]] = {}
     changed: dict[str, list[Claimant]] = {}
     for ref in batch.signatures:
@@ -143,40 +211,62 @@ def answer_batch(
         probe = SignatureProbe(
             key=ref.key, kind=ref.kind, expected=batch.shards, claimant=_prober(batch, ref)
         )
-        answers, memory = answer_probe(before, probe)
+        answers, memory = answer_probe(before, probe, scores.rank, horizon_s)
         if memory != before:
             changed[ref.key] = memory
         for answer in answers:
             by_recipient.setdefault(answer.entry_id, []).append(answer)
-    replies = [_answer_batch(batch, answers, sketches, score) for answers in by_recipient.values()]
+    replies = [_answer_batch(batch, answers, scores) for answers in by_recipient.values()]
     return replies, changed
 
 
+@dataclass
+class _Scores:
+    """The owner's resemblance of each (recipient, holder) pair met while answering a batch."""
+
+    batch: ProbeBatch
+    sketches: Mapping[str, Claimant]
+    judge: Judge
+    _memo: dict[tuple[str, str], Resemblance | None] = field(default_factory=dict)
+
+    def _sketch(self, entry_id: str) -> Claimant | None:
+        if entry_id == self.batch.entry_id:
+            return self.batch.sketch
+        return self.sketches.get(entry_id)
+
+    def resemblance(self, entry_id: str, holder_id: str) -> Resemblance | None:
+        pair = (entry_id, holder_id)
+        if pair not in self._memo:
+            entry, holder = self._sketch(entry_id), self._sketch(holder_id)
+            self._memo[pair] = self.judge.score(entry, holder) if entry and holder else None
+        return self._memo[pair]
+
+    def rank(self, entry: Claimant, holder: Claimant) -> int:
+        found = self.resemblance(entry.entry_id, holder.entry_id)
+        return self.judge.level(found) if found is not None else 0
+
+
 def _answer_batch(
-    batch: ProbeBatch,
-    answers: list[SignatureAnswer],
-    sketches: Mapping[str, Claimant],
-    score: Scorer,
+    batch: ProbeBatch, answers: list[SignatureAnswer], scores: _Scores
 ) -> AnswerBatch:
-    recipient = sketches.get(answers[0].entry_id)
+    recipient = answers[0].entry_id
     holders: dict[str, Holder] = {}
     for answer in answers:
-        for held in answer.earlier:
+        for held in (*answer.earlier, *answer.closest):
             named = holders.get(held.entry_id)
             if named is not None and (named.resemblance or answer.kind is SignatureKind.PARAGRAPH):
                 continue
-            sketch = sketches.get(held.entry_id)
             # Only entry and band keys make candidates; a paragraph holder needs no score.
             scored = (
-                score(recipient, sketch)
-                if recipient and sketch and answer.kind is not SignatureKind.PARAGRAPH
+                scores.resemblance(recipient, held.entry_id)
+                if answer.kind is not SignatureKind.PARAGRAPH
                 else None
             )
             holders[held.entry_id] = Holder(
                 entry_id=held.entry_id, event_time=held.event_time, resemblance=scored
             )
     return AnswerBatch(
-        entry_id=answers[0].entry_id,
+        entry_id=recipient,
         event_time=answers[0].event_time,
         shard=batch.shard,
         shards=answers[0].expected,
@@ -186,14 +276,16 @@ def _answer_batch(
             KeyAnswer(
                 key=a.key,
                 kind=a.kind,
-                earlier=[
-                    HolderRef(entry_id=c.entry_id, paragraph_index=c.paragraph_index)
-                    for c in a.earlier
-                ],
+                earlier=[_ref(c) for c in a.earlier],
+                closest=[_ref(c) for c in a.closest],
             )
             for a in answers
         ],
     )
+
+
+def _ref(claimant: Claimant) -> HolderRef:
+    return HolderRef(entry_id=claimant.entry_id, paragraph_index=claimant.paragraph_index)
 
 
 # A holder as the index keeps it: (event time in epoch seconds, entry id, paragraph index or -1,
@@ -250,26 +342,38 @@ class ClaimIndex:
                 self._holders.pop(key, None)
         self._sketches.pop(sketch_key, None)
 
-    def holders(
-        self, key: str, prober: Claimant, kind: SignatureKind, horizon_s: float
-    ) -> list[Claimant]:
-        """What answer_probe needs of a key's holders within the horizon of `prober`, oldest
-        first: the earliest MAX_CLAIMANTS before it and, only when it is among those, every
-        later one (whom its arrival may revise). A hot key costs a slice, not a sort."""
+    def holders(self, key: str, prober: Claimant, horizon_s: float) -> list[Claimant]:
+        """Every holder of `key` within the horizon of `prober`, oldest first: answer_probe
+        looks for the prober's closest copies among all those before it, and may revise any
+        after it."""
         held = self._holders.get(key)
         if not held:
             return []
-        ts = prober.event_time.timestamp()
-        first = bisect_left(held, (ts - horizon_s,))
-        me = bisect_left(held, (ts, prober.entry_id))
-        limit = MAX_CLAIMANTS[kind]
-        chosen = held[first:me][:limit]
-        if len(chosen) < limit:
-            chosen += held[me:]
-        return [_claimant(h) for h in chosen]
+        first = bisect_left(held, (prober.event_time.timestamp() - horizon_s,))
+        return [_claimant(h) for h in held[first:]]
 
     def sketch(self, entry_id: str, shard: int) -> Claimant | None:
         return self._sketches.get(f"{entry_id}@{shard}")
+
+    def sketches(self, shard: int) -> Mapping[str, Claimant]:
+        """The sketches one shard holds, by entry id (a live view, not a copy)."""
+        return _ShardSketches(self._sketches, shard)
+
+
+@dataclass(frozen=True)
+class _ShardSketches(Mapping[str, Claimant]):
+    _all: Mapping[str, Claimant]
+    _shard: int
+
+    def __getitem__(self, entry_id: str) -> Claimant:
+        return self._all[f"{entry_id}@{self._shard}"]
+
+    def __iter__(self) -> Iterator[str]:
+        suffix = f"@{self._shard}"
+        return (key.removesuffix(suffix) for key in self._all if key.endswith(suffix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _claimant(held: _Held) -> Claimant:
@@ -284,14 +388,20 @@ def _claimant(held: _Held) -> Claimant:
 class Gathered:
     """What one entry has learnt from its answer batches so far, folded as they arrive.
 
-    Candidates are kept once per entry id however many band keys named them, which keeps the
-    state (and its changelog record, rewritten on every batch) small.
+    Per entry and band key only the earliest holders named are kept: an answer given before
+    some earlier holder arrived named later ones in their place, and those must not outlive
+    the revision that corrects it (or the verdict would depend on arrival order). Closest
+    holders (the earliest copies an owner found) are kept whatever the key. Candidates are
+    those named by either, once per entry id, which keeps the state (and its changelog
+    record, rewritten on every batch) small.
     """
 
     expected: int
     shards: frozenset[int] = frozenset()
     candidates: Mapping[str, Holder] = field(default_factory=dict)  # by entry id
     first_claims: Mapping[str, Claimant] = field(default_factory=dict)  # paragraph key -> first
+    earliest: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key -> entry ids
+    closest: frozenset[str] = frozenset()  # entry ids
 
     @property
     def complete(self) -> bool:
@@ -301,7 +411,7 @@ class Gathered:
 
 def gather_batch(gathered: Gathered | None, batch: AnswerBatch) -> Gathered:
     """Fold one answer batch in. Answers only ever add knowledge, so a repeated or revised
-    batch merges in without double counting (idempotent).
+    batch merges in without double counting (idempotent), and in any order (commutative).
 
     Only the entry's own batches (answers to its probes) count towards completion: a revision
     carries the *prober's* batch count, and answers only the keys the two entries share, so a
@@ -312,19 +422,33 @@ def gather_batch(gathered: Gathered | None, batch: AnswerBatch) -> Gathered:
     expected = known or (batch.shards if own else 0)
     candidates = dict(gathered.candidates) if gathered else {}
     first_claims = dict(gathered.first_claims) if gathered else {}
+    earliest = dict(gathered.earliest) if gathered else {}
+    closest = set(gathered.closest) if gathered else set()
     holders = {h.entry_id: h for h in batch.holders}
     for answer in batch.answers:
         if answer.kind is SignatureKind.PARAGRAPH:
             _learn_first_claim(
                 first_claims, answer.key, [_first_claim(holders, r) for r in answer.earlier]
             )
-        else:
-            for ref in answer.earlier:
-                _learn_candidate(candidates, _holder(holders, ref))
+            continue
+        for ref in (*answer.earlier, *answer.closest):
+            _learn_candidate(candidates, _holder(holders, ref))
+        named = {*earliest.get(answer.key, ()), *(r.entry_id for r in answer.earlier)}
+        by_order = sorted(named, key=lambda i: _order(candidates[i]))
+        earliest[answer.key] = tuple(by_order[: MAX_CLAIMANTS[answer.kind]])
+        closest.update(r.entry_id for r in answer.closest)
+    kept = closest.union(*earliest.values())
     shards = gathered.shards if gathered else frozenset()
     if own:
         shards |= {batch.shard}
-    return Gathered(expected, shards, candidates, first_claims)
+    return Gathered(
+        expected,
+        shards,
+        {i: c for i, c in candidates.items() if i in kept},
+        first_claims,
+        earliest,
+        frozenset(closest),
+    )
 
 
 def _holder(holders: Mapping[str, Holder], ref: HolderRef) -> Holder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import IntEnum
 from typing import Protocol
 
 from schemas.dedup import Resemblance
@@ -74,6 +75,22 @@ class EntryDecision:
     related: tuple[tuple[str, float], ...]  # (entry_id, similarity), most similar first
 
 
+class Match(IntEnum):
+    """What an earlier entry is to the entry being decided, by their resemblance."""
+
+    NONE = 0
+    NEAR_DUPLICATE = 1  # a light edit or an excerpt of it
+    DUPLICATE = 2
+
+
+def match(r: Resemblance, thresholds: DedupThresholds = DedupThresholds()) -> Match:
+    if r.same_text or r.jaccard >= thresholds.duplicate:
+        return Match.DUPLICATE
+    if r.jaccard >= thresholds.near_duplicate or r.containment >= thresholds.containment:
+        return Match.NEAR_DUPLICATE
+    return Match.NONE
+
+
 def _order(entry_id: str, event_time: datetime) -> tuple[datetime, str]:
     return (event_time, entry_id)
 
@@ -125,15 +142,14 @@ def decide_entry(
     if exact:
         return EntryDecision(EntryStatus.DUPLICATE, earliest(exact).entry_id, 1.0, ())
 
-    scored = [(c, c.resemblance.jaccard, c.resemblance.containment) for c in earlier.values()]
-
-    score = {c.entry_id: max(j, k) for c, j, k in scored}
+    score = {
+        c.entry_id: max(c.resemblance.jaccard, c.resemblance.containment) for c in earlier.values()
+    }
+    level = {c.entry_id: match(c.resemblance, thresholds) for c in earlier.values()}
     status = EntryStatus.UNIQUE
     canonical: Candidate | None = None
-    dups = [c for c, j, _ in scored if j >= thresholds.duplicate]
-    nears = [
-        c for c, j, k in scored if j >= thresholds.near_duplicate or k >= thresholds.containment
-    ]
+    dups = [c for c in earlier.values() if level[c.entry_id] is Match.DUPLICATE]
+    nears = [c for c in earlier.values() if level[c.entry_id] is not Match.NONE]
     if dups:
         status, canonical = EntryStatus.DUPLICATE, earliest(dups)
     elif nears:

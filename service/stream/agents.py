@@ -146,7 +146,7 @@ def stage_agent(
 
 def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Settings) -> None:
     params = pipeline.PipelineParams.default()
-    score = pipeline.scorer(params)
+    judge = pipeline.judge(params)
     horizon = settings.dedup_horizon_s
     specs = series_specs(settings)
 
@@ -165,17 +165,9 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
     async def claim_signatures(_event: faust.EventT, batch: ProbeBatch) -> None:
         """Own a share of the signatures: answer who carried each one before."""
         index = tables.shard_probes.table.index
-        prober = batch.sketch
-        known = {
-            ref.key: index.holders(ref.key, prober, ref.kind, horizon) for ref in batch.signatures
-        }
-        sketches = {batch.entry_id: prober}
-        for holder in (c for holders in known.values() for c in holders):
-            if holder.entry_id not in sketches:
-                found = index.sketch(holder.entry_id, batch.shard)
-                if found is not None:
-                    sketches[holder.entry_id] = found
-        answers, _ = answer_batch(batch, known, sketches, score)
+        known = {ref.key: index.holders(ref.key, batch.sketch, horizon) for ref in batch.signatures}
+        sketches = index.sketches(batch.shard)
+        answers, _ = answer_batch(batch, known, sketches, judge, horizon)
         # One row per entry and shard (the index learns its keys from it), not one per key.
         row = f"{batch.entry_id}@{batch.shard}"
         if not tables.shard_probes[row].current():
@@ -339,19 +331,27 @@ def _at(epoch_s: float) -> datetime:
 def _load_gathered(stored: dict[str, Any]) -> Gathered | None:
     if not stored:
         return None
+    candidates = {k: Holder.model_validate(v) for k, v in stored["candidates"].items()}
+    # Entry ids are stored once, in `candidates`; the per-key lists hold their positions.
+    ids = list(candidates)
     return Gathered(
         expected=stored["expected"],
         shards=frozenset(stored["shards"]),
-        candidates={k: Holder.model_validate(v) for k, v in stored["candidates"].items()},
+        candidates=candidates,
         first_claims={k: Claimant.model_validate(v) for k, v in stored["first_claims"].items()},
+        earliest={k: tuple(ids[i] for i in v) for k, v in stored.get("earliest", {}).items()},
+        closest=frozenset(ids[i] for i in stored.get("closest", ())),
     )
 
 
 def _dump_gathered(gathered: Gathered, published: dict[str, Any] | None) -> dict[str, Any]:
+    position = {entry_id: i for i, entry_id in enumerate(gathered.candidates)}
     return {
         "published": published,
         "expected": gathered.expected,
         "shards": sorted(gathered.shards),
         "candidates": {k: c.model_dump(mode="json") for k, c in gathered.candidates.items()},
         "first_claims": {k: c.model_dump(mode="json") for k, c in gathered.first_claims.items()},
+        "earliest": {k: [position[i] for i in v] for k, v in gathered.earliest.items()},
+        "closest": sorted(position[i] for i in gathered.closest),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -9,10 +10,12 @@ from types import SimpleNamespace
 import faust
 
 from schemas.dead_letters import DeadLetter
-from schemas.dedup import AnswerBatch, ProbeBatch, Resemblance, SignatureKind
+from schemas.dedup import AnswerBatch, Holder, ProbeBatch, Resemblance, SignatureKind
 from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
+from service.core.claims import Gathered
+from service.stream.agents import _dump_gathered, _load_gathered
 from service.stream.codec import encode
 from tests.agents.conftest import PREFIX, AppScenario, SendRecorder
 
@@ -508,3 +511,27 @@ def test_windows_restored_from_the_changelog_expire_too(run_with_app: Run) -> No
     run_with_app(scenario)
 
     assert kept == {"restored": True, "after cleanup": False, "newer window": True}
+
+
+def test_gathering_state_survives_its_table_row_with_every_key_and_copy() -> None:
+    """The row stores each entry id once (per-key lists hold positions): what a restarted
+    worker reads back must be the state that was written."""
+    holders = {
+        name: Holder(
+            entry_id=name,
+            event_time=T0 + timedelta(minutes=i),
+            resemblance=Resemblance(same_text=False, jaccard=0.2 * i, containment=0.0),
+        )
+        for i, name in enumerate(["a", "b", "c"])
+    }
+    gathered = Gathered(
+        expected=2,
+        shards=frozenset({1}),
+        candidates=holders,
+        earliest={"b00:x": ("a", "b"), "b01:y": ("b",)},
+        closest=frozenset({"c"}),
+    )
+
+    row = _dump_gathered(gathered, None)
+
+    assert _load_gathered(json.loads(json.dumps(row))) == gathered

@@ -36,7 +36,7 @@ from service.stream.tables import series_specs
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PARAMS = pipeline.PipelineParams.default()
-SCORE = pipeline.scorer(PARAMS)
+JUDGE = pipeline.judge(PARAMS)
 
 
 def test_committed_json_schemas_match_the_models() -> None:
@@ -101,7 +101,7 @@ def _instances() -> dict[str, BaseModel]:
             probes.append(batch)
             sketches[item.entry_id] = batch.sketch
             known = {ref.key: claims.get(ref.key, []) for ref in batch.signatures}
-            sent, changed = answer_batch(batch, known, sketches, SCORE)
+            sent, changed = answer_batch(batch, known, sketches, JUDGE)
             claims.update(changed)
             answers += sent
     gathered = None

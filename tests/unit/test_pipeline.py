@@ -27,7 +27,7 @@ from service.replay.source import read_entries
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PARAMS = pipeline.PipelineParams.default()
-SCORE = pipeline.scorer(PARAMS)
+JUDGE = pipeline.judge(PARAMS)
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 
 STORY = [
@@ -87,7 +87,7 @@ class Scatter:
         self.sketches[(batch.entry_id, batch.shard)] = batch.sketch
         known = {ref.key: self.claims.get(ref.key, []) for ref in batch.signatures}
         own = {e: s for (e, shard), s in self.sketches.items() if shard == batch.shard}
-        answers, changed = answer_batch(batch, known, own, SCORE)
+        answers, changed = answer_batch(batch, known, own, JUDGE)
         self.claims.update(changed)
         for answer in answers:
             if answer.revision and not self.deliver_revisions:
@@ -113,11 +113,13 @@ def verdicts_of(*entries: RawEntry, deliver_revisions: bool = True) -> dict[str,
 
 
 def outcome(verdicts: dict[str, EntryVerdict]) -> dict[str, object]:
-    """What must not depend on arrival order: status, canonical entry, repeated paragraphs."""
+    """What must not depend on arrival order: status, canonical entry, similarity, repeated
+    paragraphs."""
     return {
         entry_id: (
             v.status,
             v.canonical_id,
+            v.similarity,
             tuple((p.repeat_of_entry, p.repeat_of_index) for p in v.paragraphs),
         )
         for entry_id, v in sorted(verdicts.items())

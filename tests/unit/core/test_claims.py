@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zlib
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -27,12 +28,14 @@ from service.core.claims import (
     MAX_CLAIMANTS,
     ClaimIndex,
     Gathered,
+    Judge,
     answer_batch,
     answer_probe,
     gather_batch,
     probe_batches,
     shard_of,
 )
+from service.core.dedup import Candidate, DedupThresholds, decide_entry, match
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 KEY = "p:0123abcd"
@@ -49,9 +52,21 @@ class Scores:
         self.pairs.append((entry.entry_id, holder.entry_id))
         return SIMILAR
 
+    @property
+    def judge(self) -> Judge:
+        return Judge(self, no_copy)
 
-def score(entry: Claimant, holder: Claimant) -> Resemblance:
+
+def similar(entry: Claimant, holder: Claimant) -> Resemblance:
     return SIMILAR
+
+
+def no_copy(found: Resemblance) -> int:
+    return 0
+
+
+# Every pair resembles a little; nothing is a copy of anything.
+score = Judge(similar, no_copy)
 
 
 def claimant(entry_id: str, minutes: int, paragraph_index: int | None = 0) -> Claimant:
@@ -369,7 +384,7 @@ def test_answer_batch_names_earlier_holders_once_with_the_owners_score() -> None
 
     second = batch("b", 10, [BAND, PARA])
     (reply,), changed = answer_batch(
-        second, memory, {"a": first.sketch, "b": second.sketch}, scores
+        second, memory, {"a": first.sketch, "b": second.sketch}, scores.judge
     )
 
     assert reply.entry_id == "b" and reply.revision is False
@@ -389,7 +404,9 @@ def test_a_holder_of_paragraphs_only_is_not_scored() -> None:
     scores = Scores()
 
     second = batch("b", 10, [PARA])
-    (reply,), _ = answer_batch(second, memory, {"a": first.sketch, "b": second.sketch}, scores)
+    (reply,), _ = answer_batch(
+        second, memory, {"a": first.sketch, "b": second.sketch}, scores.judge
+    )
 
     assert reply.holders == [Holder(entry_id="a", event_time=T0)]
     assert scores.pairs == []
@@ -401,9 +418,9 @@ def test_a_revision_scores_the_later_holder_against_the_late_earlier_entry() -> 
     scores = Scores()
 
     early = batch("early", 0, [BAND])
-    _, revision = answer_batch(early, memory, {"late": late.sketch, "early": early.sketch}, scores)[
-        0
-    ]
+    _, revision = answer_batch(
+        early, memory, {"late": late.sketch, "early": early.sketch}, scores.judge
+    )[0]
 
     assert (revision.entry_id, [h.entry_id for h in revision.holders]) == ("late", ["early"])
     assert scores.pairs == [("late", "early")]
@@ -556,7 +573,7 @@ def index_of(*batches: ProbeBatch) -> ClaimIndex:
 def test_holders_older_than_the_horizon_have_left_the_index() -> None:
     index = index_of(batch("old", 0, [PARA]), batch("recent", 50, [PARA]))
 
-    kept = index.holders(KEY, claimant("me", 60), SignatureKind.PARAGRAPH, horizon_s=30 * 60)
+    kept = index.holders(KEY, claimant("me", 60), horizon_s=30 * 60)
 
     assert [c.entry_id for c in kept] == ["recent"]
 
@@ -564,8 +581,8 @@ def test_holders_older_than_the_horizon_have_left_the_index() -> None:
 def test_the_index_names_where_each_holder_carried_the_key() -> None:
     index = index_of(batch("a", 0, [PARA, BAND]))
 
-    (para,) = index.holders(KEY, claimant("me", 5), SignatureKind.PARAGRAPH, 3600)
-    (band,) = index.holders(BAND.key, claimant("me", 5), SignatureKind.BAND, 3600)
+    (para,) = index.holders(KEY, claimant("me", 5), 3600)
+    (band,) = index.holders(BAND.key, claimant("me", 5), 3600)
 
     assert (para.entry_id, para.paragraph_index, band.paragraph_index) == ("a", 3, None)
     assert para.event_time == T0
@@ -577,11 +594,11 @@ def test_a_row_indexed_twice_counts_once_and_its_removal_forgets_it() -> None:
     index.add(("row", "a"), first)
     index.add(("other window", "a"), first)
 
-    assert len(index.holders(KEY, claimant("me", 5), SignatureKind.PARAGRAPH, 3600)) == 1
+    assert len(index.holders(KEY, claimant("me", 5), 3600)) == 1
     index.remove(("row", "a"))
     index.remove(("other window", "a"))
     index.remove(("never", "indexed"))
-    assert index.holders(KEY, claimant("me", 5), SignatureKind.PARAGRAPH, 3600) == []
+    assert index.holders(KEY, claimant("me", 5), 3600) == []
     assert index.sketch("a", 0) is None
 
 
@@ -594,16 +611,176 @@ def test_the_index_keeps_each_entrys_sketch_per_shard() -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(st.permutations(range(9)), st.integers(0, 8))
-def test_answers_from_the_index_slice_equal_answers_from_every_holder(
+def test_answers_from_the_index_equal_answers_from_every_holder(
     arrival: list[int], prober_at: int
 ) -> None:
-    """The index hands answer_probe a slice of a hot key's holders, never all of them: the
-    answers (and revisions) must be those every holder would give."""
+    """The index cuts a key's holders at the prober's horizon; answer_probe cuts each later
+    holder's at its own: together they answer (and revise) as every holder would."""
+    horizon_s = 4 * 60
     others = [i for i in arrival if i != prober_at]
     index = index_of(*(batch(f"e{i}", minutes=i, refs=[PARA]) for i in others))
     everyone = [claimant(f"e{i}", i, paragraph_index=PARA.paragraph_index) for i in sorted(others)]
     prober = claimant(f"e{prober_at}", prober_at)
 
-    sliced = index.holders(KEY, prober, SignatureKind.PARAGRAPH, 3600)
+    held = index.holders(KEY, prober, horizon_s)
 
-    assert answer_probe(sliced, probe(prober))[0] == answer_probe(everyone, probe(prober))[0]
+    assert (
+        answer_probe(held, probe(prober), horizon_s=horizon_s)[0]
+        == answer_probe(everyone, probe(prober), horizon_s=horizon_s)[0]
+    )
+
+
+# --- closest copies and order independence ----------------------------------------------------
+
+HOT = SignatureRef(key="b00:hot", kind=SignatureKind.BAND)
+JACCARD = {1: 0.85, 2: 1.0}  # a Jaccard estimate of each dedup.Match level but the first
+
+
+class Copies:
+    """A judge that knows which entry copies which: levels[(entry, holder)] (default 0)."""
+
+    def __init__(self, levels: dict[tuple[str, str], int]) -> None:
+        self.levels = levels
+
+    def score(self, entry: Claimant, holder: Claimant) -> Resemblance:
+        level = self.levels.get((entry.entry_id, holder.entry_id), 0)
+        # Entries that are no copies still resemble a little, each pair its own (0.05 to 0.5).
+        unrelated = 0.05 * (1 + zlib.crc32(f"{entry.entry_id}|{holder.entry_id}".encode()) % 10)
+        jaccard = JACCARD[level] if level else unrelated
+        return Resemblance(same_text=False, jaccard=jaccard, containment=0.0)
+
+    @property
+    def judge(self) -> Judge:
+        return Judge(self.score, lambda r: match(r, DedupThresholds()))
+
+
+def owner_answers(
+    judge: Judge, batches: list[ProbeBatch], horizon_s: float = 3600
+) -> list[AnswerBatch]:
+    """One shard's owner answering `batches` in this order, as claim_signatures does."""
+    index = ClaimIndex()
+    sent: list[AnswerBatch] = []
+    for b in batches:
+        known = {ref.key: index.holders(ref.key, b.sketch, horizon_s) for ref in b.signatures}
+        replies, _ = answer_batch(b, known, index.sketches(b.shard), judge, horizon_s)
+        index.add(b.entry_id, b)
+        sent += replies
+    return sent
+
+
+def test_an_answer_names_the_earliest_copy_however_many_holders_come_before_it() -> None:
+    limit = MAX_CLAIMANTS[SignatureKind.BAND]
+    held = [batch(f"e{i:02d}", i, [HOT]) for i in range(limit + 3)]
+    copied = held[limit + 1].entry_id  # beyond the earliest `limit`
+    me = batch("me", 60, [HOT])
+
+    *_, reply = owner_answers(Copies({("me", copied): 1}).judge, [*held, me])
+
+    (key_answer,) = reply.answers
+    assert len(key_answer.earlier) == limit
+    assert [r.entry_id for r in key_answer.closest] == [copied]
+    assert copied in {h.entry_id for h in reply.holders}
+
+
+def test_closest_names_the_earliest_near_duplicate_and_the_earliest_duplicate() -> None:
+    held = [batch(f"e{i:02d}", i, [HOT]) for i in range(6)]
+    levels = {("me", "e02"): 1, ("me", "e03"): 1, ("me", "e04"): 2, ("me", "e05"): 2}
+
+    *_, reply = owner_answers(Copies(levels).judge, [*held, batch("me", 60, [HOT])])
+
+    assert [r.entry_id for r in reply.answers[0].closest] == ["e02", "e04"]
+
+
+def test_paragraph_keys_name_no_closest_copy() -> None:
+    held = batch("a", 0, [PARA])
+
+    *_, reply = owner_answers(Copies({("me", "a"): 2}).judge, [held, batch("me", 60, [PARA])])
+
+    assert reply.answers[0].closest == []
+
+
+def test_a_late_copy_revises_a_later_holder_it_is_the_earliest_copy_for() -> None:
+    limit = MAX_CLAIMANTS[SignatureKind.BAND]
+    held = [batch(f"e{i:02d}", i, [HOT]) for i in range(limit + 1)]
+    late = batch("late", limit + 1, [HOT])  # after the earliest `limit`: no revision for that
+    me = batch("me", 60, [HOT])
+
+    replies = owner_answers(Copies({("me", "late"): 1}).judge, [*held, me, late])
+
+    (revision,) = [r for r in replies if r.revision]
+    assert revision.entry_id == "me"
+    assert [r.entry_id for r in revision.answers[0].closest] == ["late"]
+
+
+def test_a_late_copy_revises_nobody_when_an_earlier_copy_was_named() -> None:
+    held = [batch(f"e{i:02d}", i, [HOT]) for i in range(10)]
+    levels = {("me", "e01"): 1, ("me", "late"): 1}
+    me, late = batch("me", 60, [HOT]), batch("late", 30, [HOT])
+
+    replies = owner_answers(Copies(levels).judge, [*held, me, late])
+
+    assert not [r for r in replies if r.revision]
+
+
+def test_a_late_copy_revises_nobody_beyond_one_horizon_after_it() -> None:
+    early, later = batch("early", 0, [HOT]), batch("later", 90, [HOT])
+
+    replies = owner_answers(
+        Copies({("later", "early"): 2}).judge, [later, early], horizon_s=60 * 60
+    )
+
+    assert [r.revision for r in replies] == [False, False]
+
+
+def test_gathering_keeps_only_the_earliest_holders_named_per_key() -> None:
+    """An answer given before the earliest holders arrived named later ones in their place."""
+    limit = MAX_CLAIMANTS[SignatureKind.BAND]
+    early = [claimant(f"a{i}", i, paragraph_index=None) for i in range(limit)]
+    late = [claimant(f"z{i}", 30 + i, paragraph_index=None) for i in range(limit)]
+    band = {"key": HOT.key, "kind": SignatureKind.BAND}
+
+    first = gather_batch(None, answer("x", 0, shards=1, earlier=late, **band))
+    revised = gather_batch(first, answer("x", 0, earlier=early, revision=True, **band))
+
+    assert revised.earliest == {HOT.key: tuple(c.entry_id for c in early)}
+    assert set(revised.candidates) == {c.entry_id for c in early}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_verdicts_do_not_depend_on_the_order_probes_and_answers_arrive_in(
+    data: st.DataObject,
+) -> None:
+    """Random copies among 20 entries that share a hot band key (some a second one too), and
+    a horizon shorter than the stream: every arrival order of the probes, and every delivery
+    order of the answers, gives each entry the verdict the in-order run gives it."""
+    ids = [f"e{i:02d}" for i in range(20)]
+    pairs = [(ids[i], ids[j]) for i in range(len(ids)) for j in range(i)]
+    levels = data.draw(st.dictionaries(st.sampled_from(pairs), st.integers(1, 2), max_size=20))
+    other = SignatureRef(key="b01:other", kind=SignatureKind.BAND)
+    sharing = data.draw(st.sets(st.sampled_from(ids)))
+    batches = [batch(e, i, [HOT, other] if e in sharing else [HOT]) for i, e in enumerate(ids)]
+    judge = Copies(levels).judge
+
+    def verdicts(sent: list[AnswerBatch]) -> dict[str, tuple[object, ...]]:
+        gathered: dict[str, Gathered] = {}
+        for reply in sent:
+            gathered[reply.entry_id] = gather_batch(gathered.get(reply.entry_id), reply)
+        decided: dict[str, tuple[object, ...]] = {}
+        for b in batches:
+            g = gathered[b.entry_id]
+            found = [
+                Candidate(c.entry_id, c.event_time, c.resemblance)
+                for c in g.candidates.values()
+                if c.resemblance is not None
+            ]
+            d = decide_entry(b.entry_id, b.sketch.event_time, found)
+            decided[b.entry_id] = (g.complete, d.status, d.canonical_id, d.similarity)
+        return decided
+
+    # More holders within a horizon than an answer names: the closest copies must be found.
+    horizon_s = 12 * 60
+    in_order = owner_answers(judge, batches, horizon_s)
+    shuffled = owner_answers(judge, data.draw(st.permutations(batches)), horizon_s)
+
+    assert verdicts(data.draw(st.permutations(shuffled))) == verdicts(in_order)
