@@ -84,28 +84,26 @@ def answer_probe(
     limit = MAX_CLAIMANTS[probe.kind]
     rank = None if probe.kind is SignatureKind.PARAGRAPH else rank
     others = [c for c in claimants if c.entry_id != prober.entry_id]
-    updated = sorted([*others, prober], key=_order)
-    before = _within(prober, _earlier_than(prober, others), horizon_s)
+    orders = [_order(c) for c in others]
+    at = bisect_left(orders, _order(prober))
+    updated = [*others[:at], prober, *others[at:]]
+    before = _within(prober, others[:at], horizon_s)
     answers = [
         _answer(probe, prober, before[:limit], _closest(prober, before, rank), revision=False)
     ]
-    times = [c.event_time.timestamp() for c in updated]
-    at = updated.index(prober)
+    times = [t for t, _ in orders]
+    times.insert(at, _order(prober)[0])
     for later_at in range(at + 1, len(updated)):
         later = updated[later_at]
         # The later holder's own horizon: the holders before it that it can be told of.
         start = bisect_left(times, times[later_at] - horizon_s, 0, later_at)
         if start > at:
             continue  # the prober is too old for it, and so is everything before
-        first = updated[start:later_at][:limit]
+        first = updated[start : min(later_at, start + limit)]
         closest = _closest(later, updated[start : at + 1], rank, only=prober)
         if at - start < limit or closest:
             answers.append(_answer(probe, later, first, closest, revision=True))
     return answers, updated
-
-
-def _earlier_than(claimant: Claimant, claimants: list[Claimant]) -> list[Claimant]:
-    return [c for c in claimants if _order(c) < _order(claimant)]
 
 
 def _within(claimant: Claimant, earlier: list[Claimant], horizon_s: float) -> list[Claimant]:
@@ -212,7 +210,7 @@ def answer_batch(
             key=ref.key, kind=ref.kind, expected=batch.shards, claimant=_prober(batch, ref)
         )
         answers, memory = answer_probe(before, probe, scores.rank, horizon_s)
-        if memory != before:
+        if len(memory) != len(before):  # the prober is new to the key (not a replay)
             changed[ref.key] = memory
         for answer in answers:
             by_recipient.setdefault(answer.entry_id, []).append(answer)
@@ -289,9 +287,9 @@ def _ref(claimant: Claimant) -> HolderRef:
 
 
 # A holder as the index keeps it: (event time in epoch seconds, entry id, paragraph index or -1,
-# the event time itself). Tuples sort like _order and weigh a fraction of a Claimant: the index
-# holds one per key an entry carried, for every entry within two horizons.
-_Held = tuple[float, str, int, datetime]
+# the holder). Tuples sort like _order (the first three always differ); an entry's keys share
+# one holder per paragraph index, so the index holds a tuple, not a model, per key it carried.
+_Held = tuple[float, str, int, Claimant]
 
 
 @dataclass
@@ -315,9 +313,12 @@ class ClaimIndex:
         at_time = batch.sketch.event_time
         ts = at_time.timestamp()
         keys = []
+        made: dict[int, Claimant] = {}
         for ref in batch.signatures:
             index = -1 if ref.paragraph_index is None else ref.paragraph_index
-            held = (ts, batch.entry_id, index, at_time)
+            if index not in made:
+                made[index] = _claimant(batch.entry_id, at_time, ref.paragraph_index)
+            held = (ts, batch.entry_id, index, made[index])
             holders = self._holders.setdefault(ref.key, [])
             at = bisect_left(holders, held[:3])
             if at == len(holders) or holders[at][:3] != held[:3]:
@@ -350,7 +351,7 @@ class ClaimIndex:
         if not held:
             return []
         first = bisect_left(held, (prober.event_time.timestamp() - horizon_s,))
-        return [_claimant(h) for h in held[first:]]
+        return [h[3] for h in held[first:]]
 
     def sketch(self, entry_id: str, shard: int) -> Claimant | None:
         return self._sketches.get(f"{entry_id}@{shard}")
@@ -376,11 +377,10 @@ class _ShardSketches(Mapping[str, Claimant]):
         return sum(1 for _ in self)
 
 
-def _claimant(held: _Held) -> Claimant:
-    _, entry_id, index, event_time = held
+def _claimant(entry_id: str, event_time: datetime, paragraph_index: int | None) -> Claimant:
     # Built from values a validated batch already held: no validation needed.
     return Claimant.model_construct(
-        entry_id=entry_id, event_time=event_time, paragraph_index=None if index < 0 else index
+        entry_id=entry_id, event_time=event_time, paragraph_index=paragraph_index
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -133,7 +134,8 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
         raise ValueError(f"MinHash sizes differ: {len(a)} != {len(b)}")
     if not a:
         return 0.0
-    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+    # map(eq) counts in C: an owner scores an entry against every holder of its hot bands.
+    return sum(map(operator.eq, a, b)) / len(a)
 
 
 def containment(a: Sequence[int], b: Sequence[int], a_count: int, b_count: int) -> float:
