@@ -400,7 +400,7 @@ class Gathered:
     shards: frozenset[int] = frozenset()
     candidates: Mapping[str, Holder] = field(default_factory=dict)  # by entry id
     first_claims: Mapping[str, Claimant] = field(default_factory=dict)  # paragraph key -> first
-    earliest: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key -> entry ids
+    earliest: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # _slot -> entry ids
     closest: frozenset[str] = frozenset()  # entry ids
 
     @property
@@ -433,9 +433,10 @@ def gather_batch(gathered: Gathered | None, batch: AnswerBatch) -> Gathered:
             continue
         for ref in (*answer.earlier, *answer.closest):
             _learn_candidate(candidates, _holder(holders, ref))
-        named = {*earliest.get(answer.key, ()), *(r.entry_id for r in answer.earlier)}
+        slot = _slot(answer.key)
+        named = {*earliest.get(slot, ()), *(r.entry_id for r in answer.earlier)}
         by_order = sorted(named, key=lambda i: _order(candidates[i]))
-        earliest[answer.key] = tuple(by_order[: MAX_CLAIMANTS[answer.kind]])
+        earliest[slot] = tuple(by_order[: MAX_CLAIMANTS[answer.kind]])
         closest.update(r.entry_id for r in answer.closest)
     kept = closest.union(*earliest.values())
     shards = gathered.shards if gathered else frozenset()
@@ -449,6 +450,13 @@ def gather_batch(gathered: Gathered | None, batch: AnswerBatch) -> Gathered:
         earliest,
         frozenset(closest),
     )
+
+
+def _slot(key: str) -> str:
+    """What tells an entry's entry and band keys apart: the part before the colon ("e", "b07").
+    An entry carries one digest and one key per band, and the gathering state, rewritten on
+    every answer batch, stays a few kB smaller than with whole keys."""
+    return key.partition(":")[0]
 
 
 def _holder(holders: Mapping[str, Holder], ref: HolderRef) -> Holder:
