@@ -83,16 +83,20 @@ def answer_probe(
     prober = probe.claimant
     limit = MAX_CLAIMANTS[probe.kind]
     rank = None if probe.kind is SignatureKind.PARAGRAPH else rank
-    others = [c for c in claimants if c.entry_id != prober.entry_id]
-    orders = [_order(c) for c in others]
-    at = bisect_left(orders, _order(prober))
+    me = _order(prober)
+    known = getattr(claimants, "orders", None) or [_order(c) for c in claimants]
+    kept = [i for i, c in enumerate(claimants) if c.entry_id != prober.entry_id]
+    others = [claimants[i] for i in kept] if len(kept) < len(claimants) else list(claimants)
+    orders = [known[i] for i in kept] if len(kept) < len(claimants) else list(known)
+    at = bisect_left(orders, me)
     updated = [*others[:at], prober, *others[at:]]
-    before = _within(prober, others[:at], horizon_s)
+    oldest = bisect_left(orders, (me[0] - horizon_s,), 0, at)
+    before = others[oldest:at]
     answers = [
         _answer(probe, prober, before[:limit], _closest(prober, before, rank), revision=False)
     ]
     times = [t for t, _ in orders]
-    times.insert(at, _order(prober)[0])
+    times.insert(at, me[0])
     for later_at in range(at + 1, len(updated)):
         later = updated[later_at]
         # The later holder's own horizon: the holders before it that it can be told of.
@@ -104,13 +108,6 @@ def answer_probe(
         if at - start < limit or closest:
             answers.append(_answer(probe, later, first, closest, revision=True))
     return answers, updated
-
-
-def _within(claimant: Claimant, earlier: list[Claimant], horizon_s: float) -> list[Claimant]:
-    if math.isinf(horizon_s):
-        return earlier
-    oldest = claimant.event_time.timestamp() - horizon_s
-    return [c for c in earlier if c.event_time.timestamp() >= oldest]
 
 
 def _closest(
@@ -226,6 +223,7 @@ class _Scores:
     sketches: Mapping[str, Claimant]
     judge: Judge
     _memo: dict[tuple[str, str], Resemblance | None] = field(default_factory=dict)
+    _levels: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def _sketch(self, entry_id: str) -> Claimant | None:
         if entry_id == self.batch.entry_id:
@@ -240,8 +238,13 @@ class _Scores:
         return self._memo[pair]
 
     def rank(self, entry: Claimant, holder: Claimant) -> int:
-        found = self.resemblance(entry.entry_id, holder.entry_id)
-        return self.judge.level(found) if found is not None else 0
+        # Called for every holder of every key before the entry: memoised apart from scores.
+        pair = (entry.entry_id, holder.entry_id)
+        level = self._levels.get(pair)
+        if level is None:
+            found = self.resemblance(*pair)
+            level = self._levels[pair] = self.judge.level(found) if found is not None else 0
+        return level
 
 
 def _answer_batch(
@@ -351,7 +354,7 @@ class ClaimIndex:
         if not held:
             return []
         first = bisect_left(held, (prober.event_time.timestamp() - horizon_s,))
-        return [h[3] for h in held[first:]]
+        return _Holders.of(held[first:])
 
     def sketch(self, entry_id: str, shard: int) -> Claimant | None:
         return self._sketches.get(f"{entry_id}@{shard}")
@@ -359,6 +362,19 @@ class ClaimIndex:
     def sketches(self, shard: int) -> Mapping[str, Claimant]:
         """The sketches one shard holds, by entry id (a live view, not a copy)."""
         return _ShardSketches(self._sketches, shard)
+
+
+class _Holders(list[Claimant]):
+    """Holders of a key, oldest first, with their (event time, entry id) order keys, which
+    answer_probe would otherwise compute for every holder of every key it is asked about."""
+
+    orders: list[tuple[float, str]]
+
+    @classmethod
+    def of(cls, held: list[_Held]) -> _Holders:
+        holders = cls(h[3] for h in held)
+        holders.orders = [(h[0], h[1]) for h in held]
+        return holders
 
 
 @dataclass(frozen=True)
