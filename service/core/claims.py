@@ -3,8 +3,10 @@
 A signature (entry digest, paragraph digest or LSH band) is owned by one shard (a partition of
 the probes topic). Its owner knows every entry that carried it within the dedup horizon
 (ClaimIndex, built from the probe batches the shard stored), answers each probe with the
-earliest *other* entries that carried it before, and tells later holders when an earlier
-entry arrives after them. Answering is idempotent: a replayed probe gets the same answers.
+earliest *other* entries that carried it before and, for entry and band keys, the prober's
+closest copies among them, and tells later holders when an earlier entry arrives after them.
+Answering is idempotent: a replayed probe gets the same answers, and the gathering folds them
+so that the verdict does not depend on the order anything arrived in.
 
 An entry's probes reach a shard as one batch and its answers come back as one batch per
 recipient; the owner keeps one sketch (MinHash, digest) per entry and shard, not one per key,
