@@ -86,10 +86,11 @@ def answer_probe(
     limit = MAX_CLAIMANTS[probe.kind]
     rank = None if probe.kind is SignatureKind.PARAGRAPH else rank
     me = _order(prober)
-    known = getattr(claimants, "orders", None) or [_order(c) for c in claimants]
-    kept = [i for i, c in enumerate(claimants) if c.entry_id != prober.entry_id]
-    others = [claimants[i] for i in kept] if len(kept) < len(claimants) else list(claimants)
-    orders = [known[i] for i in kept] if len(kept) < len(claimants) else list(known)
+    others = claimants
+    orders = getattr(claimants, "orders", None) or [_order(c) for c in claimants]
+    if any(c.entry_id == prober.entry_id for c in claimants):  # a replay: it is held already
+        kept = [i for i, c in enumerate(claimants) if c.entry_id != prober.entry_id]
+        others, orders = [claimants[i] for i in kept], [orders[i] for i in kept]
     at = bisect_left(orders, me)
     updated = [*others[:at], prober, *others[at:]]
     oldest = bisect_left(orders, (me[0] - horizon_s,), 0, at)
