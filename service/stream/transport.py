@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -202,7 +202,7 @@ class Consumer(faust_aiokafka.Consumer):
         if now - self._read_again_at.get(tp, float("-inf")) < REREAD_PAUSE_S:
             return  # the last rewind is still being read
         self._read_again_at[tp] = now
-        _report(log.warning, event, tp, offset=offset)
+        _warn(event, tp, offset=offset)
         self._rewind[tp] = min(offset, self._rewind.get(tp, offset))
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
@@ -230,12 +230,15 @@ class Consumer(faust_aiokafka.Consumer):
         due = self._due.get(tp, self._committed_offset.get(tp))
         if due is None or offset <= due or self._missing_from_log(tp, offset, due):
             self._due[tp] = max(offset + 1, due or 0)
+            held = self._held_back.get(tp)
+            if held is not None and offset >= held[0]:
+                # The record held back went through: a gap held back later counts afresh.
+                del self._held_back[tp]
             return False
         committed = self._committed_offset.get(tp)
         first = due if committed is None else min(due, committed)
         if tp not in self._rewind:
-            _report(
-                log.warning,
+            _warn(
                 "records_past_a_gap_held_back",
                 tp,
                 offset=offset,
@@ -252,7 +255,7 @@ class Consumer(faust_aiokafka.Consumer):
         the records before it would have held it back too)."""
         if tp in self._rewind or self._held_back.get(tp) != (offset, GAP_READINGS):
             return False
-        _report(log.warning, "records_missing_from_log", tp, first_missing=due, present=offset)
+        _warn("records_missing_from_log", tp, first_missing=due, present=offset)
         # Faust's own gap bookkeeping lets the commit pass over them; nothing reads them again.
         self._gap[tp].addi(due, offset)
         return True
@@ -282,8 +285,8 @@ class Consumer(faust_aiokafka.Consumer):
             self._due.pop(tp, None)
 
 
-def _report(level: Callable[..., Any], event: str, tp: TP, **fields: object) -> None:
-    level(event, topic=tp.topic, partition=tp.partition, **fields)
+def _warn(event: str, tp: TP, **fields: object) -> None:
+    log.warning(event, topic=tp.topic, partition=tp.partition, **fields)
 
 
 class TansuConsumer(Consumer):

@@ -270,3 +270,22 @@ def test_a_record_missing_right_after_a_seek_holds_back_the_next(
     assert delivered_offsets(consumer, sought, monkeypatch) == []  # 15 is due
     assert sought == [{tp: 12}]
     assert consumer._rewind == {tp: 12}  # committed (12): 12..14 await their commit
+
+
+def test_a_gap_filled_by_reading_again_does_not_count_towards_a_later_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 was held back once and then went through: held back again after a rebalance, it
+    needs every reading again before it may be taken as missing from the log."""
+    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    tp = TP("t", 0)
+    consumer._committed_offset[tp] = 19
+    consumer._read_offset[tp] = 18
+    fetching(monkeypatch, tp, [20], [19, 20], *[[20]] * GAP_READINGS)
+    sought: list[dict[TP, int]] = []
+
+    assert delivered_offsets(consumer, sought, monkeypatch) == []
+    assert delivered_offsets(consumer, sought, monkeypatch) == [19, 20]
+    consumer._forget_due([tp])  # a rebalance: 19 is due again
+    for _ in range(GAP_READINGS):
+        assert delivered_offsets(consumer, sought, monkeypatch) == []
