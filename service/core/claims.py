@@ -359,9 +359,6 @@ class ClaimIndex:
         first = bisect_left(held, (prober.event_time.timestamp() - horizon_s,))
         return _Holders.of(held[first:])
 
-    def sketch(self, entry_id: str, shard: int) -> Claimant | None:
-        return self._sketches.get(f"{entry_id}@{shard}")
-
     def sketches(self, shard: int) -> Mapping[str, Claimant]:
         """The sketches one shard holds, by entry id (a live view, not a copy)."""
         return _ShardSketches(self._sketches, shard)

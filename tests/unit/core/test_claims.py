@@ -599,14 +599,14 @@ def test_a_row_indexed_twice_counts_once_and_its_removal_forgets_it() -> None:
     index.remove(("other window", "a"))
     index.remove(("never", "indexed"))
     assert index.holders(KEY, claimant("me", 5), 3600) == []
-    assert index.sketch("a", 0) is None
+    assert index.sketches(0).get("a") is None
 
 
 def test_the_index_keeps_each_entrys_sketch_per_shard() -> None:
     index = index_of(batch("a", 0, [PARA], shard=2))
 
-    assert index.sketch("a", 2) == sketch("a", 0)
-    assert index.sketch("a", 1) is None
+    assert index.sketches(2).get("a") == sketch("a", 0)
+    assert index.sketches(1).get("a") is None
 
 
 @settings(max_examples=80, deadline=None)
