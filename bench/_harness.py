@@ -38,7 +38,7 @@ from service.logging import configure_logging
 from service.processes import Child, child_env, spawn, stop_child
 from service.progress import drained
 from service.replay.producer import create_producer
-from service.settings import BrokerFlavour, LogFormat, Settings
+from service.settings import LogFormat, Settings
 from service.sink.runner import db_path
 
 BENCH = Path(__file__).resolve().parent
@@ -56,7 +56,7 @@ def where(args: argparse.Namespace, load: float | None = None) -> dict[str, Any]
     """Where a bench ran, for its JSON result (and the load average when it started)."""
     found: dict[str, Any] = {
         "partitions": args.partitions,
-        "broker": args.bootstrap_servers or "embedded tansu",
+        "broker": args.bootstrap_servers or "embedded apache kafka",
         "cpus": os.cpu_count(),
     }
     if load is not None:
@@ -76,13 +76,7 @@ def common_args(parser: argparse.ArgumentParser) -> None:
         "--bootstrap-servers",
         default=env,
         help="Kafka host:port[,...] (env KAFKA_BOOTSTRAP_SERVERS). "
-        "Default: an embedded Tansu broker in a temporary folder.",
-    )
-    parser.add_argument(
-        "--broker-flavour",
-        choices=[f.value for f in BrokerFlavour],
-        default=None,
-        help="Broker quirks to work around (default: tansu when embedded, else kafka).",
+        "Default: an embedded Apache Kafka broker in a temporary folder.",
     )
     parser.add_argument("--partitions", type=int, default=4, help="Partitions per topic.")
     parser.add_argument("--seed", type=int, default=0, help="Seed of the synthetic entries.")
@@ -142,7 +136,6 @@ class Bench:
         self.started_broker = False
         self.broker_pid: int | None = None  # the embedded broker's, when this bench started it
         self.bootstrap_servers: str | None = args.bootstrap_servers
-        self.flavour = BrokerFlavour(args.broker_flavour) if args.broker_flavour else None
 
     def __enter__(self) -> Bench:
         signal.signal(signal.SIGINT, _interrupt)
@@ -157,7 +150,6 @@ class Bench:
             self.started_broker = True
             self.broker_pid = handle.pid
             self.bootstrap_servers = handle.bootstrap_servers
-            self.flavour = self.flavour or BrokerFlavour.TANSU
             log("broker_started", bootstrap_servers=handle.bootstrap_servers, pid=handle.pid)
         return self
 
@@ -184,7 +176,6 @@ class Bench:
         unique = f"{run}-{uuid.uuid4().hex[:6]}"
         return Settings().with_overrides(
             bootstrap_servers=self.bootstrap_servers,
-            broker_flavour=self.flavour,
             topic_prefix=f"bench-{self.name}-{unique}.",
             app_id=f"bench-{self.name}-{unique}",
             partitions=self.args.partitions,

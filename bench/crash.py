@@ -18,8 +18,6 @@ duplicated (counted more often than in the clean run). All of them must be 0
 paragraph's source depend on arrival order, in the clean run as well: they are counted apart
 (`order_dependent`, with which run named the earlier copy) and make
 `identical_to_clean_run` false; scale_out.py --workers 1,1 shows the same between two clean runs.
-On Tansu the restarted worker's table recovery relies on the project's ListOffsets workaround
-(service/stream/transport.py).
 
 Usage: python bench/crash.py [--kills 20] [--entries 5000] [--max-delay 5]
 """

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from service.settings import BrokerFlavour, LogFormat, Settings
+from service.settings import LogFormat, Settings
 
 app = typer.Typer(
     help="Turn live news coverage into a deduplicated, queryable record of who said what.",
@@ -18,7 +18,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 broker_app = typer.Typer(
-    help="Manage the embedded Tansu broker (used when no Kafka is configured)."
+    help="Manage the embedded Apache Kafka broker (one KRaft node on loopback, data under the "
+    "state dir), used when no Kafka is configured. Needs Java 17+ and Maven, or KAFKA_HOME.",
+    no_args_is_help=True,
 )
 app.add_typer(broker_app, name="broker")
 
@@ -74,10 +76,7 @@ def _connected(settings: Settings) -> Settings:
             err=True,
         )
         raise typer.Exit(2)
-    flavour = BrokerFlavour.TANSU if settings.broker_flavour is BrokerFlavour.AUTO else None
-    return _logged(
-        settings.with_overrides(bootstrap_servers=handle.bootstrap_servers, broker_flavour=flavour)
-    )
+    return _logged(settings.with_overrides(bootstrap_servers=handle.bootstrap_servers))
 
 
 def _logged(settings: Settings) -> Settings:
@@ -91,14 +90,21 @@ def _logged(settings: Settings) -> Settings:
 @broker_app.command("start")
 def broker_start(
     state_dir: StateOpt = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (default: a free one).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Listen port (default: the last one, or a free one).")
+    ] = None,
+    heap: Annotated[
+        str | None, typer.Option(help="Java heap, e.g. 512m or 1g. Env: LIVEBLOG_BROKER_HEAP.")
+    ] = None,
 ) -> None:
-    """Start the embedded broker in the background and print its bootstrap address."""
+    """Start the embedded broker in the background and print its bootstrap address.
+
+    The first start resolves Kafka's jars with Maven (once) and formats the data dir."""
     from service.broker.embedded import BrokerError, start_broker
 
-    settings = _settings(state_dir=state_dir)
+    settings = _settings(state_dir=state_dir, broker_heap=heap)
     try:
-        handle = start_broker(settings.state_dir, port)
+        handle = start_broker(settings.state_dir, port, heap=settings.broker_heap)
     except BrokerError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -107,7 +113,7 @@ def broker_start(
 
 @broker_app.command("stop")
 def broker_stop(state_dir: StateOpt = None) -> None:
-    """Stop the embedded broker started from this state dir (its data is gone)."""
+    """Stop the embedded broker started from this state dir; its data is kept."""
     from service.broker.embedded import stop_broker
 
     settings = _settings(state_dir=state_dir)
@@ -116,7 +122,7 @@ def broker_stop(state_dir: StateOpt = None) -> None:
 
 @broker_app.command("status")
 def broker_status(state_dir: StateOpt = None) -> None:
-    """Print the embedded broker's address, or exit 1 if it is not running."""
+    """Print the embedded broker's address, pid, log and data dir; exit 1 if it is not running."""
     from service.broker.embedded import running_broker
 
     settings = _settings(state_dir=state_dir)
@@ -124,7 +130,32 @@ def broker_status(state_dir: StateOpt = None) -> None:
     if handle is None:
         typer.echo("not running")
         raise typer.Exit(1)
-    typer.echo(f"{handle.bootstrap_servers} pid={handle.pid} log={handle.log_path}")
+    typer.echo(
+        f"{handle.bootstrap_servers} pid={handle.pid} log={handle.log_path} data={handle.data_dir}"
+    )
+
+
+@broker_app.command("reset")
+def broker_reset(state_dir: StateOpt = None) -> None:
+    """Stop the embedded broker if it runs and delete its data (every topic and offset)."""
+    from service.broker.embedded import reset_broker
+
+    settings = _settings(state_dir=state_dir)
+    typer.echo("reset" if reset_broker(settings.state_dir) else "nothing to reset")
+
+
+@broker_app.command("install")
+def broker_install() -> None:
+    """Resolve the embedded broker's jars (Maven, once) and check Java; print the Kafka version."""
+    from service.broker.install import BrokerError, find_runtime
+
+    _settings()
+    try:
+        runtime = find_runtime()
+    except BrokerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Apache Kafka {runtime.kafka_version} with {runtime.java}")
 
 
 @app.command()

@@ -18,7 +18,7 @@ from service.progress import wait_until_processed
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.replay.source import read_entries
-from service.settings import BrokerFlavour, Settings
+from service.settings import Settings
 from service.summary import summarise
 
 
@@ -37,10 +37,8 @@ def run_demo(settings: Settings, seeds: Path, timeout_s: float) -> int:
     try:
         if settings.embedded:
             started_broker = running_broker(settings.state_dir) is None
-            handle = start_broker(settings.state_dir)
-            settings = settings.with_overrides(
-                bootstrap_servers=handle.bootstrap_servers, broker_flavour=BrokerFlavour.TANSU
-            )
+            handle = start_broker(settings.state_dir, heap=settings.broker_heap)
+            settings = settings.with_overrides(bootstrap_servers=handle.bootstrap_servers)
         settings = settings.with_overrides(web_port=free_port())
         entries = read_entries(seeds)
         ensure_topics(settings)

@@ -1,11 +1,11 @@
-"""Client settings shared by every Kafka client: bootstrap servers, security, the broker's quirks.
+"""Client settings shared by every Kafka client: bootstrap servers and security.
 
 One place turns Settings into the keyword arguments of each client library, so a security
 setting cannot reach one client and miss another:
 
 * kafka_python_config: the project's own producer, consumers and admin clients (kafka-python);
-* faust_credentials: the Faust worker; its aiokafka clients, and the extra aiokafka consumer of
-  the Tansu transport, all receive them from Faust's configuration.
+* faust_credentials: the Faust worker; its aiokafka clients receive them from Faust's
+  configuration.
 """
 
 from __future__ import annotations

@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
-from service.broker.embedded import stop_pid
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); read its state to tell.
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.split(")")[-1].split()[0] != "Z"
+    return True
+
+
+def stop_pid(pid: int, timeout_s: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL after timeout_s; reaps the process if it is our child."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done == pid:
+                return
+        if not alive(pid):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 @dataclass
@@ -33,7 +68,6 @@ def child_env(settings: Settings) -> dict[str, str]:
     env.update(
         {
             "LIVEBLOG_BOOTSTRAP_SERVERS": settings.bootstrap_servers or "",
-            "LIVEBLOG_BROKER_FLAVOUR": settings.broker_flavour.value,
             "LIVEBLOG_TOPIC_PREFIX": settings.topic_prefix,
             "LIVEBLOG_PARTITIONS": str(settings.partitions),
             "LIVEBLOG_OUT_DIR": str(settings.out_dir),

@@ -9,12 +9,6 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class BrokerFlavour(StrEnum):
-    AUTO = "auto"  # tansu when the embedded broker is used, else kafka
-    KAFKA = "kafka"
-    TANSU = "tansu"
-
-
 class LogFormat(StrEnum):
     AUTO = "auto"  # console on a terminal, JSON otherwise
     JSON = "json"
@@ -64,8 +58,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("LIVEBLOG_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
         description="host:port[,host:port]; unset means: use the embedded broker.",
     )
-    broker_flavour: BrokerFlavour = Field(
-        default=BrokerFlavour.AUTO, description="Which broker quirks to work around."
+    broker_heap: str = Field(
+        default="512m",
+        pattern=r"^\d+[kKmMgG]$",
+        description="Java heap (-Xmx) of the embedded Apache Kafka broker.",
     )
     topic_prefix: str = Field(default="liveblog.", description="Prepended to every topic name.")
     partitions: int = Field(default=4, ge=1, description="Partitions of every topic created.")
@@ -78,7 +74,9 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
     session_timeout_s: float = Field(
-        default=10.0, gt=0, description="Consumer session timeout (Tansu: the join takes half)."
+        default=10.0,
+        gt=0,
+        description="Consumer session timeout: how soon a dead worker's partitions move.",
     )
     heartbeat_interval_s: float = Field(default=1.0, gt=0)
     window_s: float = Field(
@@ -172,12 +170,6 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.bootstrap_servers is None
-
-    @property
-    def on_tansu(self) -> bool:
-        if self.broker_flavour is BrokerFlavour.AUTO:
-            return self.embedded
-        return self.broker_flavour is BrokerFlavour.TANSU
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (None values are ignored: flag not given)."""

@@ -1,1 +1,1 @@
-"""Broker helpers: the embedded Tansu broker and topic administration."""
+"""The embedded Apache Kafka broker (install, configure, start, stop), and topic administration."""

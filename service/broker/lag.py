@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from service.broker.high_watermarks import corrected_end_offsets
 from service.broker.retry import unreachable
 from service.kafka_config import kafka_python_config
 from service.settings import Settings
@@ -27,12 +26,7 @@ def group_lag(settings: Settings, group: str, topics: Iterable[str]) -> int | No
             for topic in topics
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
-        # Tansu's ListOffsets undercounts the tail (see service/broker/high_watermarks.py).
-        ends = (
-            corrected_end_offsets(consumer, partitions)
-            if settings.on_tansu
-            else consumer.end_offsets(partitions)
-        )
+        ends = consumer.end_offsets(partitions)
         committed = admin.list_group_offsets({group: partitions}).get(group, {})
         return sum(
             max(0, end - max(committed[tp].offset, 0) if tp in committed else end)

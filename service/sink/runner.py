@@ -16,7 +16,6 @@ from pydantic import BaseModel
 from schemas.dead_letters import DeadLetter
 from schemas.quotes import QuoteOccurrence
 from schemas.topics import OUTPUT_TOPICS, TopicSpec
-from service.broker.embedded import FETCH_MAX_WAIT_MS
 from service.broker.retry import call_with_retry
 from service.kafka_config import kafka_python_config
 from service.settings import Settings
@@ -94,7 +93,6 @@ class SinkRunner:
             heartbeat_interval_ms=int(self.settings.heartbeat_interval_s * 1000),
             max_poll_records=1_000,
             max_partition_fetch_bytes=self.settings.max_message_bytes,
-            **({"fetch_max_wait_ms": FETCH_MAX_WAIT_MS} if self.settings.on_tansu else {}),
         )
 
     def run(self) -> None:

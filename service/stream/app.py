@@ -8,18 +8,15 @@ from faust.transport.drivers import TRANSPORTS
 from service.kafka_config import faust_credentials
 from service.settings import Settings
 
-# aiokafka's transport with commits that wait for every table write (service/stream/transport.py);
-# "tansu://host:port" also gets exact high watermarks.
+# aiokafka's transport with commits that wait for every table write (service/stream/transport.py).
 TRANSPORTS.aliases["kafka"] = "service.stream.transport:KafkaTransport"
-TRANSPORTS.aliases["tansu"] = "service.stream.transport:TansuTransport"
 
 
 def faust_settings(settings: Settings) -> dict[str, object]:
     """Faust configuration derived from Settings, including the broker workarounds."""
     broker = settings.bootstrap_servers or "127.0.0.1:9092"
-    scheme = "tansu" if settings.on_tansu else "kafka"
     return {
-        "broker": [f"{scheme}://{hostport}" for hostport in broker.split(",")],
+        "broker": [f"kafka://{hostport}" for hostport in broker.split(",")],
         "store": "memory://",
         "topic_partitions": settings.partitions,
         "topic_replication_factor": settings.replication_factor,
@@ -28,7 +25,6 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         "web_host": settings.web_host,
         "web_bind": settings.web_host,
         "consumer_auto_offset_reset": "earliest",
-        # Tansu completes a group join only after half the session timeout.
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
         "producer_linger_ms": 5,

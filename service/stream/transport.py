@@ -1,5 +1,5 @@
-"""Faust transports: aiokafka's, with commits that never pass over unprocessed events or
-unsent table writes, and (for Tansu) exact high watermarks and short fetch waits.
+"""Faust's aiokafka transport, with commits that never pass over unprocessed events or unsent
+table writes.
 
 Faust commits a consumer offset after `producer.flush()`. Table writes (changelog records) go
 through the producer's buffer, whose flush gives up after 0.1 s without a send
@@ -10,15 +10,7 @@ consumed (tests/integration/test_transport.py shows it). `Producer` remembers ev
 record and its flush waits for those buffered before it; a failed one stops the commit.
 `Consumer` reads again the records Faust fetched but did not deliver (see its docstring).
 
-Faust recovers a table by reading its changelog up to the high watermark it gets from
-ListOffsets; Tansu answers that with the last batch's base offset + 1, so an unpatched worker
-restores all but the tail of every changelog partition (tests/integration/
-test_restart_recovery.py fails without this). `TansuTransport` corrects it.
-
-Tansu answers a waiting fetch only when its max wait runs out, not when a record arrives, and
-Faust waits 1.5 s: `TansuTransport` makes its consumer wait at most FETCH_MAX_WAIT_MS.
-
-Broker URLs select them: `kafka://` → `KafkaTransport`, `tansu://` → `TansuTransport`.
+Broker URLs `kafka://` select `KafkaTransport` (service/stream/app.py).
 """
 
 from __future__ import annotations
@@ -33,9 +25,6 @@ from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, FutureMessage, Message
 from mode import Service
-
-from service.broker.embedded import FETCH_MAX_WAIT_MS
-from service.broker.high_watermarks import corrected_high_watermarks
 
 log = structlog.get_logger(__name__)
 
@@ -100,28 +89,6 @@ class Producer(faust_aiokafka.Producer):
                     buffered=self.buffer.size,
                     topics=sorted({f.message.channel.get_topic_name() for f in pending}),
                 )
-
-
-class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-    def _create_worker_consumer(self, transport: Any) -> Any:
-        consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # Faust passes a fixed 1500
-        return consumer
-
-    async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
-        listed = await super()._highwaters(partitions)
-        if self.consumer.in_transaction:
-            return listed
-        transport: Any = self.transport
-        servers = faust_aiokafka.server_list(transport.url, transport.default_port)
-        return await corrected_high_watermarks(servers, listed, self._security())
-
-    def _security(self) -> Mapping[str, Any]:
-        """The same credentials as Faust's own clients (SASL/TLS from broker_credentials)."""
-        conf = self.transport.app.conf
-        return faust_aiokafka.credentials_to_aiokafka_auth(
-            conf.broker_credentials, conf.ssl_context
-        )
 
 
 class Consumer(faust_aiokafka.Consumer):
@@ -289,15 +256,6 @@ def _warn(event: str, tp: TP, **fields: object) -> None:
     log.warning(event, topic=tp.topic, partition=tp.partition, **fields)
 
 
-class TansuConsumer(Consumer):
-    def _new_consumer_thread(self) -> ConsumerThread:
-        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-
 class KafkaTransport(faust_aiokafka.Transport):
     Consumer = Consumer
     Producer = Producer
-
-
-class TansuTransport(KafkaTransport):
-    Consumer = TansuConsumer

@@ -1,8 +1,8 @@
 """SASL/TLS settings reach every Kafka client the service builds, and no secret reaches a log.
 
-No SASL- or TLS-capable broker runs here (the embedded Tansu 0.6.0 cannot be given users on its
-memory storage, and no Docker engine runs), so the clients are checked where they are built:
-real kafka-python and aiokafka client objects constructed from the service's configuration.
+The clients are checked where they are built: real kafka-python and aiokafka client objects
+constructed from the service's configuration. tests/integration/test_security.py runs the
+service end to end over a SASL_SSL listener of the embedded Apache Kafka.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from kafka.errors import KafkaConnectionError
 from pydantic import SecretStr, ValidationError
 
 from service import cli
-from service.broker import admin, high_watermarks, lag
+from service.broker import admin, lag
 from service.kafka_config import faust_credentials, kafka_python_config
 from service.logging import configure_logging
 from service.processes import child_env
@@ -193,7 +193,7 @@ def test_lag_check_clients_get_the_security_settings(clients: Clients) -> None:
 
 @pytest.fixture
 def worker_app(tmp_path: Path) -> Iterator[Any]:
-    app = create_app(sasl(broker_flavour="tansu", state_dir=tmp_path))
+    app = create_app(sasl(state_dir=tmp_path))
     yield app
 
 
@@ -226,33 +226,6 @@ def test_faust_worker_consumer_and_producer_get_the_security_settings(worker_app
     assert _aiokafka_auth(producer_.client) == EXPECTED_AIOKAFKA
     assert isinstance(consumer._client._ssl_context, ssl.SSLContext)
     assert consumer._client._ssl_context.check_hostname is False
-
-
-def test_tansu_transport_high_watermark_consumer_gets_the_security_settings(
-    worker_app: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    built: list[dict[str, Any]] = []
-
-    class Recorded(high_watermarks.AIOKafkaConsumer):  # type: ignore[misc]
-        def __init__(self, **kwargs: Any) -> None:
-            built.append(kwargs)
-            super().__init__(**kwargs)
-
-        async def start(self) -> None:
-            raise ConnectionError("recorded: no broker")
-
-    monkeypatch.setattr(high_watermarks, "AIOKafkaConsumer", Recorded)
-    thread = worker_app.consumer._thread
-
-    with pytest.raises(ConnectionError):
-        asyncio.run(
-            high_watermarks.corrected_high_watermarks(
-                ["kafka:9093"], {("t", 0): 5}, thread._security()
-            )
-        )
-
-    assert {k: built[0][k] for k in EXPECTED_AIOKAFKA} == EXPECTED_AIOKAFKA
-    assert isinstance(built[0]["ssl_context"], ssl.SSLContext)
 
 
 def test_faust_credentials_follow_the_protocol() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from service.settings import BrokerFlavour, LogFormat, Settings
+from service.settings import LogFormat, Settings
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -17,7 +17,7 @@ def test_defaults_use_the_embedded_broker_and_local_folders() -> None:
 
     assert settings.bootstrap_servers is None
     assert settings.embedded
-    assert settings.broker_flavour is BrokerFlavour.AUTO
+    assert settings.broker_heap == "512m"
     assert settings.topic_prefix == "liveblog."
     assert settings.partitions >= 1
     assert settings.out_dir == Path("out")
@@ -59,32 +59,19 @@ def test_liveblog_bootstrap_servers_wins_over_kafka_bootstrap_servers(
 def test_other_fields_come_from_liveblog_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIVEBLOG_TOPIC_PREFIX", "test.")
     monkeypatch.setenv("LIVEBLOG_STATE_DIR", "/tmp/state")
-    monkeypatch.setenv("LIVEBLOG_BROKER_FLAVOUR", "tansu")
+    monkeypatch.setenv("LIVEBLOG_BROKER_HEAP", "1g")
 
     settings = Settings()
 
     assert settings.topic_prefix == "test."
     assert settings.state_dir == Path("/tmp/state")
-    assert settings.broker_flavour is BrokerFlavour.TANSU
+    assert settings.broker_heap == "1g"
 
 
-@pytest.mark.parametrize(
-    ("servers", "flavour", "embedded", "on_tansu"),
-    [
-        (None, BrokerFlavour.AUTO, True, True),
-        (None, BrokerFlavour.KAFKA, True, False),
-        (None, BrokerFlavour.TANSU, True, True),
-        ("kafka:9092", BrokerFlavour.AUTO, False, False),
-        ("kafka:9092", BrokerFlavour.KAFKA, False, False),
-        ("tansu:9092", BrokerFlavour.TANSU, False, True),
-    ],
-)
-def test_embedded_and_tansu_follow_the_servers_and_flavour(
-    servers: str | None, flavour: BrokerFlavour, embedded: bool, on_tansu: bool
-) -> None:
-    settings = Settings(bootstrap_servers=servers, broker_flavour=flavour)
-
-    assert (settings.embedded, settings.on_tansu) == (embedded, on_tansu)
+@pytest.mark.parametrize("heap", ["512", "lots", "1.5g", ""])
+def test_a_broker_heap_java_would_not_take_is_refused(heap: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(broker_heap=heap)
 
 
 def test_overrides_replace_the_given_fields() -> None:

@@ -1,5 +1,5 @@
-"""The consumers the service builds wait briefly for fetches on Tansu, and as usual on Kafka
-(tests/integration/test_tansu_quirks.py measures the flaw this works around)."""
+"""The worker's Faust transport: commits wait for table writes, and records fetched but never
+delivered are read again (service/stream/transport.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,15 @@ from faust.transport.consumer import ThreadDelegateConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
-from service.broker.embedded import FETCH_MAX_WAIT_MS
-from service.settings import BrokerFlavour, Settings
-from service.sink import runner
+from service.settings import Settings
 from service.stream.app import create_app
-from service.stream.transport import GAP_READINGS, KafkaTransport, Producer, TansuTransport
+from service.stream.transport import GAP_READINGS, KafkaTransport, Producer
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-def settings(flavour: BrokerFlavour, tmp_path: Path) -> Settings:
-    return Settings(bootstrap_servers="kafka:9092", broker_flavour=flavour, state_dir=tmp_path)
+def settings(tmp_path: Path) -> Settings:
+    return Settings(bootstrap_servers="kafka:9092", state_dir=tmp_path)
 
 
 def worker_consumer(app: Any, create: Any = None) -> Any:
@@ -37,39 +35,16 @@ def worker_consumer(app: Any, create: Any = None) -> Any:
     return asyncio.run(build())
 
 
-@pytest.mark.parametrize(
-    ("flavour", "transport", "wait_ms"),
-    [
-        (BrokerFlavour.TANSU, TansuTransport, FETCH_MAX_WAIT_MS),
-        (BrokerFlavour.KAFKA, KafkaTransport, 1500),
-    ],
-)
-def test_worker_transport_and_fetch_wait_follow_the_broker(
-    flavour: BrokerFlavour, transport: type, wait_ms: int, tmp_path: Path
-) -> None:
-    app = create_app(settings(flavour, tmp_path))
+def test_worker_uses_the_transport_whose_commits_wait_for_table_writes(tmp_path: Path) -> None:
+    app = create_app(settings(tmp_path))
 
-    assert type(app.transport) is transport
+    assert type(app.transport) is KafkaTransport
     assert isinstance(app.producer, Producer)
-    assert worker_consumer(app)._fetch_max_wait_ms == wait_ms
-
-
-@pytest.mark.parametrize(
-    ("flavour", "wait_ms"), [(BrokerFlavour.TANSU, FETCH_MAX_WAIT_MS), (BrokerFlavour.KAFKA, 500)]
-)
-def test_sink_fetch_wait_follows_the_broker(
-    flavour: BrokerFlavour, wait_ms: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    built: list[dict[str, Any]] = []
-    monkeypatch.setattr(runner, "KafkaConsumer", lambda *topics, **config: built.append(config))
-
-    runner.SinkRunner(settings(flavour, tmp_path), writers=[])._consumer()
-
-    assert built[0].get("fetch_max_wait_ms", 500) == wait_ms  # kafka-python's default: 500
+    assert worker_consumer(app)._fetch_max_wait_ms == 1500  # Faust's own; Kafka answers on arrival
 
 
 def test_faust_default_fetch_wait_is_what_the_workaround_replaces(tmp_path: Path) -> None:
-    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    app = create_app(settings(tmp_path))
     stock = worker_consumer(app, faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer)
 
     assert stock._fetch_max_wait_ms == 1500
@@ -77,7 +52,7 @@ def test_faust_default_fetch_wait_is_what_the_workaround_replaces(tmp_path: Path
 
 def test_faust_commits_over_records_fetched_and_not_delivered(tmp_path: Path) -> None:
     """The flaw: after a gap, Faust's own consumer commits past offsets never processed."""
-    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    app = create_app(settings(tmp_path))
     consumer = app.consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
@@ -91,7 +66,7 @@ def test_faust_commits_over_records_fetched_and_not_delivered(tmp_path: Path) ->
 def test_records_fetched_and_not_delivered_are_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    app = create_app(settings(tmp_path))
     consumer = app.consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
@@ -122,7 +97,7 @@ def test_records_fetched_and_not_delivered_are_read_again(
 
 def test_a_partition_whose_commit_stands_still_is_read_again(tmp_path: Path) -> None:
     """Also when no later record reveals the one never delivered (no gap to see)."""
-    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    app = create_app(settings(tmp_path))
     consumer = app.consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
@@ -135,7 +110,7 @@ def test_a_partition_whose_commit_stands_still_is_read_again(tmp_path: Path) -> 
 
 
 def test_a_partition_that_commits_is_left_alone(tmp_path: Path) -> None:
-    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    app = create_app(settings(tmp_path))
     consumer = app.consumer
     tp = TP("t", 0)
     consumer._read_offset[tp] = 20
@@ -149,7 +124,7 @@ def test_a_partition_that_commits_is_left_alone(tmp_path: Path) -> None:
 def test_a_record_missing_right_after_the_commit_is_not_committed_over(tmp_path: Path) -> None:
     """Offset 12 (the next to process) never acknowledged, 13 and 14 were: Faust would commit
     15, taking 12 for the last one processed."""
-    app = create_app(settings(BrokerFlavour.KAFKA, tmp_path))
+    app = create_app(settings(tmp_path))
     consumer = app.consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
@@ -203,7 +178,7 @@ def test_records_after_a_gap_wait_for_the_records_before_them(
 ) -> None:
     """11 was the last delivered; 12 was fetched and never delivered: 13 and 14 must not be
     processed before it (a table's offset guard would then take 12 for a replay)."""
-    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    consumer = create_app(settings(tmp_path)).consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 10
     consumer._read_offset[tp] = 11
@@ -216,7 +191,7 @@ def test_records_after_a_gap_wait_for_the_records_before_them(
 
 
 def test_contiguous_records_pass_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    consumer = create_app(settings(tmp_path)).consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
     consumer._read_offset[tp] = 11
@@ -231,7 +206,7 @@ def test_a_gap_still_there_after_reading_again_is_let_through_and_committed_over
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Records gone from the log (retention) must not hold the partition back for ever."""
-    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    consumer = create_app(settings(tmp_path)).consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
     consumer._read_offset[tp] = 11
@@ -258,7 +233,7 @@ def test_a_record_missing_right_after_a_seek_holds_back_the_next(
 ) -> None:
     """After a seek Faust's read offset is the next one to read (12), so 13 looks like no gap
     to it: the next offset due, the committed one, tells."""
-    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    consumer = create_app(settings(tmp_path)).consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 12
     consumer._read_offset[tp] = 12
@@ -277,7 +252,7 @@ def test_a_gap_filled_by_reading_again_does_not_count_towards_a_later_one(
 ) -> None:
     """20 was held back once and then went through: held back again after a rebalance, it
     needs every reading again before it may be taken as missing from the log."""
-    consumer = create_app(settings(BrokerFlavour.KAFKA, tmp_path)).consumer
+    consumer = create_app(settings(tmp_path)).consumer
     tp = TP("t", 0)
     consumer._committed_offset[tp] = 19
     consumer._read_offset[tp] = 18
