@@ -18,10 +18,10 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import FutureMessage
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
+from service.broker.high_watermarks import corrected_end_offsets
 
 from schemas.topics import RAW_ENTRIES
 from service.broker.admin import ensure_topics
-from service.broker.high_watermarks import corrected_end_offsets
 from service.kafka_config import kafka_python_config
 from service.settings import Settings
 from service.stream.app import faust_settings
