@@ -135,6 +135,7 @@ class Bench:
         self.folder = Path(tempfile.mkdtemp(prefix=f"liveblog-bench-{name}-"))
         self.started_broker = False
         self.broker_pid: int | None = None  # the embedded broker's, when this bench started it
+        self.broker_data_dir: Path | None = None
         self.bootstrap_servers: str | None = args.bootstrap_servers
 
     def __enter__(self) -> Bench:
@@ -149,6 +150,7 @@ class Bench:
             handle = start_broker(self.folder / "broker")
             self.started_broker = True
             self.broker_pid = handle.pid
+            self.broker_data_dir = handle.data_dir
             self.bootstrap_servers = handle.bootstrap_servers
             log("broker_started", bootstrap_servers=handle.bootstrap_servers, pid=handle.pid)
         return self

@@ -1,7 +1,7 @@
 """The worker's tables. Each is written only by the agent whose stream is keyed like the table.
 
 Values are JSON (schemas models dumped in JSON mode); every table is backed by a changelog topic,
-so a restarted worker recovers it exactly (on Tansu through service/stream/transport.py).
+so a restarted worker recovers it exactly.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""A worker killed mid-stream and restarted ends with exactly the tables of an uninterrupted run.
-
-On Tansu this is the test of the ListOffsets workaround: without the tansu:// transport's exact
-high watermarks, changelog recovery stops one batch short and the restarted tallies come out low.
+"""A worker killed mid-stream and restarted ends with exactly the tables of an uninterrupted run:
+Faust restores every table from its changelog up to the high watermark Kafka reports, and the
+transport's fixes (service/stream/transport.py) keep events from being skipped or half applied.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import FutureMessage
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
-from service.broker.high_watermarks import corrected_end_offsets
 
 from schemas.topics import RAW_ENTRIES
 from service.broker.admin import ensure_topics
@@ -62,7 +61,7 @@ def end_offset(settings: Settings) -> int:
     tp = TopicPartition(RAW_ENTRIES.full_name(settings.topic_prefix), 0)
     consumer = KafkaConsumer(**kafka_python_config(settings), enable_auto_commit=False)
     try:
-        return corrected_end_offsets(consumer, [tp])[tp]
+        return int(consumer.end_offsets([tp])[tp])
     finally:
         consumer.close()
 
