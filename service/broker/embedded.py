@@ -137,8 +137,12 @@ def running_broker(state_dir: Path) -> BrokerHandle | None:
 
 
 def _cluster_id() -> str:
-    # Kafka's Uuid text form: the 16 bytes in URL-safe base64, unpadded.
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """Kafka's Uuid text form: 16 random bytes in URL-safe base64, unpadded. Like Kafka's own
+    Uuid.randomUuid, never one starting with "-": a command line would take it for an option."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not text.startswith("-"):
+            return text
 
 
 def _pick_port(wanted: int | None, remembered: object) -> int:
@@ -159,7 +163,7 @@ def _format_storage(runtime: Runtime, paths: _Paths, cluster_id: str, scram: Seq
     args = [
         str(runtime.java), "-Xmx256m", f"-Dlog4j.configuration=file:{paths.log4j}",
         "-cp", runtime.classpath, "kafka.tools.StorageTool", "format",
-        "-t", cluster_id, "-c", str(paths.properties), "--ignore-formatted",
+        f"--cluster-id={cluster_id}", "-c", str(paths.properties), "--ignore-formatted",
     ]  # fmt: skip
     for credential in scram:
         args += ["--add-scram", credential]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.broker import install
+from service.broker import embedded, install
 from service.broker.config import SINGLE_NODE, Listener, NodeLayout, server_properties
 from service.broker.embedded import BrokerError, running_broker, start_broker, stop_broker
 
@@ -130,3 +130,10 @@ def test_java_versions_are_read_in_both_numbering_schemes(tmp_path: Path) -> Non
 
 def test_the_version_pin_is_a_release_number() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", install.kafka_version())
+
+
+def test_cluster_ids_are_kafka_uuids_that_no_command_line_takes_for_an_option() -> None:
+    ids = [embedded._cluster_id() for _ in range(2000)]  # 1 in 64 would start with "-"
+
+    assert all(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]{21}", i) for i in ids)
+    assert len(set(ids)) == len(ids)
