@@ -69,7 +69,6 @@ def child_env(settings: Settings) -> dict[str, str]:
         {
             "LIVEBLOG_BOOTSTRAP_SERVERS": settings.bootstrap_servers or "",
             "LIVEBLOG_TOPIC_PREFIX": settings.topic_prefix,
-            "LIVEBLOG_PROCESSING_GUARANTEE": settings.processing_guarantee.value,
             "LIVEBLOG_PARTITIONS": str(settings.partitions),
             "LIVEBLOG_OUT_DIR": str(settings.out_dir),
             "LIVEBLOG_STATE_DIR": str(settings.state_dir),

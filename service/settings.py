@@ -9,11 +9,6 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class ProcessingGuarantee(StrEnum):
-    AT_LEAST_ONCE = "at_least_once"
-    EXACTLY_ONCE = "exactly_once"
-
-
 class LogFormat(StrEnum):
     AUTO = "auto"  # console on a terminal, JSON otherwise
     JSON = "json"
@@ -67,11 +62,6 @@ class Settings(BaseSettings):
         default="512m",
         pattern=r"^\d+[kKmMgG]$",
         description="Java heap (-Xmx) of the embedded Apache Kafka broker.",
-    )
-    processing_guarantee: ProcessingGuarantee = Field(
-        default=ProcessingGuarantee.AT_LEAST_ONCE,
-        description="Faust's processing guarantee; exactly_once runs each partition's outputs, "
-        "table writes and offset commits in Kafka transactions (see the README for its state).",
     )
     topic_prefix: str = Field(default="liveblog.", description="Prepended to every topic name.")
     partitions: int = Field(default=4, ge=1, description="Partitions of every topic created.")

@@ -25,7 +25,6 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         "web_host": settings.web_host,
         "web_bind": settings.web_host,
         "consumer_auto_offset_reset": "earliest",
-        "processing_guarantee": settings.processing_guarantee.value,
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
         "producer_linger_ms": 5,
