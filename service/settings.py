@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     topic_prefix: str = Field(default="liveblog.", description="Prepended to every topic name.")
     partitions: int = Field(default=4, ge=1, description="Partitions of every topic created.")
     replication_factor: int = Field(default=1, ge=1)
+    topic_retention_bytes: int = Field(
+        default=-1,
+        ge=-1,
+        description="retention.bytes per partition of the non-compacted topics the service "
+        "creates (-1: keep everything). Their retention.ms is -1: records carry event time, "
+        "which may be years old on a replay, so only size may delete them.",
+    )
     app_id: str = Field(default="liveblog-ingest", description="Faust app id / consumer group.")
     out_dir: Path = Field(default=Path("out"), description="Where the sink writes its files.")
     state_dir: Path = Field(default=Path(".run"), description="Pid files, logs, Faust data.")
@@ -148,6 +155,8 @@ class Settings(BaseSettings):
         # A dead letter keeps a rejected entry whole, base64 (4/3) plus its metadata.
         if self.max_message_bytes < 2 * self.max_entry_bytes:
             raise ValueError("max_message_bytes must be at least twice max_entry_bytes")
+        if -1 < self.topic_retention_bytes < self.max_message_bytes:
+            raise ValueError("topic_retention_bytes must be -1 or at least max_message_bytes")
         if self.security_protocol.uses_sasl and not (self.sasl_username and self.sasl_password):
             raise ValueError(f"{self.security_protocol} needs sasl_username and sasl_password")
         return self

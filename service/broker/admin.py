@@ -26,12 +26,25 @@ def _admin(settings: Settings) -> KafkaAdminClient:
     return KafkaAdminClient(**kafka_python_config(settings), client_id="liveblog-admin")
 
 
-def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
+def topic_configs(spec: TopicSpec, settings: Settings) -> dict[str, str]:
+    """The configs of a topic the service creates."""
     # Topic-level max.message.bytes overrides the broker's default (about 1 MB), so an
     # oversized entry reaches validation and is dead-lettered instead of refused at the door.
     configs = {"max.message.bytes": str(settings.max_message_bytes)}
     if spec.compacted:
         configs["cleanup.policy"] = "compact"
+        return configs
+    # Records carry their event time (the news' own time; windows are event time), and Kafka
+    # ages a segment by its newest record timestamp: with the default 7-day retention.ms, a
+    # replay of older coverage is deleted at the next retention check, before it is processed
+    # (a restarted consumer then finds its committed offset out of range). Size decides.
+    configs["retention.ms"] = "-1"
+    configs["retention.bytes"] = str(settings.topic_retention_bytes)
+    return configs
+
+
+def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
+    configs = topic_configs(spec, settings)
     return NewTopic(
         spec.full_name(settings.topic_prefix),
         num_partitions=settings.partitions,

@@ -156,3 +156,14 @@ def test_speaker_windows_default_to_hourly_hops_every_five_minutes_and_a_day() -
 def test_windows_that_cannot_work_are_rejected(changes: dict[str, float], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Settings(**changes)
+
+
+@pytest.mark.parametrize("retention", [0, 1024, 1024 * 1024])
+def test_a_topic_retention_smaller_than_one_message_is_refused(retention: int) -> None:
+    with pytest.raises(ValidationError, match="topic_retention_bytes"):
+        Settings(topic_retention_bytes=retention)
+
+
+def test_topics_keep_everything_unless_told_a_size() -> None:
+    assert Settings().topic_retention_bytes == -1
+    assert Settings(topic_retention_bytes=2**30).topic_retention_bytes == 2**30
