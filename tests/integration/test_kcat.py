@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,7 +125,7 @@ def test_kcat_lists_every_topic_of_the_service_with_its_partitions(
     prefix = replayed.settings.topic_prefix
     for spec in TOPICS:
         assert partitions.get(spec.full_name(prefix)) == replayed.settings.partitions, spec.name
-    # The tables' changelogs, which Faust created when the worker started, are there too.
+    # The tables' changelogs, made when the worker started, are there too.
     changelog = f"{replayed.settings.app_id}-speaker-tallies-changelog"
     assert partitions.get(changelog) == replayed.settings.partitions
     assert re.search(rf"broker \d+ at {re.escape(broker_address)}", listed)
@@ -145,26 +146,26 @@ def test_kcat_follows_speaker_updates_until_stopped(
     replayed: Replayed, broker_address: str, tmp_path: Path
 ) -> None:
     line = for_test(readme_line("kcat", " -C -f "), replayed.settings)
-    out = tmp_path / "follow.out"
+    out, err = tmp_path / "follow.out", tmp_path / "follow.err"
 
-    with out.open("w") as sink:
+    with out.open("w") as stdout, err.open("w") as stderr:
         follow = subprocess.Popen(
             ["bash", "-c", line],
             cwd=REPO,
             env={**os.environ, "BROKER": broker_address},
-            stdout=sink,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,  # its own process group: stopped whole below
         )
     try:
         wait_until(
             "kcat printed every speaker",
             lambda: set(updates(out.read_text())) == set(replayed.speakers),
-            [Child("kcat", follow, out)],
+            [Child("kcat", follow, err)],
             timeout_s=KCAT_TIMEOUT_S,
         )
         assert follow.poll() is None, "kcat exited: it should follow the topic"
     finally:
-        follow.terminate()
+        os.killpg(follow.pid, signal.SIGTERM)
         follow.wait(timeout=10)
     assert updates(out.read_text()) == replayed.speakers
