@@ -1,15 +1,18 @@
 """A refused SASL authentication stops a kafka-python connection attempt with that error
-(service/broker/kafka_auth.py), while a dropped connection is still retried."""
+(service/broker/kafka_auth.py), even when the broker's close arrives with its answer, while a
+dropped connection is still retried."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from kafka.errors import KafkaConnectionError, SaslAuthenticationFailedError
 from kafka.net.connection import KafkaConnection
+from kafka.net.transport import KafkaTCPTransport
 from kafka.protocol.sasl import SaslAuthenticateRequest, SaslHandshakeRequest
 
 from service.broker import kafka_auth
@@ -103,6 +106,24 @@ def test_accepted_credentials_connect(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert transport.aborted_with is None
     assert conn.init_future.succeeded()
+
+
+def test_an_answer_read_together_with_the_close_is_delivered_before_the_close() -> None:
+    ours, broker = socket.socketpair()
+    ours.setblocking(False)
+    broker.sendall(b"the broker's answer")
+    broker.close()  # as Kafka does 100 ms after refusing an authentication
+    transport = SimpleNamespace(_sock=ours)
+
+    try:
+        first = KafkaTCPTransport._sock_recv(transport)
+        second = KafkaTCPTransport._sock_recv(transport)
+    finally:
+        ours.close()
+
+    assert first == (b"the broker's answer", None)  # read by the connection: the refusal
+    data, error = second
+    assert data == b"" and isinstance(error, KafkaConnectionError)  # then the close
 
 
 def test_every_kafka_python_client_gets_the_fix() -> None:
