@@ -323,7 +323,17 @@ def schemas(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except RuntimeError as exc:
+        # Imported here: `liveblog quotes` and `schemas` need no Kafka client.
+        from service.broker.retry import BrokerAuthenticationFailed, BrokerUnavailable
+
+        if not isinstance(exc, BrokerUnavailable | BrokerAuthenticationFailed):
+            raise
+        # What failed and where, in one line: a traceback would tell the user nothing more.
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

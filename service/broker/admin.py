@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -14,7 +16,7 @@ from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["BrokerUnavailable", "connect_admin", "ensure_topics"]
+__all__ = ["BrokerUnavailable", "connect_admin", "create_missing", "ensure_topics"]
 
 
 def connect_admin(settings: Settings) -> KafkaAdminClient:
@@ -54,23 +56,31 @@ def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
 
 
 def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> list[str]:
-    """Create every missing topic; returns the names created. Existing topics are left alone.
+    """Create every missing topic; returns the names created. Existing topics are left alone."""
+    return create_missing(settings, [_new_topic(spec, settings) for spec in specs])
+
+
+def create_missing(
+    settings: Settings, topics: Sequence[NewTopic], action: str = "creating topics"
+) -> list[str]:
+    """Create those of `topics` the broker does not have; returns the names created.
 
     Retried as a whole while the broker is unreachable: creating topics is idempotent.
     """
-    return call_with_retry(settings, "creating topics", lambda: _ensure_topics(settings, specs))
+    return call_with_retry(settings, action, lambda: _create_missing(settings, topics))
 
 
-def _ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...]) -> list[str]:
+def _create_missing(settings: Settings, topics: Sequence[NewTopic]) -> list[str]:
     admin = _admin(settings)  # not connect_admin: the whole step is retried
     try:
         existing = set(admin.list_topics())
-        missing = [s for s in specs if s.full_name(settings.topic_prefix) not in existing]
         created = []
-        for spec in missing:
+        for topic in topics:
+            if topic.name in existing:
+                continue
             try:
-                admin.create_topics([_new_topic(spec, settings)])
-                created.append(spec.full_name(settings.topic_prefix))
+                admin.create_topics([topic])
+                created.append(topic.name)
             except TopicAlreadyExistsError:
                 pass  # another process won the race: fine
         if created:

@@ -26,8 +26,8 @@ SINGLE_NODE: dict[str, str] = {
     # and the first transaction; a handful serves a single machine.
     "offsets.topic.num.partitions": "4",
     "transaction.state.log.num.partitions": "4",
-    # The service creates every topic it uses, with its partition count (service/broker/admin.py
-    # and Faust for changelogs); a typo in a topic name must fail, not create a topic.
+    # The service creates every topic it uses, with its partition count (service/broker/admin.py,
+    # and the worker its changelogs); a typo in a topic name must fail, not create a topic.
     "auto.create.topics.enable": "false",
     "num.partitions": "1",
     # The log cleaner (compacted changelogs) reserves 128 MB by default; 16 MB is plenty here

@@ -3,8 +3,9 @@
 An unreachable broker is retried with exponential backoff (with jitter) for
 Settings.broker_retry_timeout_s; every wait is logged as `broker_unreachable_retrying` with the
 attempt number and the delay, and giving up raises BrokerUnavailable naming the broker and the
-time spent. Errors that retrying cannot fix (bad configuration, failed authentication, unknown
-topic...) are raised at once.
+time spent. Errors that retrying cannot fix (bad configuration, unknown topic...) are raised at
+once; a failed authentication as BrokerAuthenticationFailed, which names the broker, the
+mechanism and the user (never the password).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kafka.errors import (
     NetworkExceptionError,
     NodeNotReadyError,
     RequestTimedOutError,
+    SaslAuthenticationFailedError,
 )
 from tenacity import (
     RetryCallState,
@@ -56,6 +58,10 @@ pause = time.sleep  # the backoff itself; tests replace it to run without waitin
 
 class BrokerUnavailable(RuntimeError):
     """The broker did not answer within the allowed time."""
+
+
+class BrokerAuthenticationFailed(RuntimeError):
+    """The broker refused the configured credentials: trying again cannot help."""
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -97,6 +103,19 @@ def call_with_retry(settings: Settings, action: str, fn: Callable[[], T]) -> T:
         return retrying(settings, action)(fn)
     except RetryError as exc:
         raise gave_up(settings, action, exc) from exc.last_attempt.exception()
+    except SaslAuthenticationFailedError as exc:
+        raise refused(settings, action, exc) from exc
+
+
+def refused(settings: Settings, action: str, exc: BaseException) -> BrokerAuthenticationFailed:
+    # The broker's own reason says which check failed; kafka-python prefixes it with the error
+    # class (twice), which the first words of this message already say.
+    reason = str(exc).rpartition("SaslAuthenticationFailedError: ")[2] or type(exc).__name__
+    return BrokerAuthenticationFailed(
+        f"{action}: authentication failed at {settings.bootstrap_servers} "
+        f"({settings.security_protocol.value}, {settings.sasl_mechanism.value}, user "
+        f"{settings.sasl_username!r}): {reason}"
+    )
 
 
 def gave_up(settings: Settings, action: str, exc: RetryError) -> BrokerUnavailable:

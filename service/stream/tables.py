@@ -14,6 +14,8 @@ from typing import Any
 
 import faust
 from faust.types import EventT
+from kafka.admin import NewTopic
+from mode.utils.times import want_seconds
 
 from schemas.dedup import ProbeBatch
 from service.core.claims import ClaimIndex
@@ -152,3 +154,31 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         # partition-wide windowed table cannot express.
         speaker_series=table("speaker-series"),
     )
+
+
+def changelog_topics(app: faust.App, settings: Settings) -> list[NewTopic]:
+    """Every table's changelog topic as Faust itself would create it: its name and partitions,
+    the cleanup policy and retention of its table's kind, and the transport's extra configs
+    (max.message.bytes, service/stream/transport.py).
+
+    The worker creates them before Faust starts (service/stream/worker.py). Created by Faust
+    while it starts, the newest of them can be missing from the metadata its partition
+    assignor reads ("Ignoring missing topic"); every write to that table then fails with
+    PartitionsMismatch ("the changelog topic has 0 partitions") until the metadata is next
+    refreshed, minutes later.
+    """
+    topics = []
+    for table in app.tables.values():
+        topic = table.changelog_topic
+        retention_ms = int(want_seconds(topic.retention) * 1000) if topic.retention else None
+        config = app.transport._topic_config(retention_ms, topic.compacting, topic.deleting)
+        config.update(topic.config or {})
+        topics.append(
+            NewTopic(
+                topic.get_topic_name(),
+                num_partitions=table.partitions or settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs={key: str(value) for key, value in config.items()},
+            )
+        )
+    return topics

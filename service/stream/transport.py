@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import structlog
@@ -259,3 +259,18 @@ def _warn(event: str, tp: TP, **fields: object) -> None:
 class KafkaTransport(faust_aiokafka.Transport):
     Consumer = Consumer
     Producer = Producer
+
+    def _topic_config(
+        self,
+        retention: int | None = None,
+        compacting: bool | None = None,
+        deleting: bool | None = None,
+    ) -> MutableMapping[str, Any]:
+        """The config of every topic Faust creates (table changelogs, its partition assignor's
+        topic, repartition topics): Faust's, plus max.message.bytes. Without it they take
+        the broker's default (about 1 MB) while the worker produces up to
+        producer_max_request_size (Settings.max_message_bytes, as on the service's topics),
+        so a large table row would be refused by its changelog."""
+        config = super()._topic_config(retention, compacting, deleting)
+        config["max.message.bytes"] = str(self.app.conf.producer_max_request_size)
+        return config

@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 from service import progress
 from service.broker import retry
 from service.broker.embedded import free_port
-from service.broker.retry import BrokerUnavailable, call_with_retry
+from service.broker.retry import BrokerAuthenticationFailed, BrokerUnavailable, call_with_retry
 from service.demo import run_demo
 from service.settings import Settings
 
@@ -78,10 +78,36 @@ def test_giving_up_names_the_broker_the_action_and_the_time() -> None:
     assert "creating topics" in message and "broker:9092" in message and "2s" in message
 
 
-def test_an_error_retrying_cannot_fix_is_raised_at_once(pauses: list[float]) -> None:
-    flaky = Flaky(failures=1, error=SaslAuthenticationFailedError("bad password"))
+def test_a_refused_authentication_is_raised_at_once_naming_broker_mechanism_and_user(
+    pauses: list[float],
+) -> None:
+    refused = SaslAuthenticationFailedError(
+        "SaslAuthenticationFailedError: Authentication failed during authentication due to "
+        "invalid credentials with SASL mechanism SCRAM-SHA-512"
+    )
+    flaky = Flaky(failures=1, error=refused)
+    settings = _settings(60).with_overrides(
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="liveblog",
+        sasl_password="hunter2-secret",
+    )
 
-    with pytest.raises(SaslAuthenticationFailedError):
+    with pytest.raises(BrokerAuthenticationFailed) as caught:
+        call_with_retry(settings, "creating topics", flaky)
+
+    assert flaky.calls == 1 and pauses == []
+    message = str(caught.value)
+    assert message.startswith("creating topics: authentication failed at broker:9092")
+    assert "SASL_SSL, SCRAM-SHA-512, user 'liveblog'" in message
+    assert message.endswith("due to invalid credentials with SASL mechanism SCRAM-SHA-512")
+    assert "hunter2" not in message
+
+
+def test_an_error_retrying_cannot_fix_is_raised_at_once(pauses: list[float]) -> None:
+    flaky = Flaky(failures=1, error=ValueError("bad configuration"))
+
+    with pytest.raises(ValueError):
         call_with_retry(_settings(60), "connecting", flaky)
 
     assert flaky.calls == 1 and pauses == []

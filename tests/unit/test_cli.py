@@ -98,3 +98,29 @@ def test_partitions_flag_below_one_is_rejected_by_the_command_line(
 
     assert result.exit_code == 2
     assert "--partitions" in result.output
+
+
+def test_a_broker_failure_ends_the_command_with_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.broker import admin
+    from service.broker.retry import BrokerAuthenticationFailed
+    from service.cli import main
+
+    def refuse(_settings: object) -> list[str]:
+        raise BrokerAuthenticationFailed("creating topics: authentication failed at broker:9092")
+
+    monkeypatch.setattr(admin, "ensure_topics", refuse)
+    monkeypatch.setenv("LIVEBLOG_LOG_FORMAT", "json")
+    monkeypatch.setattr(
+        "sys.argv", ["liveblog", "topics", "-b", "broker:9092", "--state-dir", str(tmp_path)]
+    )
+
+    with pytest.raises(SystemExit) as exited:
+        main()
+
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    own = [line for line in err.splitlines() if not line.startswith("{")]  # not log events
+    assert own == ["error: creating topics: authentication failed at broker:9092"]
+    assert "Traceback" not in err

@@ -59,3 +59,35 @@ def test_the_sink_fetches_messages_of_the_configured_size(clients: Clients) -> N
 def test_a_message_limit_too_small_for_a_dead_letter_of_the_largest_entry_is_rejected() -> None:
     with pytest.raises(ValidationError, match="max_message_bytes"):
         Settings(max_entry_bytes=1_000_000, max_message_bytes=1_500_000)
+
+
+def test_the_topics_faust_creates_accept_the_configured_message_size() -> None:
+    from service.stream.app import create_app
+
+    transport = create_app(SETTINGS).transport
+
+    config = transport._topic_config(retention=1000, compacting=True, deleting=True)
+
+    assert config == {
+        "cleanup.policy": "compact,delete",
+        "retention.ms": 1000,
+        "max.message.bytes": "3000000",
+    }
+
+
+def test_the_worker_creates_each_tables_changelog_as_faust_would() -> None:
+    from service.stream.app import create_app
+    from service.stream.tables import changelog_topics
+
+    topics = {t.name: t for t in changelog_topics(create_app(SETTINGS), SETTINGS)}
+
+    windowed = topics["liveblog-ingest-shard-probes-changelog"]
+    plain = topics["liveblog-ingest-speaker-tallies-changelog"]
+    assert len(topics) == 8
+    assert windowed.num_partitions == plain.num_partitions == SETTINGS.partitions
+    assert windowed.topic_configs == {
+        "cleanup.policy": "compact,delete",  # windows leave the broker two horizons on
+        "retention.ms": str(int(2 * SETTINGS.dedup_horizon_s * 1000)),
+        "max.message.bytes": "3000000",
+    }
+    assert plain.topic_configs == {"cleanup.policy": "compact", "max.message.bytes": "3000000"}
