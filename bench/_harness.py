@@ -32,8 +32,8 @@ from synthetic import synthetic_entries
 
 from schemas.entries import RawEntry
 from schemas.topics import RAW_ENTRIES
-from service.broker.admin import ensure_topics
 from service.broker.embedded import free_port, start_broker, stop_broker
+from service.kafka.admin import ensure_topics
 from service.logging import configure_logging
 from service.processes import Child, child_env, spawn, stop_child
 from service.progress import drained

@@ -49,7 +49,7 @@ from kafka.errors import KafkaError
 
 from schemas.entries import RawEntry
 from schemas.topics import TOPICS
-from service.kafka_config import kafka_python_config
+from service.kafka.config import kafka_python_config
 from service.processes import Child
 from service.settings import Settings
 from service.sink.runner import db_path

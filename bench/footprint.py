@@ -18,7 +18,7 @@ from collections import Counter
 from _harness import Bench, common_args, emit, log, run_main, synthetic, wait_drained, where
 from kafka import KafkaConsumer, TopicPartition
 
-from service.kafka_config import kafka_python_config
+from service.kafka.config import kafka_python_config
 from service.settings import Settings
 
 WARM_UP = 50

@@ -40,8 +40,8 @@ from kafka import KafkaConsumer, TopicPartition
 
 from schemas.entries import RawEntry
 from schemas.topics import RAW_ENTRIES, TopicSpec
-from service.broker.admin import ensure_topics
-from service.kafka_config import kafka_python_config
+from service.kafka.admin import ensure_topics
+from service.kafka.config import kafka_python_config
 from service.settings import Settings
 
 TARGET_RATIO = 0.6

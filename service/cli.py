@@ -166,7 +166,7 @@ def topics(
     state_dir: StateOpt = None,
 ) -> None:
     """Create every topic the service uses (idempotent)."""
-    from service.broker.admin import ensure_topics
+    from service.kafka.admin import ensure_topics
 
     settings = _connected(
         _settings(
@@ -190,7 +190,7 @@ def worker(
     log_format: LogOpt = None,
 ) -> None:
     """Run the Faust worker: dedup, quote extraction and per-speaker tables."""
-    from service.broker.admin import ensure_topics
+    from service.kafka.admin import ensure_topics
     from service.stream.worker import run_worker
 
     settings = _connected(
@@ -216,7 +216,7 @@ def sink(
     log_format: LogOpt = None,
 ) -> None:
     """Consume the output topics into out/jsonl/*.jsonl and out/liveblog.sqlite3 (upserts)."""
-    from service.broker.admin import ensure_topics
+    from service.kafka.admin import ensure_topics
     from service.sink.runner import SinkRunner
 
     settings = _connected(
@@ -251,7 +251,7 @@ def replay(
     ] = None,
 ) -> None:
     """Publish entries to the raw-entries topic (as fast as possible unless paced)."""
-    from service.broker.admin import ensure_topics
+    from service.kafka.admin import ensure_topics
     from service.replay.producer import publish
     from service.replay.schedule import Pacing, PacingMode, looped
     from service.replay.source import read_entries
@@ -327,7 +327,7 @@ def main() -> None:
         app()
     except RuntimeError as exc:
         # Imported here: `liveblog quotes` and `schemas` need no Kafka client.
-        from service.broker.retry import BrokerAuthenticationFailed, BrokerUnavailable
+        from service.kafka.retry import BrokerAuthenticationFailed, BrokerUnavailable
 
         if not isinstance(exc, BrokerUnavailable | BrokerAuthenticationFailed):
             raise

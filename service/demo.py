@@ -11,8 +11,8 @@ from pathlib import Path
 
 import typer
 
-from service.broker.admin import ensure_topics
 from service.broker.embedded import free_port, running_broker, start_broker, stop_broker
+from service.kafka.admin import ensure_topics
 from service.processes import Child, spawn, stop_child
 from service.progress import wait_until_processed
 from service.replay.producer import publish

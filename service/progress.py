@@ -9,8 +9,8 @@ import time
 from tqdm import tqdm
 
 from schemas.topics import OUTPUT_TOPICS, TOPICS
-from service.broker.lag import group_lag
-from service.broker.retry import call_with_retry
+from service.kafka.lag import group_lag
+from service.kafka.retry import call_with_retry
 from service.processes import Child
 from service.settings import Settings
 from service.sink.runner import db_path, sink_group

@@ -1,1 +1,1 @@
-"""The embedded Apache Kafka broker (install, configure, start, stop), and topic administration."""
+"""The embedded Apache Kafka broker: find its runtime, configure, start, stop and reset it."""

@@ -26,7 +26,7 @@ SINGLE_NODE: dict[str, str] = {
     # and the first transaction; a handful serves a single machine.
     "offsets.topic.num.partitions": "4",
     "transaction.state.log.num.partitions": "4",
-    # The service creates every topic it uses, with its partition count (service/broker/admin.py,
+    # The service creates every topic it uses, with its partition count (service/kafka/admin.py,
     # and the worker its changelogs); a typo in a topic name must fail, not create a topic.
     "auto.create.topics.enable": "false",
     "num.partitions": "1",

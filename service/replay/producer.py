@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from schemas.entries import RawEntry
 from schemas.topics import RAW_ENTRIES
-from service.broker.retry import call_with_retry, gave_up, retrying, unreachable
-from service.kafka_config import kafka_python_config
+from service.kafka.config import kafka_python_config
+from service.kafka.retry import call_with_retry, gave_up, retrying, unreachable
 from service.replay.schedule import Pacing, send_offsets
 from service.settings import Settings
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from schemas.dead_letters import DeadLetter
 from schemas.quotes import QuoteOccurrence
 from schemas.topics import OUTPUT_TOPICS, TopicSpec
-from service.broker.retry import call_with_retry
-from service.kafka_config import kafka_python_config
+from service.kafka.config import kafka_python_config
+from service.kafka.retry import call_with_retry
 from service.settings import Settings
 from service.sink.writers import JsonlWriter, Record, SqliteWriter, Writer
 from service.stream.codec import decode

@@ -5,7 +5,7 @@ from __future__ import annotations
 import faust
 from faust.transport.drivers import TRANSPORTS
 
-from service.kafka_config import faust_credentials
+from service.kafka.config import faust_credentials
 from service.settings import Settings
 
 # aiokafka's transport with commits that wait for every table write (service/stream/transport.py).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from service.broker.admin import create_missing
+from service.kafka.admin import create_missing
 from service.logging import configure_logging
 from service.settings import Settings
 from service.stream.app import create_app

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from schemas.entries import RawEntry
-from service.broker.admin import ensure_topics
 from service.broker.embedded import free_port
+from service.kafka.admin import ensure_topics
 from service.processes import Child, spawn, stop_child
 from service.progress import wait_until_processed
 from service.replay.producer import publish

@@ -13,8 +13,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from schemas.topics import TOPICS
-from service.broker.admin import ensure_topics
-from service.kafka_config import kafka_python_config
+from service.kafka.admin import ensure_topics
+from service.kafka.config import kafka_python_config
 from service.processes import stop_child
 from service.settings import Settings
 from tests.integration.conftest import Broker, settings_for

@@ -15,8 +15,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
 from schemas.topics import RAW_ENTRIES, TOPICS
-from service.broker.admin import ensure_topics
-from service.kafka_config import kafka_python_config
+from service.kafka.admin import ensure_topics
+from service.kafka.config import kafka_python_config
 from service.settings import Settings
 from tests.integration.conftest import Broker
 

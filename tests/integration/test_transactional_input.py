@@ -15,7 +15,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 
 from schemas.topics import RAW_ENTRIES
-from service.kafka_config import kafka_python_config
+from service.kafka.config import kafka_python_config
 from service.progress import processed_entry_ids
 from service.replay.source import read_entries
 from service.settings import Settings

@@ -20,8 +20,8 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from schemas.topics import RAW_ENTRIES
-from service.broker.admin import ensure_topics
-from service.kafka_config import kafka_python_config
+from service.kafka.admin import ensure_topics
+from service.kafka.config import kafka_python_config
 from service.settings import Settings
 from service.stream.app import faust_settings
 from service.stream.transport import Producer

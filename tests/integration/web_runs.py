@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from service.broker.admin import ensure_topics
 from service.broker.embedded import free_port
+from service.kafka.admin import ensure_topics
 from service.processes import Child, spawn, stop_child
 from service.settings import Settings
 

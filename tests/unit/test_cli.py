@@ -103,9 +103,9 @@ def test_partitions_flag_below_one_is_rejected_by_the_command_line(
 def test_a_broker_failure_ends_the_command_with_one_error_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from service.broker import admin
-    from service.broker.retry import BrokerAuthenticationFailed
     from service.cli import main
+    from service.kafka import admin
+    from service.kafka.retry import BrokerAuthenticationFailed
 
     def refuse(_settings: object) -> list[str]:
         raise BrokerAuthenticationFailed("creating topics: authentication failed at broker:9092")

@@ -23,8 +23,8 @@ from kafka.errors import KafkaConnectionError
 from pydantic import SecretStr, ValidationError
 
 from service import cli
-from service.broker import admin, lag
-from service.kafka_config import faust_credentials, kafka_python_config
+from service.kafka import admin, lag
+from service.kafka.config import faust_credentials, kafka_python_config
 from service.logging import configure_logging
 from service.processes import child_env
 from service.replay import producer
@@ -239,7 +239,7 @@ def test_faust_credentials_follow_the_protocol() -> None:
 
 
 def test_tls_context_loads_the_client_certificate_and_ca() -> None:
-    from service.kafka_config import ssl_context
+    from service.kafka.config import ssl_context
 
     context = ssl_context(sasl(SecurityProtocol.SSL))
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.topics import RAW_ENTRIES, SPEAKER_UPDATES
-from service.broker.admin import _new_topic
+from service.kafka.admin import _new_topic
 from service.replay import producer
 from service.settings import Settings
 from service.sink import runner

@@ -10,10 +10,10 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError, SaslAuthentica
 from structlog.testing import capture_logs
 
 from service import progress
-from service.broker import retry
 from service.broker.embedded import free_port
-from service.broker.retry import BrokerAuthenticationFailed, BrokerUnavailable, call_with_retry
 from service.demo import run_demo
+from service.kafka import retry
+from service.kafka.retry import BrokerAuthenticationFailed, BrokerUnavailable, call_with_retry
 from service.settings import Settings
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from service.broker.retry import unreachable
-from service.kafka_config import kafka_python_config
+from service.kafka.config import kafka_python_config
+from service.kafka.retry import unreachable
 from service.settings import Settings
 
 

@@ -5,7 +5,7 @@ connection attempt raises it "instead of silently retrying forever" (KafkaNetMan
 and get_connection), but it records only errors that KafkaConnection.initialize raises, and
 initialize raises none: it closes the connection with the error and returns. So a wrong
 password looked like an unreachable broker: the bootstrap tried again until its timeout and
-ended in `KafkaTimeoutError: Unable to bootstrap`, which service/broker/retry.py then retried
+ended in `KafkaTimeoutError: Unable to bootstrap`, which service/kafka/retry.py then retried
 for the whole LIVEBLOG_BROKER_RETRY_TIMEOUT_S.
 
 `install()` makes initialize raise the authentication failure it met, after closing the

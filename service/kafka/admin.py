@@ -10,8 +10,8 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from schemas.topics import TOPICS, TopicSpec
-from service.broker.retry import BrokerUnavailable, call_with_retry
-from service.kafka_config import kafka_python_config
+from service.kafka.config import kafka_python_config
+from service.kafka.retry import BrokerUnavailable, call_with_retry
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)

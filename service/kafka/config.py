@@ -16,7 +16,7 @@ from typing import Any
 from faust.auth import SASLCredentials, SSLCredentials
 from faust.types.auth import CredentialsT
 
-from service.broker import kafka_auth
+from service.kafka import auth_failures
 from service.settings import SecurityProtocol, Settings
 
 
@@ -43,7 +43,7 @@ def security_config(settings: Settings) -> dict[str, Any]:
 def kafka_python_config(settings: Settings) -> dict[str, Any]:
     """Keyword arguments common to every kafka-python client."""
     # Every kafka-python client is configured here, so none connects before this fix is in.
-    kafka_auth.install()
+    auth_failures.install()
     config = {
         "bootstrap_servers": bootstrap(settings).split(","),
         "request_timeout_ms": 30_000,

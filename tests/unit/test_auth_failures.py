@@ -1,5 +1,5 @@
 """A refused SASL authentication stops a kafka-python connection attempt with that error
-(service/broker/kafka_auth.py), even when the broker's close arrives with its answer, while a
+(service/kafka/auth_failures.py), even when the broker's close arrives with its answer, while a
 dropped connection is still retried."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from kafka.net.connection import KafkaConnection
 from kafka.net.transport import KafkaTCPTransport
 from kafka.protocol.sasl import SaslAuthenticateRequest, SaslHandshakeRequest
 
-from service.broker import kafka_auth
-from service.kafka_config import kafka_python_config
+from service.kafka import auth_failures
+from service.kafka.config import kafka_python_config
 from service.settings import Settings
 
 SECRET = "hunter2-not-logged"
@@ -71,7 +71,7 @@ def connection(
 
 @pytest.fixture(autouse=True)
 def installed() -> None:
-    kafka_auth.install()
+    auth_failures.install()
 
 
 def test_a_refused_authentication_is_raised_after_closing_the_connection(
@@ -131,5 +131,5 @@ def test_every_kafka_python_client_gets_the_fix() -> None:
 
     assert getattr(KafkaConnection, "_liveblog_fails_on_authentication", False)
     wrapped = KafkaConnection.initialize
-    kafka_auth.install()  # a second install does not wrap twice
+    auth_failures.install()  # a second install does not wrap twice
     assert KafkaConnection.initialize is wrapped
