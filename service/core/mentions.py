@@ -511,7 +511,9 @@ _TITLE_TAILS = "|".join(f"(?<={title[0]}){title[1:]}" for title in _TITLE_ABBREV
 _TITLE_GUARD = rf"(?=[a-z]{{1,{max(len(title) for title in _TITLE_ABBREVIATIONS) - 1}}}\.)"
 _WORD = (
     rf"[A-Z](?:{_TITLE_GUARD}(?:{_TITLE_TAILS})\.|\.(?:[A-Z]\.)+|\.|"
-    r"[a-zà-ÿ]+(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]+\b)"
+    # "McAllister", "DeMarco", "O'Reilly": a capital inside a name word keeps it whole.
+    r"(?:[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)*|[’'](?=[A-Z][a-z])[A-Z][a-zà-ÿ]+)"
+    r"(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]+\b)"
 )
 # Lower-case words inside a name: "Lula da Silva", "Ursula von der Leyen", "Mohammed bin Salman".
 _PARTICLES = frozenset(

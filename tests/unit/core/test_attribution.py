@@ -291,3 +291,16 @@ def test_told_an_honorific_and_a_name_is_the_cue() -> None:
     [quote] = extract_quotes(text)
 
     assert (quote.speaker_id, quote.cue) == ("lindqvist", "told Mr. Petrov")
+
+
+def test_a_surname_with_inner_capitals_is_kept_whole() -> None:
+    text = (
+        "“The bridge stays open,” McAllister said. “We will not wait,” said Anna DeMarco. "
+        "“Nobody asked us,” Rep. Kevin O'Reilly said."
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == [
+        "McAllister",
+        "Anna DeMarco",
+        "Kevin O'Reilly",
+    ]
