@@ -235,7 +235,9 @@ def _extend_cue(masked: str, start: int, end: int) -> Cue:
         if words == ["the"]:
             words = []
         if words:
-            return _cue(start, end, f"{verb} {' '.join(words)}")
+            # The cue ends after its listener, so that no listener is read as a speaker.
+            last = masked.find(words[-1], end)
+            return _cue(start, last + len(words[-1]), f"{verb} {' '.join(words)}")
     if where := _CUE_WHERE.match(masked, end):
         return _cue(start, where.end(), masked[start : where.end()])
     return _cue(start, end, verb)
@@ -500,16 +502,31 @@ class _Resolver:
         return None
 
     def inverted_subject(self, cue: Cue, sentence_end: int) -> Mention | None:
-        """said Putin, … / said the spokesman. — the speaker right after the cue."""
-        after = self.mentions_in(cue.end, min(sentence_end, cue.end + 60))
-        if not after or after[0].possessive or self.doc.masked[cue.end : after[0].start].strip():
-            return None
-        end = after[0].end
-        # said President Volodymyr Zelensky of Ukraine. / said Mary Beard of Cambridge University.
-        if tail := _OF_TAIL.match(self.doc.masked, end, sentence_end):
-            end = tail.end()
-        follow = self.doc.masked[end : end + 1]
-        return after[0] if follow in ("", ",", ".", ";", "\n") or end >= sentence_end else None
+        """said Putin, … / said former aide Dana Whitlow (D-Ore.) in an interview. — the
+        speaker right after the cue: the last name of the noun phrase that follows it."""
+        masked = self.doc.masked
+        found: Mention | None = None
+        cursor = cue.end
+        for mention in self.mentions_in(cue.end, min(sentence_end, cue.end + 160)):
+            if mention.start < cursor:
+                continue  # inside the previous one
+            if not _PHRASE_GAP.fullmatch(masked, cursor, mention.start):
+                break  # a verb, a preposition or a comma: the phrase has ended
+            cursor = mention.end
+            if mention.possessive:
+                if mark := _POSSESSIVE_MARK.match(masked, cursor):
+                    cursor = mark.end()
+                continue  # "said Trump's rival Sen. Marco Rubio": the owner is no speaker
+            if mention.kind == "pronoun":
+                # "said he expects Obama to…": a pronoun opens a clause unless it stands alone.
+                return mention if _closed_off(masked, cursor, sentence_end) else found
+            found = mention
+            # "(D-Conn.)", "of Showtime": what a name carries is passed over.
+            if _NAME_TAIL.match(masked, cursor, sentence_end):
+                return found
+            if masked[cursor : cursor + 1] not in (" ", "\u00a0"):
+                return found  # punctuation ends the phrase
+        return found
 
     def subject_of(self, cue: Cue, sentence: int) -> Mention | None:
         key = (cue.start, sentence)
@@ -534,12 +551,14 @@ class _Resolver:
             bare = self.bare_subject(chunks[-1], cue.start)
             if bare is not None:
                 return bare
-        else:
-            # "Putin, a former KGB officer" only after the cue: said Putin, …
-            inverted = self.inverted_subject(cue, end)
-            if inverted is not None:
-                return inverted
-        return self.forward_subject(clause, cue.start)
+        if masked[chunks[-1][0] : chunks[-1][1]].strip():
+            return self.forward_subject(clause, cue.start)
+        # ", said Putin, a former KGB officer": a name closed off by punctuation after the cue
+        # is its subject; "X, an aide, said Putin would…" names the subject before the cue.
+        inverted = self.inverted_subject(cue, end)
+        if inverted is not None and _closed_off(masked, inverted.end, end):
+            return inverted
+        return self.forward_subject(clause, cue.start) or inverted
 
 
 def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
@@ -566,13 +585,33 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
 
 
 # What follows a name and still belongs to it: "of Ukraine", "of the Kremlin".
-_OF_TAIL = re.compile(r" of (?:the )?[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*)*")
+# What ends the name of an inverted speaker: a parenthesis ("(D-Conn.)"), "of"/"at"/"from" an
+# institution, or an age.
+_NAME_TAIL = re.compile(r"\s*\(| (?:of|at|from) |, \d")
+# Words between a cue and the name after it that keep one noun phrase ("said former Obama
+# adviser", "added his campaign manager"); a clause word or punctuation ends it.
+_PHRASE_GAP = re.compile(
+    r"(?:\s+(?!(?i:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|"
+    r"during|when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|be|been|could|"
+    r"should|may|might|can|did|does|do|not|it|he|she|they|we|i|you|him|them|this|there|if|"
+    r"because|than|then|also|later|earlier)\b)[\w’'&.-]+){0,6}\s*"
+)
+_POSSESSIVE_MARK = re.compile(r"’s|'s|’|'")
 
 # A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
 _DATELINE = re.compile(
     r"\s*[A-Z][A-Z.'’ -]*[A-Z.](?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)?(?: \([^()\n]{1,30}\))?"
     r" ?[—–-]{1,2} "
 )
+
+
+def _closed_off(masked: str, end: int, sentence_end: int) -> bool:
+    """Whether the name ending at `end` ends its phrase: punctuation, a tail or the sentence."""
+    return (
+        end >= sentence_end
+        or masked[end : end + 1] in (",", ".", ";", ":", "\n")
+        or _NAME_TAIL.match(masked, end, sentence_end) is not None
+    )
 
 
 def _compatible(entity: Entity, gender: str | None) -> bool:

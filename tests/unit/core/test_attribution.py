@@ -304,3 +304,35 @@ def test_a_surname_with_inner_capitals_is_kept_whole() -> None:
         "Anna DeMarco",
         "Kevin O'Reilly",
     ]
+
+
+def test_title_before_name_after_the_cue_is_not_part_of_speaker() -> None:
+    text = "“We'll reopen Friday,” said county spokeswoman Dana Whitlow."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, quote.speaker_id) == ("Dana Whitlow", "whitlow")
+
+
+def test_party_and_state_in_parentheses_end_the_speaker_phrase() -> None:
+    text = "“The vote is a trap,” said Sen. Carla Ostrowski (D-Ore.), who opposes the bill."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Carla Ostrowski"]
+
+
+def test_of_an_institution_after_the_name_ends_the_speaker_phrase() -> None:
+    text = "“Prices will fall,” said former adviser Omar Reyes of the Grain Council."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Omar Reyes"]
+
+
+def test_a_listener_after_told_is_not_the_speaker() -> None:
+    text = "“We are ready,” Tom Albrecht, a lawyer for the union, told The Daily Ledger."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Tom Albrecht"]
+
+
+def test_a_name_after_the_cue_inside_reported_speech_is_not_the_speaker() -> None:
+    text = "Ruth Baines, a former aide to the mayor, said Kessler was “a disaster” for the city."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Ruth Baines"]
