@@ -451,6 +451,14 @@ class _Resolver:
             return None  # a lone unknown capitalised word counts only right before the verb
         return last if _GAP.match(gap) else None
 
+    def participle_subject(self, chunk: Span, verb_start: int) -> Mention | None:
+        lead = _WITH_LEAD.match(self.doc.masked, chunk[0], verb_start)
+        start = lead.end() if lead else chunk[0]
+        mentions = self.mentions_in(start, verb_start)
+        if len(mentions) != 1 or mentions[0].start != start or mentions[0].kind == "pronoun":
+            return None
+        return self.bare_subject((start, verb_start), verb_start)
+
     def forward_subject(self, start: int, end: int) -> Mention | None:
         masked = self.doc.masked
         chunks = [c for c in self.chunks(start, end) if masked[c[0] : c[1]].strip()]
@@ -511,7 +519,16 @@ class _Resolver:
             if mention.start < cursor:
                 continue  # inside the previous one
             if not _PHRASE_GAP.fullmatch(masked, cursor, mention.start):
-                break  # a verb, a preposition or a comma: the phrase has ended
+                # A verb, a preposition or a comma ends the phrase; "said Rubio's campaign
+                # manager, Rich Beeson, who…": a role names its holder in apposition.
+                if (
+                    found is None
+                    and mention.kind == "person"
+                    and _ROLE_THEN_COMMA.fullmatch(masked, cursor, mention.start)
+                    and _closed_off(masked, mention.end, sentence_end)
+                ):
+                    return mention
+                break
             cursor = mention.end
             if mention.possessive:
                 if mark := _POSSESSIVE_MARK.match(masked, cursor):
@@ -542,6 +559,11 @@ class _Resolver:
             return after[0] if after else None
         clause = _clause_start(masked, start, cue.start)
         if cue.participle:
+            # "with Sen. Ann Lee calling it…", "…, Ryan saying he was…": the participle's own
+            # subject opens its chunk.
+            last = self.chunks(clause, cue.start)[-1]
+            if (own := self.participle_subject(last, cue.start)) is not None:
+                return own
             for earlier in reversed(self.cues_in(clause, cue.start)):
                 if not earlier.participle and not earlier.according:
                     return self.subject_of(earlier, sentence)
@@ -596,6 +618,11 @@ _PHRASE_GAP = re.compile(
     r"should|may|might|can|did|does|do|not|it|he|she|they|we|i|you|him|them|this|there|if|"
     r"because|than|then|also|later|earlier)\b)[\w’'&.-]+){0,6}\s*"
 )
+_ROLE_THEN_COMMA = re.compile(
+    r"(?:(?!\b(?:that|who|which|whose|was|is|were|are|has|had|have|would|will)\b)"
+    r"[^,;:()“”\"\n]){1,80},\s+"
+)
+_WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
 _POSSESSIVE_MARK = re.compile(r"’s|'s|’|'")
 
 # A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
@@ -637,7 +664,7 @@ def _trailing(resolver: _Resolver, site: QuoteSite) -> tuple[Cue, Mention] | Non
         between = masked[site.close : cue.start]
         if "“" in between or '"' in between or "‘" in between:
             return None
-        if not between.strip(" ,—"):
+        if not between.strip(" ,—'’"):  # a single mark closing a nested quote is left over
             inverted = resolver.inverted_subject(cue, end)
             return (cue, inverted) if inverted is not None else None
         lead = resolver.mentions_in(site.close, cue.start)

@@ -38,6 +38,8 @@ _GENERIC_LEADER = frozenset({"leader", "ruler", "head"})
 _LEADER_TITLES = frozenset({"president", "premier", "chancellor", "king", "queen", "prime"})
 
 _HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+# Titles that stand only before a surname: the word after one is a name whatever it means.
+_HONORIFIC_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr"})
 _TITLE_WORDS = frozenset(
     [
         "mr",
@@ -124,6 +126,51 @@ _TITLE_WORDS = frozenset(
         "finance",
         "national",
         "security",
+        # Offices and occupations written before a name: "Senate Minority Whip Dick Durbin".
+        "chairman",
+        "chairwoman",
+        "chair",
+        "whip",
+        "leader",
+        "majority",
+        "minority",
+        "candidate",
+        "nominee",
+        "host",
+        "anchor",
+        "moderator",
+        "founder",
+        "ceo",
+        "executive",
+        "manager",
+        "strategist",
+        "pollster",
+        "analyst",
+        "consultant",
+        "activist",
+        "columnist",
+        "correspondent",
+        "editor",
+        "reporter",
+        "author",
+        "economist",
+        "historian",
+        "commentator",
+        "lawyer",
+        "officer",
+        "treasurer",
+        "assemblyman",
+        "assemblywoman",
+        "delegate",
+        "superintendent",
+        "sheriff",
+        "dean",
+        "coach",
+        "sens",
+        "reps",
+        "gens",
+        "hon",
+        "msgr",
     ]
 )
 # Groups of people, capitalised only where they open a sentence ("Critics said").
@@ -643,6 +690,8 @@ def _split_name(words: tuple[str, ...], cleaned: list[str]) -> tuple[int, int]:
             index += 1
             continue
         break
+    if index == count and count > 1 and cleaned[index - 2] in _HONORIFIC_TITLES:
+        index -= 1  # "Mr. King", "Ms. White": after an honorific, the last word is a surname
     stop = index
     while stop < count and words[stop] not in ("of", "for"):
         stop += 1
@@ -683,7 +732,7 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
         word = words[index]
         if len(word) == 2 and word.endswith("."):
             continue  # a middle initial
-        if cleaned[index] in _NOT_NAMES:
+        if cleaned[index] in _NOT_NAMES and not (index and cleaned[index - 1] in _HONORIFIC_TITLES):
             return None
         core.append(word)
     if not core:

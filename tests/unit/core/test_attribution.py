@@ -336,3 +336,41 @@ def test_a_name_after_the_cue_inside_reported_speech_is_not_the_speaker() -> Non
     text = "Ruth Baines, a former aide to the mayor, said Kessler was “a disaster” for the city."
 
     assert [q.speaker for q in extract_quotes(text)] == ["Ruth Baines"]
+
+
+def test_initials_written_together_do_not_end_a_sentence() -> None:
+    text = "Council Chairman R.J. Okafor said the plan was “a good start.”"
+
+    assert [q.speaker_id for q in extract_quotes(text)] == ["okafor"]
+
+
+def test_a_state_abbreviation_in_parentheses_does_not_end_a_sentence() -> None:
+    text = "“We need the votes,” Rep. Lena Hart (D-Mich.) said. “We have them.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Lena Hart", "Lena Hart"]
+
+
+def test_an_honorific_makes_the_next_word_a_surname() -> None:
+    text = "“The count is wrong,” Mr. King said. “It always was,” Ms. White said."
+
+    assert [q.speaker_id for q in extract_quotes(text)] == ["king", "white"]
+
+
+def test_a_role_after_the_cue_names_its_holder_in_apposition() -> None:
+    text = (
+        "“We will win the early vote,” said the mayor’s campaign manager, Rich Bolton, who ran it."
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Rich Bolton"]
+
+
+def test_a_participle_takes_the_name_that_opens_its_phrase() -> None:
+    text = "Critics were quick to respond, with Sen. Ann Duval calling the plan “a giveaway.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Ann Duval"]
+
+
+def test_a_single_mark_closing_a_nested_quote_does_not_hide_the_cue() -> None:
+    text = "''I would use the word 'old-school,''' said Greta Lindholm, a former envoy."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Greta Lindholm"]
