@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
+from service.core.lexicon import SPEECH_PHRASES, SPEECH_VERBS
 from service.core.mentions import (
     MENTION_WORDS,
     Mention,
@@ -38,25 +39,7 @@ from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
 
 Span = tuple[int, int]
 
-_CUE_WORDS = (
-    "said|says|say|saying|told|tells|telling|added|adds|adding|stated|stating|wrote|writes|"
-    "writing|noted|noting|claimed|claiming|argued|argues|arguing|insisted|insists|insisting|"
-    "warned|warns|warning|explained|explains|explaining|replied|replies|responded|responds|"
-    "declared|declares|declaring|announced|announces|announcing|acknowledged|acknowledges|"
-    "acknowledging|admitted|admits|admitting|vowed|vows|vowing|promised|pledged|pledging|called|"
-    "calling|described|describes|describing|criticized|criticised|criticizes|criticizing|"
-    "criticising|praised|praises|praising|commended|commending|accused|accuses|accusing|alleged|"
-    "alleges|alleging|suggested|suggests|suggesting|tweeted|tweeting|posted|concluded|recalled|"
-    "recalling|complained|complaining|emphasized|emphasised|emphasizing|emphasising|stressed|"
-    "stressing|urged|urging|denied|denies|denying|confirmed|confirms|confirming|reiterated|"
-    "reiterating|repeated|repeating|cited|citing|thanked|thanking|predicted|listed|directed|"
-    "ordered|asserted|asserting|contended|boasted|quipped|joked|continued|reported|testified|"
-    "countered|conceded|observed|dismissed|demanded|asked|made clear|making clear|pointed out|"
-    "went on|according to|in the words of|According to|In the words of"
-)
-
-
-_CUE_SET = frozenset(_CUE_WORDS.split("|"))
+_CUE_SET = frozenset([*SPEECH_VERBS, *SPEECH_PHRASES])
 # Every word the extractor looks for, found in one scan: speech cues (for build_document) and
 # role nouns and pronouns (for find_mentions).
 KEYWORDS = WordFinder([*_CUE_SET, *MENTION_WORDS])
@@ -124,6 +107,9 @@ _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
 _SPEECH_NOUN = re.compile(
     r"(?:’s|'s)\s+(?:remarks|comments|statement|words|response|message|letter|post|reply|"
     r"address|speech|announcement|answer|account)\b"
+)
+_NOUN_BEFORE = re.compile(
+    r"(?:\b(?:[Tt]he|his|her|their|its|our|my|your|an?|these|those)|’s|'s)\s+$"
 )
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|with|of|to|for|by|from|at|on|about|after|before|between|against|like|than|over|"
@@ -273,8 +259,11 @@ def _paragraph_words(masked: str, paragraph: Span) -> _ParagraphWords:
     cues = [
         hit
         for hit in hits
-        # Not after "-": "so-called" is not the cue "called".
-        if hit.text in _CUE_SET and masked[hit.start - 1 : hit.start] != "-"
+        # Not after "-": "so-called" is not the cue "called"; not after a determiner or a
+        # possessive: "his remarks", "the alleged plot", "Trump's attacks" are no speech.
+        if hit.text in _CUE_SET
+        and masked[hit.start - 1 : hit.start] != "-"
+        and not _NOUN_BEFORE.search(masked, max(0, hit.start - 8), hit.start)
     ]
     return _ParagraphWords(pronouns, descriptions, cues)
 

@@ -374,3 +374,26 @@ def test_a_single_mark_closing_a_nested_quote_does_not_hide_the_cue() -> None:
     text = "''I would use the word 'old-school,''' said Greta Lindholm, a former envoy."
 
     assert [q.speaker for q in extract_quotes(text)] == ["Greta Lindholm"]
+
+
+def test_verbs_of_manner_are_speech_cues() -> None:
+    text = (
+        "“Sit down,” Colm Brady shouted. “Not today,” Ines Varga quipped. "
+        "“It was my mistake,” Piet Klaassen conceded."
+    )
+
+    assert [q.cue for q in extract_quotes(text)] == ["shouted", "quipped", "conceded"]
+
+
+def test_labelling_verb_gives_the_partial_quote_to_its_subject() -> None:
+    text = "Omar Reyes dismissed the audit as “a hit job” on Tuesday."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, quote.cue) == ("Omar Reyes", "dismissed")
+
+
+def test_a_noun_after_a_possessive_is_not_a_cue() -> None:
+    text = "Lena Hart waved off the mayor’s remarks about “a golden age” of the port."
+
+    assert all(q.cue != "remarks" for q in extract_quotes(text))
