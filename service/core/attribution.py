@@ -111,6 +111,7 @@ _SPEECH_NOUN = re.compile(
 _NOUN_BEFORE = re.compile(
     r"(?:\b(?:[Tt]he|his|her|their|its|our|my|your|an?|these|those)|’s|'s)\s+$"
 )
+_PREPOSITION_AFTER = re.compile(r",? (?:of|by|to|after|before|from|with|in|on|at|for|that)\b")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|with|of|to|for|by|from|at|on|about|after|before|between|against|like|than|over|"
     r"under|into|toward|towards|alongside|and|or)\s+(?:the\s+)?$"
@@ -317,6 +318,16 @@ class _Resolver:
             return True
         return self.doc.speakers.entity_at(mention.start) is not None
 
+    def may_be_subject(self, mention: Mention) -> bool:
+        """Not a capitalised adverb, participle or word before a preposition that opens a
+        sentence ("Immediately after…", "Alarmed by…", "Estimates of…"): a lone word the
+        document never names in full counts only when it reads like a name."""
+        if self.known(mention):
+            return True
+        if mention.text.endswith(("ly", "ed", "ing")):
+            return False
+        return not _PREPOSITION_AFTER.match(self.doc.masked, mention.end)
+
     def is_subject(self, mention: Mention) -> bool:
         if not mention.possessive:
             return True
@@ -456,7 +467,11 @@ class _Resolver:
             a = lead.end() if lead else a
             if _ADVERBIAL_CHUNK.match(masked, a) or masked[a:b].lstrip().startswith(("“", '"')):
                 continue
-            mentions = [m for m in self.mentions_in(a, b) if m.kind != "pronoun" or m.start - a < 4]
+            mentions = [
+                m
+                for m in self.mentions_in(a, b)
+                if (m.kind != "pronoun" or m.start - a < 4) and self.may_be_subject(m)
+            ]
             if not mentions:
                 # "Ukraine's top military commander, Gen. Oleksandr Syrsky, said": a role phrase
                 # whose name follows in apposition.
@@ -643,10 +658,14 @@ def _hypothetical(masked: str, subject: Mention | None, cue: Cue) -> bool:
     return bool(_MODAL_BEFORE.search(masked, floor, cue.start))
 
 
-def _trailing(resolver: _Resolver, site: QuoteSite) -> tuple[Cue, Mention] | None:
-    """Rule 1: “…,” Mr. Putin said / “…,” said Putin / “…,” Andriy Kovalenko, an official, wrote."""
+def _trailing(resolver: _Resolver, site: QuoteSite, sentence: int) -> tuple[Cue, Mention] | None:
+    """Rule 1: “…,” Mr. Putin said / “…,” said Putin / “…,” Andriy Kovalenko, an official, wrote.
+
+    `sentence`: the quote's own, or the next one when the quote closed its sentence
+    (“Who pays?” Reyes asked.).
+    """
     masked = resolver.doc.masked
-    _, end = resolver.doc.sentences[site.sentence]
+    _, end = resolver.doc.sentences[sentence]
     for cue in resolver.cues_in(site.close, min(end, site.close + 160)):
         if cue.according:
             return None
@@ -659,15 +678,28 @@ def _trailing(resolver: _Resolver, site: QuoteSite) -> tuple[Cue, Mention] | Non
         lead = resolver.mentions_in(site.close, cue.start)
         if not lead or masked[site.close : lead[0].start].strip(" ,—"):
             return None
-        subject = resolver.subject_of(cue, site.sentence)
+        subject = resolver.subject_of(cue, sentence)
         return (cue, subject) if subject is not None else None
     return None
+
+
+def _next_sentence(doc: Document, site: QuoteSite) -> int | None:
+    """The sentence right after a quote that ends its own, in the same paragraph."""
+    following = site.sentence + 1
+    if (
+        following >= len(doc.sentences)
+        or doc.sentence_paragraph[following] != (doc.sentence_paragraph[site.sentence])
+    ):
+        return None
+    if doc.masked[site.close : doc.sentences[following][0]].strip():
+        return None
+    return following
 
 
 def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
     masked = resolver.doc.masked
     start, end = resolver.doc.sentences[site.sentence]
-    found: tuple[Cue, Mention | None] | None = _trailing(resolver, site)
+    found: tuple[Cue, Mention | None] | None = _trailing(resolver, site, site.sentence)
     if found is None:
         before = [c for c in resolver.cues_in(start, site.open) if c.end <= site.open]
         if before:
@@ -677,6 +709,13 @@ def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
         for cue in resolver.cues_in(site.close, end):
             found = (cue, resolver.subject_of(cue, site.sentence))
             break
+    if found is None and (following := _next_sentence(resolver.doc, site)) is not None:
+        # “Who pays?” Reyes asked. — a ? or ! closing the quote ends the sentence before its cue.
+        found = _trailing(resolver, site, following)
+        # Only a short attribution: "Kasich said he would have fired him" says something new.
+        rest = masked[found[0].end : resolver.doc.sentences[following][1]] if found else ""
+        if len(rest.split()) > 12 and not rest.startswith(","):
+            found = None
     if found is None:
         return _new_attribution((None, None, None, False, False))
     cue, mention = found
@@ -703,6 +742,10 @@ def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]
         if (shared := by_group.get(site.group)) is not None and _grouped(sites, site):
             results[index] = _inherit(shared)
             continue
+        own = _own_subject(resolver, site)
+        if own is not None:
+            results[index] = own
+            continue
         source = _neighbour(sites, results, index, doc.sentence_paragraph)
         if source is not None:
             results[index] = _inherit(source)
@@ -710,6 +753,32 @@ def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]
         entity = resolver.antecedent(site.sentence, None)
         results[index] = Attribution(entity, None, None, has_cue=False)
     return results
+
+
+def _own_subject(resolver: _Resolver, site: QuoteSite) -> Attribution | None:
+    """A quote with no cue: the subject of its own sentence (“Hart's terse reply: “No.”"),
+    or a name credited under it ("“…” — Dana Whitlow")."""
+    masked = resolver.doc.masked
+    start, _ = resolver.doc.sentences[site.sentence]
+    mention: Mention | None = None
+    clause = _clause_start(masked, start, site.open)
+    if masked[clause : site.open].strip():
+        mention = resolver.forward_subject(clause, site.open)
+    if mention is None and (dash := _DASH_CREDIT.match(masked, site.close)):
+        after = resolver.mentions_in(dash.end(), min(len(masked), dash.end() + 80))
+        if after and after[0].start == dash.end() and after[0].kind != "pronoun":
+            mention = after[0]
+    if mention is None:
+        return None
+    entity = resolver.resolve(mention, site.sentence)
+    if entity is None:
+        return None
+    as_written = masked[mention.start : mention.end]
+    return Attribution(entity, as_written, None, has_cue=False)
+
+
+# "“…” — Dana Whitlow": a dash after the quote, on its line or opening the next one.
+_DASH_CREDIT = re.compile(r"[ .,]*\s*[—–-]+\s*")
 
 
 def _grouped(sites: list[QuoteSite], site: QuoteSite) -> bool:

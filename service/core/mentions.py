@@ -380,6 +380,7 @@ _NOT_NAMES = frozenset(
         "tass",
         "reuters",
         "interfax",
+        "of",
         "another",
         "others",
         "several",

@@ -397,3 +397,35 @@ def test_a_noun_after_a_possessive_is_not_a_cue() -> None:
     text = "Lena Hart waved off the mayor’s remarks about “a golden age” of the port."
 
     assert all(q.cue != "remarks" for q in extract_quotes(text))
+
+
+def test_a_question_mark_before_the_cue_keeps_the_attribution() -> None:
+    text = "“Who pays for it?” Reyes asked. “Nobody knows!” Hart shouted."
+
+    assert [q.speaker_id for q in extract_quotes(text)] == ["reyes", "hart"]
+
+
+def test_a_colon_after_a_noun_phrase_gives_the_quote_to_its_subject() -> None:
+    text = "Dana Whitlow spoke at the hearing. Whitlow's terse reply: “No comment on that.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Dana Whitlow"]
+
+
+def test_a_label_with_an_outlet_names_the_speaker() -> None:
+    text = "Dana Whitlow, Daily Ledger: “The debate settled nothing at all.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Dana Whitlow"]
+
+
+def test_a_dash_line_under_a_quote_credits_the_speaker() -> None:
+    text = (
+        "Omar Reyes spoke first.\n\n“The port will outlive us all.”\n\n— Lena Hart, in her memoir"
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Lena Hart"]
+
+
+def test_a_sentence_opening_adverb_is_never_a_speaker() -> None:
+    text = "Lena Hart spoke first. Immediately after the vote, the council called it “a betrayal.”"
+
+    assert [q.speaker for q in extract_quotes(text)] != ["Immediately"]
