@@ -101,6 +101,7 @@ _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"Asked|During|In|On|At|For|With|By|From|Despite|Like|Unlike|Under|Over|Amid|Following|"
     r"According|Earlier|Later|Late|Last|Shortly|Meanwhile|Separately|However|Instead|Notably|"
     r"Moreover|Nonetheless|Nevertheless|Indeed|Again|Today|Yesterday|Still|Yet|who|which|whose|"
+    r"Hours|Days|Weeks|Months|Years|Moments|Minutes|[A-Z][a-z]+ed|"
     r"where|when|whom|[A-Z]?[a-z]+ing|[a-z]+ed|in|on|at|during|with|for|from|by|after|before|"
     r"to|of)\b"
 )
@@ -111,6 +112,7 @@ _SPEECH_NOUN = re.compile(
 _NOUN_BEFORE = re.compile(
     r"(?:\b(?:[Tt]he|his|her|their|its|our|my|your|an?|these|those)|’s|'s)\s+$"
 )
+_LEAD_THE = re.compile(r"\b[Tt]he\s+$")
 _PREPOSITION_AFTER = re.compile(r",? (?:of|by|to|after|before|from|with|in|on|at|for|that)\b")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|with|of|to|for|by|from|at|on|about|after|before|between|against|like|than|over|"
@@ -276,7 +278,7 @@ class _Resolver:
     doc: Document
     sentence_speaker_cache: dict[int, Entity | None] = field(default_factory=dict)
     # Several quotes of a sentence share its cues: each cue's subject is worked out once.
-    subject_cache: dict[tuple[int, int], Mention | None] = field(default_factory=dict)
+    subject_cache: dict[tuple[int, int, int], Mention | None] = field(default_factory=dict)
     words_cache: dict[int, _ParagraphWords] = field(default_factory=dict)  # by paragraph
     cue_cache: dict[int, Cue] = field(default_factory=dict)  # extended cues by start
 
@@ -541,27 +543,30 @@ class _Resolver:
             if mention.kind == "pronoun":
                 # "said he expects Obama to…": a pronoun opens a clause unless it stands alone.
                 return mention if _closed_off(masked, cursor, sentence_end) else found
-            found = mention
             # "(D-Conn.)", "of Showtime": what a name carries is passed over.
             if _NAME_TAIL.match(masked, cursor, sentence_end):
-                return found
+                return mention
             if masked[cursor : cursor + 1] not in (" ", "\u00a0"):
-                return found  # punctuation ends the phrase
+                return mention  # punctuation ends the phrase
+            # "said another Twitter user, Jo Bayer": a name before a noun only modifies it.
+            if not _MODIFIED_NOUN.match(masked, cursor):
+                found = mention
         return found
 
-    def subject_of(self, cue: Cue, sentence: int) -> Mention | None:
-        key = (cue.start, sentence)
+    def subject_of(self, cue: Cue, sentence: int, floor: int = 0) -> Mention | None:
+        """The subject of `cue` in `sentence`, looked for after `floor` only."""
+        key = (cue.start, sentence, floor)
         if key not in self.subject_cache:
-            self.subject_cache[key] = self._subject_of(cue, sentence)
+            self.subject_cache[key] = self._subject_of(cue, sentence, floor)
         return self.subject_cache[key]
 
-    def _subject_of(self, cue: Cue, sentence: int) -> Mention | None:
+    def _subject_of(self, cue: Cue, sentence: int, floor: int) -> Mention | None:
         masked = self.doc.masked
         start, end = self.doc.sentences[sentence]
         if cue.according:
             after = self.mentions_in(cue.end, min(end, cue.end + 80))
             return after[0] if after else None
-        clause = _clause_start(masked, start, cue.start)
+        clause = max(_clause_start(masked, start, cue.start), floor)
         if cue.participle:
             # "with Sen. Ann Lee calling it…", "…, Ryan saying he was…": the participle's own
             # subject opens its chunk.
@@ -594,7 +599,7 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
         start = dateline.end()
     head = masked[start:cue_start]
     offset = start
-    for marker in (", but ", "; ", " but ", ", and "):
+    for marker in (", but ", "; ", " but ", ", and ", ", where "):
         cut = head.rfind(marker)
         # "..., and its star, Cillian Murphy, said": a new subject. In "..., and added" the
         # verb shares the subject before the "and".
@@ -627,6 +632,11 @@ _ROLE_THEN_COMMA = re.compile(
     r"[^,;:()“”\"\n]){1,80},\s+"
 )
 _WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
+_MODIFIED_NOUN = re.compile(
+    r"\s+(?!(?:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|during|"
+    r"when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|said|says|also|later|"
+    r"earlier|told|added|adding|referring|speaking|wrote|writing|this|last|on)\b)[a-z][a-z-]+[\s,]"
+)
 _POSSESSIVE_MARK = re.compile(r"’s|'s|’|'")
 
 # A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
@@ -676,11 +686,25 @@ def _trailing(resolver: _Resolver, site: QuoteSite, sentence: int) -> tuple[Cue,
             inverted = resolver.inverted_subject(cue, end)
             return (cue, inverted) if inverted is not None else None
         lead = resolver.mentions_in(site.close, cue.start)
-        if not lead or masked[site.close : lead[0].start].strip(" ,—"):
+        if not lead or _LEAD_THE.sub("", masked[site.close : lead[0].start]).strip(" ,—"):
             return None
-        subject = resolver.subject_of(cue, sentence)
+        # “…,” Howard Dean, a former governor, proclaimed: the subject follows the quote.
+        subject = resolver.subject_of(cue, sentence, site.close)
         return (cue, subject) if subject is not None else None
     return None
+
+
+def _after_last_quote(resolver: _Resolver, start: int, cue_start: int) -> int:
+    """“A” and “B,” Howard Lenz, a former governor, said: where the cue's subject opens,
+    right after the last quote before the cue; 0 when no name opens there."""
+    masked = resolver.doc.masked
+    close = max(masked.rfind(mark, start, cue_start) for mark in ("”", '"', "'"))
+    if close < 0:
+        return 0
+    lead = resolver.mentions_in(close + 1, cue_start)
+    if lead and not _LEAD_THE.sub("", masked[close + 1 : lead[0].start]).strip(" ,—"):
+        return close + 1
+    return 0
 
 
 def _next_sentence(doc: Document, site: QuoteSite) -> int | None:
@@ -707,7 +731,8 @@ def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
             found = (cue, resolver.subject_of(cue, site.sentence))
     if found is None:
         for cue in resolver.cues_in(site.close, end):
-            found = (cue, resolver.subject_of(cue, site.sentence))
+            floor = _after_last_quote(resolver, site.close, cue.start)
+            found = (cue, resolver.subject_of(cue, site.sentence, floor))
             break
     if found is None and (following := _next_sentence(resolver.doc, site)) is not None:
         # “Who pays?” Reyes asked. — a ? or ! closing the quote ends the sentence before its cue.

@@ -863,7 +863,12 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     if " " not in matched:
         lowered = matched.lower().rstrip(".")
         if lowered in _NOT_NAMES and matched not in _ORG_SINGLE:
+            if lowered in _ORG_HEADS and matched[0].isupper() and not matched.isupper():
+                # "the Times", "the Post", "the Senate": an institution named by its head noun.
+                return _new_sequence(("organisation", 0, len(matched), None))
             return None  # the common case: a sentence-initial "The", "But", "Russia"
+        if _ACRONYM.fullmatch(matched) and lowered not in _NOT_ACRONYM_ORGS:
+            return _new_sequence(("organisation", 0, len(matched), None))  # "the FBI", "CNN"
         if matched[-1] != "." and not matched.isupper():
             # A lone capitalised word: a person only if the document names it in full
             # elsewhere (decided by the speaker registry), so no further analysis here.
@@ -898,7 +903,13 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     return None if parts is None else _new_sequence(("person", start, name_end, parts))
 
 
-_new_sequence = partial(tuple.__new__, _Sequence)  # every field, in order (see _new_hit)
+_new_sequence = partial(tuple.__new__, _Sequence)
+# An acronym standing alone names an organisation ("the FBI said", "CNN reported"); a few
+# capitalised short forms are no speaker.
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_NOT_ACRONYM_ORGS = frozenset(
+    {"us", "uk", "tv", "ok", "am", "pm", "id", "dc", "usa", "ii", "iii"}
+)  # every field, in order (see _new_hit)
 _UNSEEN = _Sequence("lone")  # a sentinel, compared by identity
 
 

@@ -429,3 +429,37 @@ def test_a_sentence_opening_adverb_is_never_a_speaker() -> None:
     text = "Lena Hart spoke first. Immediately after the vote, the council called it “a betrayal.”"
 
     assert [q.speaker for q in extract_quotes(text)] != ["Immediately"]
+
+
+def test_an_acronym_is_an_organisation_speaker() -> None:
+    text = "“The review is closed,” the FBI said in a statement."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, str(quote.speaker_type.value)) == ("FBI", "organisation")
+
+
+def test_a_newspaper_after_a_quote_is_the_speaker() -> None:
+    text = "The mayor spoke. “The budget is short by millions,” the Daily Ledger reported."
+
+    [quote] = extract_quotes(text)
+
+    assert quote.speaker == "Daily Ledger"
+
+
+def test_a_name_before_a_noun_after_the_cue_only_modifies_it() -> None:
+    text = "“We're anxious,” said another Facebook user, Jo Bayer."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Jo Bayer"]
+
+
+def test_a_subject_between_the_quote_and_the_cue_wins_over_the_sentence_opening() -> None:
+    text = "Taxes are “a burden” and “a trap,” Howard Lenz, a former governor, proclaimed."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Howard Lenz", "Howard Lenz"]
+
+
+def test_a_participle_clause_opening_the_sentence_is_no_subject() -> None:
+    text = "Alarmed by the unrest in Ostrava, Senator Ivo Marek said the city faced “a test.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Ivo Marek"]
