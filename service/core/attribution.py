@@ -82,8 +82,11 @@ _CUE_WHERE = re.compile(
     r"(?:post|statement|message|letter|tweet|article|op-ed|column|blog|interview|address|"
     r"social media|Telegram|Facebook|X)\b"
 )
+# "went on to say", "was prompted to say", "continued to say" report what was said.
 _MODAL_BEFORE = re.compile(
-    r"\b(?:will|would|could|might|may|should|can|must|to)\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
+    r"\b(?:will|would|could|might|may|should|can|must|"
+    r"(?<!\bon )(?<!continued )(?<!proceeded )(?<!prompted )(?<!used )to)"
+    r"\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
 )
 # Clause separators: , ; : — – or a " - " set off by white space. Every alternative opens
 # with a literal, so `re` skips straight to candidates (`[,;:—–]|\s-\s` is tried at every

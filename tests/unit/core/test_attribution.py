@@ -463,3 +463,11 @@ def test_a_participle_clause_opening_the_sentence_is_no_subject() -> None:
     text = "Alarmed by the unrest in Ostrava, Senator Ivo Marek said the city faced “a test.”"
 
     assert [q.speaker for q in extract_quotes(text)] == ["Ivo Marek"]
+
+
+def test_went_on_to_say_reports_speech() -> None:
+    text = "Ada Brenner went on to say, “The union will not sign this contract.”"
+
+    [quote] = extract_quotes(text)
+
+    assert quote.speaker == "Ada Brenner"
