@@ -530,13 +530,8 @@ class _Resolver:
             if not _PHRASE_GAP.fullmatch(masked, cursor, mention.start):
                 # A verb, a preposition or a comma ends the phrase; "said Rubio's campaign
                 # manager, Rich Beeson, who…": a role names its holder in apposition.
-                if (
-                    found is None
-                    and mention.kind == "person"
-                    and _ROLE_THEN_COMMA.fullmatch(masked, cursor, mention.start)
-                    and _closed_off(masked, mention.end, sentence_end)
-                ):
-                    return mention
+                if found is None:
+                    return self.appositive_after(cursor, sentence_end)
                 break
             cursor = mention.end
             if mention.possessive:
@@ -555,6 +550,23 @@ class _Resolver:
             if not _MODIFIED_NOUN.match(masked, cursor):
                 found = mention
         return found
+
+    def appositive_after(self, start: int, sentence_end: int) -> Mention | None:
+        """ "said his best friend at Lehigh, Bruce Turry, who…": a role phrase, a comma, and
+        the name of its holder closed off by punctuation."""
+        masked = self.doc.masked
+        comma = masked.find(",", start, min(sentence_end, start + 100))
+        if comma < 0 or not _ROLE_THEN_COMMA.fullmatch(masked, start, comma + 2):
+            return None
+        named = self.mentions_in(comma + 2, min(sentence_end, comma + 80))
+        if (
+            named
+            and named[0].start == comma + 2
+            and named[0].kind == "person"
+            and _closed_off(masked, named[0].end, sentence_end)
+        ):
+            return named[0]
+        return None
 
     def subject_of(self, cue: Cue, sentence: int, floor: int = 0) -> Mention | None:
         """The subject of `cue` in `sentence`, looked for after `floor` only."""

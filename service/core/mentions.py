@@ -888,6 +888,12 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
         words = words[1:]
     if not words:
         return None
+    if (
+        len(words) == 1
+        and _ACRONYM.fullmatch(words[0])
+        and words[0].lower() not in _NOT_ACRONYM_ORGS
+    ):
+        return _new_sequence(("organisation", start, len(matched), None))  # "The FBI"
     # "President Volodymyr Zelensky of Ukraine", "Mary Beard of Cambridge University": a
     # person's name stops before "of" ("Secretary of State" is a title); "Ministry of
     # Defense" is an organisation whatever follows its "of".
