@@ -38,6 +38,7 @@ _GENERIC_LEADER = frozenset({"leader", "ruler", "head"})
 _LEADER_TITLES = frozenset({"president", "premier", "chancellor", "king", "queen", "prime"})
 
 _HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 # Titles that stand only before a surname: the word after one is a name whatever it means.
 _HONORIFIC_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr"})
 _TITLE_WORDS = frozenset(
@@ -383,6 +384,57 @@ _NOT_NAMES = frozenset(
         "of",
         "another",
         "others",
+        # Words that open sentences and are never names: "Even Smith…", "First, Smith…".
+        "even",
+        "already",
+        "first",
+        "second",
+        "third",
+        "finally",
+        "between",
+        "among",
+        "across",
+        "through",
+        "throughout",
+        "within",
+        "without",
+        "toward",
+        "towards",
+        "perhaps",
+        "maybe",
+        "indeed",
+        "often",
+        "sometimes",
+        "now",
+        "again",
+        "never",
+        "ever",
+        "yes",
+        "well",
+        "rather",
+        "though",
+        "although",
+        "because",
+        "since",
+        "until",
+        "unless",
+        "whether",
+        "where",
+        "who",
+        "which",
+        "whose",
+        "whom",
+        "once",
+        "next",
+        "soon",
+        "almost",
+        "nearly",
+        "more",
+        "less",
+        "much",
+        "other",
+        "thanks",
+        "according",
         "several",
         "each",
         "few",
@@ -393,6 +445,23 @@ _NOT_NAMES = frozenset(
 )
 _ORG_HEADS = frozenset(
     [
+        "house",
+        "network",
+        "foundation",
+        "center",
+        "centre",
+        "coalition",
+        "caucus",
+        "campaign",
+        "magazine",
+        "journal",
+        "press",
+        "herald",
+        "tribune",
+        "inc",
+        "co",
+        "llc",
+        "ltd",
         "ministry",
         "kremlin",
         "department",
@@ -440,6 +509,13 @@ _ORG_HEADS = frozenset(
         "group",
     ]
 )
+# Words that are never part of an organisation's name, even before its noun.
+_PLAIN_WORDS = frozenset(
+    ["the", "a", "an", "but", "and", "or", "so", "yet", "in", "on", "at", "when", "while",
+     "after", "before", "as", "if", "for", "from", "with", "by", "this", "that", "his", "her",
+     "its", "their", "our", "some", "many", "most", "all", "every", "no", "not", "also", "then",
+     "another", "each", "both", "such", "these", "those", "it", "he", "she", "they", "we", "i"]
+)  # fmt: skip
 _ORG_SINGLE = frozenset({"Kremlin", "Pentagon", "NATO", "Hamas", "Hezbollah", "OPEC"})
 _COUNTRY_KEYS = frozenset(COUNTRY_FORMS)
 _PLACE_ONLY = _COUNTRY_KEYS | {"moscow", "kyiv", "kiev", "washington", "kursk"}
@@ -768,7 +844,10 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
 
 
 def _given_and_surname(core: list[str]) -> tuple[str | None, str]:
-    """ "Ursula von der Leyen" -> ("Ursula", "von der Leyen"): particles belong to the surname."""
+    """ "Ursula von der Leyen" -> ("Ursula", "von der Leyen"): particles belong to the surname.
+    A generational suffix is no surname: "Tom Reyes Jr." -> ("Tom", "Reyes")."""
+    if len(core) > 1 and core[-1].rstrip(".").lower() in _NAME_SUFFIXES:
+        core = core[:-1]
     first = len(core) - 1
     while first > 0 and core[first - 1].lower() in _PARTICLES:
         first -= 1
@@ -880,8 +959,10 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     words = tuple(matched.split())
     start = 0
     # "The Kremlin": an organisation word is never noise, even where it opens the run.
+    # "The White House": before an organisation noun, capitalised words belong to its name.
+    owned = words[-1].lower().rstrip(".") in _ORG_HEADS or words[-1] in _ORG_SINGLE
     while words and (head := words[0].lower().rstrip(".")) in _LEADING_NOISE:
-        if head in _ORG_HEADS or words[0] in _ORG_SINGLE:
+        if head in _ORG_HEADS or words[0] in _ORG_SINGLE or (owned and head not in _PLAIN_WORDS):
             break
         start = matched.index(words[0], start) + len(words[0])
         start += len(matched[start:]) - len(matched[start:].lstrip())

@@ -471,3 +471,25 @@ def test_went_on_to_say_reports_speech() -> None:
     [quote] = extract_quotes(text)
 
     assert quote.speaker == "Ada Brenner"
+
+
+def test_a_name_suffix_does_not_replace_the_surname() -> None:
+    text = "“We run every name against the lists,” said C. Tom Verdery Jr., a former official."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, quote.speaker_id) == ("Tom Verdery", "verdery")
+
+
+def test_capitalised_words_before_an_organisation_noun_belong_to_its_name() -> None:
+    text = "The talks “reaffirmed a shared commitment,” the White House said."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker, str(quote.speaker_type.value)) == ("White House", "organisation")
+
+
+def test_an_ordinal_opening_a_sentence_is_no_speaker() -> None:
+    text = "First, Reyes described the plan as “reckless and costly” before the vote."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Reyes"]
