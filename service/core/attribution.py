@@ -104,7 +104,8 @@ _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"Asked|During|In|On|At|For|With|By|From|Despite|Like|Unlike|Under|Over|Amid|Following|"
     r"According|Earlier|Later|Late|Last|Shortly|Meanwhile|Separately|However|Instead|Notably|"
     r"Moreover|Nonetheless|Nevertheless|Indeed|Again|Today|Yesterday|Still|Yet|who|which|whose|"
-    r"Hours|Days|Weeks|Months|Years|Moments|Minutes|[A-Z][a-z]+ed|"
+    r"Hours|Days|Weeks|Months|Years|Moments|Minutes|[A-Z][a-z]+ed|however|meanwhile|though|"
+    r"too|instead|therefore|nonetheless|nevertheless|moreover|indeed|also|then|again|perhaps|"
     r"where|when|whom|[A-Z]?[a-z]+ing|[a-z]+ed|in|on|at|during|with|for|from|by|after|before|"
     r"to|of)\b"
 )

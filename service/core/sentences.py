@@ -117,10 +117,10 @@ _STATES = frozenset(
 _INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
 
 # A sentence ends at . ! ? or … (plus any closing marks) followed by space and a capital,
-# a digit or an opening mark; group 1 is the sentence's last characters. The space never
-# includes a line break (paragraphs are lines). Found through scan.matches_from: every
-# boundary opens with one of _BOUNDARY_CHARS.
-_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'(\[]?[A-Z0-9])")
+# a digit or up to two opening marks (wire copy opens with ''); group 1 is the sentence's
+# last characters. The space never includes a line break (paragraphs are lines). Found
+# through scan.matches_from: every boundary opens with one of _BOUNDARY_CHARS.
+_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'`(\[]{0,2}[A-Z0-9])")
 _BOUNDARY_CHARS = ".!?…"
 
 

@@ -493,3 +493,21 @@ def test_an_ordinal_opening_a_sentence_is_no_speaker() -> None:
     text = "First, Reyes described the plan as “reckless and costly” before the vote."
 
     assert [q.speaker for q in extract_quotes(text)] == ["Reyes"]
+
+
+def test_a_sentence_opening_with_two_marks_is_a_new_sentence() -> None:
+    text = (
+        "''The plan works,'' said Jon Favela, a former aide. ''From the first day to the "
+        "last, nobody has doubted it.''"
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Jon Favela", "Jon Favela"]
+
+
+def test_a_connective_adverb_does_not_hide_an_appositive_subject() -> None:
+    text = (
+        "On Monday, however, the head of the Grain Council, Omar Reyes, said the harvest "
+        "was “a disaster.”"
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Omar Reyes"]
