@@ -98,7 +98,7 @@ _GAP = re.compile(
     r"(?:also|then|again|simply|notably|later|earlier|previously|once|has|have|had|was|is|"
     r"just|now|today|yesterday|still|further|already|only|never|first|last|\w+ly)\b)*$"
 )
-_LEAD_CONJUNCTION = re.compile(r"\s*(?:(?:But|And|So|Yet|Still|Then|Also|Now|Thus)\b\s*)+")
+_LEAD_CONJUNCTION = re.compile(r"\s*(?:(?:But|And|Or|So|Yet|Still|Then|Also|Now|Thus)\b\s*)+")
 _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"\s*(?:When|While|After|Before|As|If|Although|Though|Since|Because|Until|Unless|Once|"
     r"Asked|During|In|On|At|For|With|By|From|Despite|Like|Unlike|Under|Over|Amid|Following|"
@@ -345,8 +345,24 @@ class _Resolver:
             known = self.doc.speakers.entity_at(mention.start)
             return known if known is not None else entity_for_unknown(mention)
         if mention.kind == "pronoun":
+            # "Rick Tyler said the plan was “fair,” he said": the subject opening the pronoun's
+            # own sentence comes first.
+            own = self.subject_before(sentence, mention.start)
+            if own is not None and _compatible(own, mention.gender):
+                return own
             return self.antecedent(sentence, mention.gender)
         return self.description(mention)
+
+    def subject_before(self, sentence: int, end: int) -> Entity | None:
+        """The named subject opening a sentence, when it comes before offset `end`."""
+        start, _ = self.doc.sentences[sentence]
+        clause = _clause_start(self.doc.masked, start, end)
+        if clause >= end:
+            return None
+        head = self.forward_subject(clause, end)
+        if head is None or head.kind != "person" or head.possessive:
+            return None
+        return self.doc.speakers.entity_at(head.start)
 
     def description(self, mention: Mention) -> Entity | None:
         wanted = {role_key(r) for r in mention.roles}
@@ -499,7 +515,10 @@ class _Resolver:
                     later.kind == "person"
                     and self.known(later)
                     and len(between.split()) <= 3
-                    and "," not in between
+                    and (
+                        _PHRASE_GAP.fullmatch(between) is not None
+                        or _JOINED.fullmatch(between) is not None
+                    )
                 ):
                     head = later
                 else:
@@ -648,6 +667,11 @@ _ROLE_THEN_COMMA = re.compile(
     r"[^,;:()“”\"\n]){1,80},\s+"
 )
 _WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
+# Between two names of one subject: "Berger and Moore" (the last one heads the phrase), a
+# quoted nickname, or an owner: "the Ledger's reporter Dana Whitlow".
+_JOINED = re.compile(
+    r"\s+and\s+(?:[\w-]+\s+)?|\s*[“\"‘'`]+x*[”\"’'`]+\s*|(?:’s|'s|’|')\s+(?:[\w-]+\s+){0,3}"
+)
 _MODIFIED_NOUN = re.compile(
     r"\s+(?!(?:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|during|"
     r"when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|said|says|also|later|"

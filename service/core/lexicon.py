@@ -57,5 +57,6 @@ SPEECH_VERBS: list[str] = (  # noqa: SIM905
 SPEECH_PHRASES = (
     "shot back", "fired back", "chimed in", "weighed in", "piped up", "referred to",
     "refers to", "referring to", "made clear", "making clear", "pointed out", "points out",
-    "went on", "goes on", "according to", "in the words of", "According to", "In the words of",
+    "went on", "goes on", "put it", "puts it", "according to", "in the words of", "According to",
+    "In the words of",
 )  # fmt: skip

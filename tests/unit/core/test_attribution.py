@@ -511,3 +511,24 @@ def test_a_connective_adverb_does_not_hide_an_appositive_subject() -> None:
     )
 
     assert [q.speaker for q in extract_quotes(text)] == ["Omar Reyes"]
+
+
+def test_he_said_after_a_quote_refers_to_the_subject_of_its_sentence() -> None:
+    text = (
+        "Omar Reyes spoke first. Campaign aide Rick Tallon said the senator had “a clear plan "
+        "for the port,” he said."
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Rick Tallon"]
+
+
+def test_a_name_after_a_verb_is_not_the_subject_before_it() -> None:
+    text = "Lena Hart went after Reyes at the debate, calling him “unfit for office.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Lena Hart"]
+
+
+def test_as_x_put_it_names_the_speaker() -> None:
+    text = "Or, as Tom Ridgely put it: “The gates are open now.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Tom Ridgely"]
