@@ -362,7 +362,12 @@ class _Resolver:
         head = self.forward_subject(clause, end)
         if head is None or head.kind != "person" or head.possessive:
             return None
-        return self.doc.speakers.entity_at(head.start)
+        # Only the subject of a speech verb of its own: in "Mr. Putin, he said, set…" the
+        # name is what is reported on, not who reports.
+        for cue in self.cues_in(head.end, end):
+            if not cue.participle and self.subject_of(cue, sentence) == head:
+                return self.doc.speakers.entity_at(head.start)
+        return None
 
     def description(self, mention: Mention) -> Entity | None:
         wanted = {role_key(r) for r in mention.roles}
