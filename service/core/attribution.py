@@ -492,6 +492,15 @@ class _Resolver:
         for position, (a, b) in enumerate(chunks):
             lead = _LEAD_CONJUNCTION.match(masked, a)
             a = lead.end() if lead else a
+            if (named_as := _AS_NAME.match(masked, a, b)) is not None:
+                # "As John Cornyn, the party's whip, put it": the as-clause holds the cue.
+                after_as = self.mentions_in(named_as.end(), b)
+                if (
+                    after_as
+                    and after_as[0].start == named_as.end()
+                    and not masked[after_as[0].end : b].strip()
+                ):
+                    return after_as[0]
             if _ADVERBIAL_CHUNK.match(masked, a) or masked[a:b].lstrip().startswith(("“", '"')):
                 continue
             mentions = [
@@ -677,6 +686,7 @@ _WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
 _JOINED = re.compile(
     r"\s+and\s+(?:[\w-]+\s+)?|\s*[“\"‘'`]+x*[”\"’'`]+\s*|(?:’s|'s|’|')\s+(?:[\w-]+\s+){0,3}"
 )
+_AS_NAME = re.compile(r"\s*[Aa]s\s+")
 _MODIFIED_NOUN = re.compile(
     r"\s+(?!(?:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|during|"
     r"when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|said|says|also|later|"
@@ -833,7 +843,7 @@ def _own_subject(resolver: _Resolver, site: QuoteSite) -> Attribution | None:
     mention: Mention | None = None
     clause = _clause_start(masked, start, site.open)
     if masked[clause : site.open].strip():
-        mention = resolver.forward_subject(clause, site.open)
+        mention = _label(resolver, clause, site.open) or resolver.forward_subject(clause, site.open)
     if mention is None and (dash := _DASH_CREDIT.match(masked, site.close)):
         after = resolver.mentions_in(dash.end(), min(len(masked), dash.end() + 80))
         if after and after[0].start == dash.end() and after[0].kind != "pronoun":
@@ -845,6 +855,24 @@ def _own_subject(resolver: _Resolver, site: QuoteSite) -> Attribution | None:
         return None
     as_written = masked[mention.start : mention.end]
     return Attribution(entity, as_written, None, has_cue=False)
+
+
+def _label(resolver: _Resolver, start: int, quote_open: int) -> Mention | None:
+    """ "Polls agree - Carl Bialik: “…”": a name alone right before the colon is a label."""
+    masked = resolver.doc.masked
+    before = masked[start:quote_open].rstrip()
+    if not before.endswith(":"):
+        return None
+    colon = start + len(before) - 1
+    chunk = resolver.chunks(start, colon)[-1]
+    named = [m for m in resolver.mentions_in(chunk[0], colon) if m.kind != "pronoun"]
+    if (
+        len(named) == 1
+        and not masked[chunk[0] : named[0].start].strip()
+        and not (masked[named[0].end : colon].strip())
+    ):
+        return named[0]
+    return None
 
 
 # "“…” — Dana Whitlow": a dash after the quote, on its line or opening the next one.

@@ -532,3 +532,15 @@ def test_as_x_put_it_names_the_speaker() -> None:
     text = "Or, as Tom Ridgely put it: “The gates are open now.”"
 
     assert [q.speaker for q in extract_quotes(text)] == ["Tom Ridgely"]
+
+
+def test_an_as_clause_interrupted_by_an_appositive_holds_the_speaker() -> None:
+    text = "As Tom Ridgely, the party's whip, put it: “This bill will not pass.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Tom Ridgely"]
+
+
+def test_a_name_alone_before_a_colon_labels_the_quote() -> None:
+    text = "Pollsters agree - Carla Binet: “One lesson was simple: keep counting.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Carla Binet"]
