@@ -864,12 +864,22 @@ def _label(resolver: _Resolver, start: int, quote_open: int) -> Mention | None:
     if not before.endswith(":"):
         return None
     colon = start + len(before) - 1
-    chunk = resolver.chunks(start, colon)[-1]
-    named = [m for m in resolver.mentions_in(chunk[0], colon) if m.kind != "pronoun"]
+    chunks = resolver.chunks(start, colon)
+    label = _alone(resolver, chunks[-1])
+    if label is not None and label.kind == "organisation" and len(chunks) > 1:
+        # "Dana Whitlow, Daily Ledger:": the person, then where she writes.
+        return _alone(resolver, chunks[-2]) or label
+    return label
+
+
+def _alone(resolver: _Resolver, chunk: Span) -> Mention | None:
+    """The one name that makes up a whole chunk, if it does."""
+    masked = resolver.doc.masked
+    named = [m for m in resolver.mentions_in(chunk[0], chunk[1]) if m.kind != "pronoun"]
     if (
         len(named) == 1
         and not masked[chunk[0] : named[0].start].strip()
-        and not (masked[named[0].end : colon].strip())
+        and not masked[named[0].end : chunk[1]].strip()
     ):
         return named[0]
     return None
