@@ -866,8 +866,8 @@ def _label(resolver: _Resolver, start: int, quote_open: int) -> Mention | None:
     colon = start + len(before) - 1
     chunks = resolver.chunks(start, colon)
     label = _alone(resolver, chunks[-1])
-    if label is not None and label.kind == "organisation" and len(chunks) > 1:
-        # "Dana Whitlow, Daily Ledger:": the person, then where she writes.
+    if label is not None and len(chunks) > 1:
+        # "Dana Whitlow, Daily Ledger:": the person first, then where she writes.
         return _alone(resolver, chunks[-2]) or label
     return label
 
