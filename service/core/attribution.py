@@ -530,7 +530,10 @@ class _Resolver:
                     and self.known(later)
                     and len(between.split()) <= 3
                     and (
-                        _PHRASE_GAP.fullmatch(between) is not None
+                        (
+                            _PHRASE_GAP.fullmatch(between) is not None
+                            and not any(w.endswith("ed") or w in _CUE_SET for w in between.split())
+                        )
                         or _JOINED.fullmatch(between) is not None
                     )
                 ):
@@ -652,7 +655,8 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
         cut = head.rfind(marker)
         # "..., and its star, Cillian Murphy, said": a new subject. In "..., and added" the
         # verb shares the subject before the "and".
-        if cut != -1 and (marker != ", and " or head[cut + len(marker) :].strip()):
+        # Likewise "…, but added" shares the subject before "but".
+        if cut != -1 and (marker in ("; ", ", where ") or head[cut + len(marker) :].strip()):
             start = max(start, offset + cut + len(marker))
     stripped = head.lstrip()
     if stripped.startswith(("“", '"', "‘", "'")):

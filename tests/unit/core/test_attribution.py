@@ -546,3 +546,15 @@ def test_a_name_alone_before_a_colon_labels_the_quote() -> None:
     text = "Pollsters agree - Carla Binet: “One lesson was simple: keep counting.”"
 
     assert [q.speaker for q in extract_quotes(text)] == ["Carla Binet"]
+
+
+def test_a_verb_after_but_shares_the_subject_before_it() -> None:
+    text = "Mara Quist, 70, said it was too early to tell but added, “We are confident.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Mara Quist"]
+
+
+def test_a_name_after_a_past_tense_verb_is_its_object() -> None:
+    text = "Earlier, Lena Hart knocked Reyes on trade and called him “a moderate.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Lena Hart"]
