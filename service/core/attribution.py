@@ -478,6 +478,16 @@ class _Resolver:
             return None  # a lone unknown capitalised word counts only right before the verb
         return last if _GAP.match(gap) else None
 
+    def subordinate_subject(self, chunk: Span, verb_start: int) -> Mention | None:
+        """ "…, such as when Cruz knocked Rubio and called him": the name opening the
+        subordinate clause that holds the cue."""
+        found: Mention | None = None
+        for opener in _SUBORDINATOR.finditer(self.doc.masked, chunk[0], verb_start):
+            named = self.mentions_in(opener.end(), verb_start)
+            if named and named[0].start == opener.end() and named[0].kind == "person":
+                found = named[0]
+        return found
+
     def participle_subject(self, chunk: Span, verb_start: int) -> Mention | None:
         lead = _WITH_LEAD.match(self.doc.masked, chunk[0], verb_start)
         start = lead.end() if lead else chunk[0]
@@ -635,7 +645,9 @@ class _Resolver:
             if bare is not None:
                 return bare
         if masked[chunks[-1][0] : chunks[-1][1]].strip():
-            return self.forward_subject(clause, cue.start)
+            return self.forward_subject(clause, cue.start) or self.subordinate_subject(
+                chunks[-1], cue.start
+            )
         # ", said Putin, a former KGB officer": a name closed off by punctuation after the cue
         # is its subject; "X, an aide, said Putin would…" names the subject before the cue.
         inverted = self.inverted_subject(cue, end)
@@ -689,6 +701,9 @@ _WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
 # quoted nickname, or an owner: "the Ledger's reporter Dana Whitlow".
 _JOINED = re.compile(
     r"\s+and\s+(?:[\w-]+\s+)?|\s*[“\"‘'`]+x*[”\"’'`]+\s*|(?:’s|'s|’|')\s+(?:[\w-]+\s+){0,3}"
+)
+_SUBORDINATOR = re.compile(
+    r"\b(?:[Ww]hen|[Aa]fter|[Bb]efore|[Ww]hile|[Bb]ecause|[Ss]ince|[Oo]nce|[Uu]ntil|[Ii]f)\s+"
 )
 _AS_NAME = re.compile(r"\s*[Aa]s\s+")
 _MODIFIED_NOUN = re.compile(

@@ -558,3 +558,9 @@ def test_a_name_after_a_past_tense_verb_is_its_object() -> None:
     text = "Earlier, Lena Hart knocked Reyes on trade and called him “a moderate.”"
 
     assert [q.speaker for q in extract_quotes(text)] == ["Lena Hart"]
+
+
+def test_the_name_opening_a_subordinate_clause_is_the_subject_of_its_cue() -> None:
+    text = "There were sharper jabs, such as when Cruz knocked Reyes and called him “a moderate.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Cruz"]
