@@ -101,7 +101,7 @@ _GAP = re.compile(
 _LEAD_CONJUNCTION = re.compile(r"\s*(?:(?:But|And|Or|So|Yet|Still|Then|Also|Now|Thus)\b\s*)+")
 _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"\s*(?:When|While|After|Before|As|If|Although|Though|Since|Because|Until|Unless|Once|"
-    r"Asked|During|In|On|At|For|With|By|From|Despite|Like|Unlike|Under|Over|Amid|Following|"
+    r"Asked|During|In|On|At|For|With|By|From|Of|To|Through|Among|Between|Within|Across|Without|Despite|Like|Unlike|Under|Over|Amid|Following|"
     r"According|Earlier|Later|Late|Last|Shortly|Meanwhile|Separately|However|Instead|Notably|"
     r"Moreover|Nonetheless|Nevertheless|Indeed|Again|Today|Yesterday|Still|Yet|who|which|whose|"
     r"Hours|Days|Weeks|Months|Years|Moments|Minutes|[A-Z][a-z]+ed|however|meanwhile|though|"
