@@ -51,7 +51,12 @@ SPEECH_VERBS: list[str] = (  # noqa: SIM905
     "blamed blaming slammed slamming blasted blasting mocked "
     "mocking ridiculed derided decried condemned condemning denounced "
     "denouncing lambasted chided scolded rebuked attacked attacking "
-    "thanked thanking cited citing listed directed ordered"
+    "thanked thanking cited citing listed directed ordered "
+    # present tenses that are seldom plural nouns after a name ("Conway notes"); "remarks",
+    # "states", "calls" are left out: "anti-Muslim remarks", "Asian states" are no speech
+    "notes recalls continues answers concludes repeats "
+    # more manners of telling
+    "remembered yelling screaming exclaiming whispered whispering"
 ).split()
 # Cues of several words; "according to X" and "in the words of X" name the speaker after them.
 SPEECH_PHRASES = (

@@ -564,3 +564,9 @@ def test_the_name_opening_a_subordinate_clause_is_the_subject_of_its_cue() -> No
     text = "There were sharper jabs, such as when Cruz knocked Reyes and called him “a moderate.”"
 
     assert [q.speaker for q in extract_quotes(text)] == ["Cruz"]
+
+
+def test_notes_after_a_name_is_a_cue_but_not_after_an_adjective() -> None:
+    text = "“Look at the statement,” Ana Conrad notes. Her anti-tax remarks were “a mistake.”"
+
+    assert extract_quotes(text)[0].cue == "notes"
