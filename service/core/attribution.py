@@ -101,7 +101,7 @@ _GAP = re.compile(
 _LEAD_CONJUNCTION = re.compile(r"\s*(?:(?:But|And|Or|So|Yet|Still|Then|Also|Now|Thus)\b\s*)+")
 _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"\s*(?:When|While|After|Before|As|If|Although|Though|Since|Because|Until|Unless|Once|"
-    r"Asked|During|In|On|At|For|With|By|From|Of|To|Through|Among|Between|Within|Across|Without|Despite|Like|Unlike|Under|Over|Amid|Following|"
+    r"Here\s+(?:in|at|on)|Asked|During|In|On|At|For|With|By|From|Of|To|Through|Among|Between|Within|Across|Without|Despite|Like|Unlike|Under|Over|Amid|Following|"
     r"According|Earlier|Later|Late|Last|Shortly|Meanwhile|Separately|However|Instead|Notably|"
     r"Moreover|Nonetheless|Nevertheless|Indeed|Again|Today|Yesterday|Still|Yet|who|which|whose|"
     r"Hours|Days|Weeks|Months|Years|Moments|Minutes|[A-Z][a-z]+ed|however|meanwhile|though|"
@@ -476,7 +476,22 @@ class _Resolver:
         gap = masked[last.end : verb_start]
         if not self.known(last) and gap.strip():
             return None  # a lone unknown capitalised word counts only right before the verb
-        return last if _GAP.match(gap) else None
+        if not _GAP.match(gap):
+            return None
+        # "James Pethokoukis of the American Enterprise Institute wrote": the person before
+        # "of"/"at"/"from" an organisation is the subject.
+        if last.kind == "organisation" and len(candidates) > 1:
+            person = candidates[-2]
+            if person.kind == "person" and _AFFILIATION.fullmatch(masked, person.end, last.start):
+                return person
+        # "Columbia, South Carolina says": a place after a comma is no subject.
+        if (
+            not self.known(last)
+            and _CAPITALS_ONLY.fullmatch(masked, chunk[0], last.start)
+            and _PLACE_BEFORE.search(masked, max(0, chunk[0] - 40), chunk[0])
+        ):
+            return None
+        return last
 
     def subordinate_subject(self, chunk: Span, verb_start: int) -> Mention | None:
         """ "…, such as when Cruz knocked Rubio and called him": the name opening the
@@ -702,6 +717,10 @@ _WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
 _JOINED = re.compile(
     r"\s+and\s+(?:[\w-]+\s+)?|\s*[“\"‘'`]+x*[”\"’'`]+\s*|(?:’s|'s|’|')\s+(?:[\w-]+\s+){0,3}"
 )
+_AFFILIATION = re.compile(r"\s+(?:of|at|from|with)\s+(?:the\s+)?")
+# A capitalised word and a comma right before a chunk: "Columbia, | South Carolina".
+_PLACE_BEFORE = re.compile(r"\b(?:in|of|from|at)\s+[A-Z][\w.]*(?:\s[A-Z][\w.]*)*,\s*$")
+_CAPITALS_ONLY = re.compile(r"\s*(?:[A-Z][\w.]*\s+)*")
 _SUBORDINATOR = re.compile(
     r"\b(?:[Ww]hen|[Aa]fter|[Bb]efore|[Ww]hile|[Bb]ecause|[Ss]ince|[Oo]nce|[Uu]ntil|[Ii]f)\s+"
 )

@@ -570,3 +570,15 @@ def test_notes_after_a_name_is_a_cue_but_not_after_an_adjective() -> None:
     text = "“Look at the statement,” Ana Conrad notes. Her anti-tax remarks were “a mistake.”"
 
     assert extract_quotes(text)[0].cue == "notes"
+
+
+def test_a_person_of_an_organisation_before_the_cue_is_the_speaker() -> None:
+    text = "“Tax cuts are costly,” Jan Pethick of the Grain Policy Institute wrote recently."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Jan Pethick"]
+
+
+def test_a_place_after_a_comma_is_not_the_subject() -> None:
+    text = "Stacy Bauer of Columbia, South Carolina says Reyes will keep “doing what he does.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Stacy Bauer"]
