@@ -573,9 +573,9 @@ def test_notes_after_a_name_is_a_cue_but_not_after_an_adjective() -> None:
 
 
 def test_a_person_of_an_organisation_before_the_cue_is_the_speaker() -> None:
-    text = "“Tax cuts are costly,” Jan Pethick of the Grain Policy Institute wrote recently."
+    text = "“Tax cuts are costly,” Nils Pethick of the Grain Policy Institute wrote recently."
 
-    assert [q.speaker for q in extract_quotes(text)] == ["Jan Pethick"]
+    assert [q.speaker for q in extract_quotes(text)] == ["Nils Pethick"]
 
 
 def test_a_place_after_a_comma_is_not_the_subject() -> None:
