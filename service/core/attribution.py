@@ -685,6 +685,10 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
         # Likewise "…, but added" shares the subject before "but".
         if cut != -1 and (marker in ("; ", ", where ") or head[cut + len(marker) :].strip()):
             start = max(start, offset + cut + len(marker))
+    # "…, when Mr. Buchanan, who had lost, called for…": a subordinate clause with a subject
+    # of its own holds the cue.
+    if (opener := _SUBORDINATE_OPENER.match(masked, start, cue_start)) is not None:
+        start = max(start, opener.end(1))
     stripped = head.lstrip()
     if stripped.startswith(("“", '"', "‘", "'")):
         # Quoted words are masked, so the first closing mark after the opener closes it.
@@ -721,6 +725,10 @@ _AFFILIATION = re.compile(r"\s+(?:of|at|from|with)\s+(?:the\s+)?")
 # A capitalised word and a comma right before a chunk: "Columbia, | South Carolina".
 _PLACE_BEFORE = re.compile(r"\b(?:in|of|from|at)\s+[A-Z][\w.]*(?:\s[A-Z][\w.]*)*,\s*$")
 _CAPITALS_ONLY = re.compile(r"\s*(?:[A-Z][\w.]*\s+)*")
+_SUBORDINATE_OPENER = re.compile(
+    r".*,\s+(?:when|as|after|while|because|since|although|though|before|until|once)(\s+)"
+    r"(?=[A-Z][a-z]|(?:he|she|they)\b)"
+)
 _SUBORDINATOR = re.compile(
     r"\b(?:[Ww]hen|[Aa]fter|[Bb]efore|[Ww]hile|[Bb]ecause|[Ss]ince|[Oo]nce|[Uu]ntil|[Ii]f)\s+"
 )

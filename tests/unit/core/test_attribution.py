@@ -582,3 +582,12 @@ def test_a_place_after_a_comma_is_not_the_subject() -> None:
     text = "Stacy Bauer of Columbia, South Carolina says Reyes will keep “doing what he does.”"
 
     assert [q.speaker for q in extract_quotes(text)] == ["Stacy Bauer"]
+
+
+def test_a_subordinate_clause_with_its_own_subject_holds_the_cue() -> None:
+    text = (
+        "Democrats feared a repeat of that convention, when Mr. Bachner, who had lost, "
+        "called for a “cultural war” on them."
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Bachner"]
