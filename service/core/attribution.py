@@ -113,8 +113,8 @@ _SPEECH_NOUN = re.compile(
     r"(?:’s|'s)\s+(?:remarks|comments|statement|words|response|message|letter|post|reply|"
     r"address|speech|announcement|answer|account)\b"
 )
-_NOUN_BEFORE = re.compile(
-    r"(?:\b(?:[Tt]he|his|her|their|its|our|my|your|an?|these|those)|’s|'s)\s+$"
+_DETERMINERS = frozenset(
+    ["the", "The", "his", "her", "their", "its", "our", "my", "your", "a", "an", "these", "those"]
 )
 _LEAD_THE = re.compile(r"\b[Tt]he\s+$")
 _PREPOSITION_AFTER = re.compile(r",? (?:of|by|to|after|before|from|with|in|on|at|for|that)\b")
@@ -270,9 +270,16 @@ def _paragraph_words(masked: str, paragraph: Span) -> _ParagraphWords:
         # possessive: "his remarks", "the alleged plot", "Trump's attacks" are no speech.
         if hit.text in _CUE_SET
         and masked[hit.start - 1 : hit.start] != "-"
-        and not _NOUN_BEFORE.search(masked, max(0, hit.start - 8), hit.start)
+        and not _after_determiner(masked, hit.start)
     ]
     return _ParagraphWords(pronouns, descriptions, cues)
+
+
+def _after_determiner(masked: str, start: int) -> bool:
+    before = masked[max(0, start - 8) : start].rstrip()
+    if before.endswith(("’s", "'s")):
+        return True
+    return bool(before) and before.rsplit(None, 1)[-1] in _DETERMINERS
 
 
 @dataclass(slots=True)
@@ -356,6 +363,8 @@ class _Resolver:
     def subject_before(self, sentence: int, end: int) -> Entity | None:
         """The named subject opening a sentence, when it comes before offset `end`."""
         start, _ = self.doc.sentences[sentence]
+        if not _CLOSING_MARK.search(self.doc.masked, start, end):
+            return None  # only "…, “…,” he said" puts the pronoun after a subject of its own
         clause = _clause_start(self.doc.masked, start, end)
         if clause >= end:
             return None
@@ -687,8 +696,10 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
             start = max(start, offset + cut + len(marker))
     # "…, when Mr. Buchanan, who had lost, called for…": a subordinate clause with a subject
     # of its own holds the cue.
-    if (opener := _SUBORDINATE_OPENER.match(masked, start, cue_start)) is not None:
-        start = max(start, opener.end(1))
+    last_opener = -1
+    for subordinate in _SUBORDINATE_OPENER.finditer(masked, start, cue_start):
+        last_opener = subordinate.end()
+    start = max(start, last_opener)
     stripped = head.lstrip()
     if stripped.startswith(("“", '"', "‘", "'")):
         # Quoted words are masked, so the first closing mark after the opener closes it.
@@ -726,9 +737,10 @@ _AFFILIATION = re.compile(r"\s+(?:of|at|from|with)\s+(?:the\s+)?")
 _PLACE_BEFORE = re.compile(r"\b(?:in|of|from|at)\s+[A-Z][\w.]*(?:\s[A-Z][\w.]*)*,\s*$")
 _CAPITALS_ONLY = re.compile(r"\s*(?:[A-Z][\w.]*\s+)*")
 _SUBORDINATE_OPENER = re.compile(
-    r".*,\s+(?:when|as|after|while|because|since|although|though|before|until|once)(\s+)"
+    r",\s+(?:when|as|after|while|because|since|although|though|before|until|once)\s+"
     r"(?=[A-Z][a-z]|(?:he|she|they)\b)"
 )
+_CLOSING_MARK = re.compile(r"[”\"]|''")
 _SUBORDINATOR = re.compile(
     r"\b(?:[Ww]hen|[Aa]fter|[Bb]efore|[Ww]hile|[Bb]ecause|[Ss]ince|[Oo]nce|[Uu]ntil|[Ii]f)\s+"
 )

@@ -41,20 +41,15 @@ if TYPE_CHECKING:
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 
-# Transliteration folds applied to a lower-cased, accent-free word, in order. Surnames get the
-# first, conservative group only (so ids stay readable: "gandhi" keeps its i).
-_SURNAME_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<=[a-z])x"), "ks"),  # Alexander / Aleksandr (but Xi, Xavier keep their X)
-    (re.compile(r"(?:yy|iy|ij|ii|yi)$"), "y"),  # Zelenskyy, Zelenskiy, Dmitrii
-)
-_GIVEN_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    *_SURNAME_FOLDS,
-    (re.compile(r"(?<=[aer])i$"), "y"),  # Dmitri / Dmitry, Yuri / Yury, Sergei (not Kofi, Xi)
-    (re.compile(r"ph"), "f"),
-    (re.compile(r"(?<=[a-z])j(?=[aeiou])"), "y"),  # Sergej / Sergey
-    (re.compile(r"ie(?=[aeiou])"), "ye"),
-    (re.compile(r"er$"), "r"),  # Aleksander / Aleksandr
-)
+# Transliteration folds of a lower-cased, accent-free word, written out in fold_word so that
+# each runs only where its letters occur. Surnames get the first, conservative two only (so
+# ids stay readable: "gandhi" keeps its i): x -> ks after the first letter (Alexander /
+# Aleksandr, but Xi keeps its X) and a -yy/-iy/-ij/-ii/-yi ending -> y (Zelenskyy, Dmitrii).
+# Given names also fold a final i after a, e or r (Dmitri / Dmitry, Yuri, Sergei; not Kofi),
+# ph -> f, j before a vowel -> y (Sergej), ie before a vowel -> ye, and a final -er -> r
+# (Aleksander / Aleksandr).
+_J_BEFORE_VOWEL = re.compile(r"(?<=[a-z])j(?=[aeiou])")
+_IE_BEFORE_VOWEL = re.compile(r"ie(?=[aeiou])")
 
 # Country adjectives and short forms folded to one country key (for ids and nationality).
 COUNTRY_FORMS: dict[str, str] = {
@@ -103,15 +98,23 @@ def fold_word(word: str, *, given: bool = False) -> str:
         plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
     if not (plain.isalnum() and plain.isascii()):
         plain = _NOT_ID_CHAR.sub("", plain)
-    if given:
-        for pattern, replacement in _GIVEN_FOLDS:
-            plain = pattern.sub(replacement, plain)
-        return plain
-    # The surname folds, run only where they can apply (called for every name mention).
+    # The folds run only where they can apply (called for every name mention).
     if "x" in plain[1:]:
         plain = plain[0] + plain[1:].replace("x", "ks")
     if plain.endswith(_SURNAME_ENDINGS):
         plain = plain[:-2] + "y"
+    if not given:
+        return plain
+    if plain.endswith("i") and plain[-2:-1] in ("a", "e", "r"):
+        plain = plain[:-1] + "y"
+    if "ph" in plain:
+        plain = plain.replace("ph", "f")
+    if "j" in plain:
+        plain = _J_BEFORE_VOWEL.sub("y", plain)
+    if "ie" in plain:
+        plain = _IE_BEFORE_VOWEL.sub("ye", plain)
+    if plain.endswith("er"):
+        plain = plain[:-2] + "r"
     return plain
 
 
@@ -123,6 +126,7 @@ def _surname_slug(surname: str) -> str:
     return "-".join(w for w in (fold_word(p).strip("-") for p in surname.split()) if w)
 
 
+@lru_cache(maxsize=4096)
 def person_id(surname: str, given: str | None = None) -> str:
     """Deterministic id of a person: "given-surname" when the given name is known, else the
     explicit unresolved id of the surname ("surname:johnson")."""
@@ -262,6 +266,11 @@ def _person_ids(persons: list[Mention], surnames: list[str]) -> dict[int, str]:
             continue
         # One person per given-name initial ("Mike" and "Michael" Johnson are one); each is
         # named by the fullest given name the document uses for them.
+        if len(givens) == 1:  # the common case: one given name, nothing to compare
+            only = person_id(surname, givens[0])
+            for mention in group:
+                ids[mention.start] = only
+            continue
         by_initial: dict[str | None, str] = {}
         for given in givens:
             initial = _given_initial(given)
