@@ -143,12 +143,14 @@ def _is_abbreviation(text: str, period_at: int, floor: int) -> bool:
     if not window or window[-1].isspace():
         return False
     written = window.rsplit(None, 1)[-1].lstrip("(“‘\"'")
-    if written[:1].isupper() and written.lower().rsplit("-", 1)[-1] in _STATES:
-        return True
     word = written.lower()
+    if word in _ABBREVIATIONS:
+        return True
     if len(word) == 1 and word.isalpha():  # a middle initial: Vladimir V. Putin
         return True
-    return word in _ABBREVIATIONS or _INITIALS.fullmatch(word) is not None
+    if written[:1].isupper() and word.rsplit("-", 1)[-1] in _STATES:
+        return True
+    return "." in word and _INITIALS.fullmatch(word) is not None
 
 
 def sentence_spans(text: str, paragraph: Span, protected: Sequence[Span] = ()) -> tuple[Span, ...]:
