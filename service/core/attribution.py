@@ -94,11 +94,13 @@ _MODAL_BEFORE = re.compile(
 # the separator's start back on it.
 _SEPARATOR = re.compile(r",|;|:|—|–|-(?<=\s-)\s")
 _GAP = re.compile(
-    r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|"
+    r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|\([^()]{1,30}\)|"
     r"(?:also|then|again|simply|notably|later|earlier|previously|once|has|have|had|was|is|"
     r"just|now|today|yesterday|still|further|already|only|never|first|last|\w+ly)\b)*$"
 )
-_LEAD_CONJUNCTION = re.compile(r"\s*(?:(?:But|And|Or|So|Yet|Still|Then|Also|Now|Thus)\b\s*)+")
+_LEAD_CONJUNCTION = re.compile(
+    r"\s*(?:(?:But|And|Or|So|Yet|Still|Then|Also|Now|Thus|then|also|now|still)\b\s*)+"
+)
 _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"\s*(?:When|While|After|Before|As|If|Although|Though|Since|Because|Until|Unless|Once|"
     r"Here\s+(?:in|at|on)|Asked|During|In|On|At|For|With|By|From|Of|To|Through|Among|Between|Within|Across|Without|Despite|Like|Unlike|Under|Over|Amid|Following|"
@@ -662,7 +664,11 @@ class _Resolver:
             for earlier in reversed(self.cues_in(clause, cue.start)):
                 if not earlier.participle and not earlier.according:
                     return self.subject_of(earlier, sentence)
-            return self.forward_subject(clause, cue.start)
+            # "Ryan endorsed him, but only after deliberating, telling reporters…": a
+            # participle with nothing before it in its clause takes the sentence's subject.
+            return self.forward_subject(clause, cue.start) or (
+                self.forward_subject(start, cue.start) if clause > start else None
+            )
         chunks = self.chunks(clause, cue.start)
         if masked[chunks[-1][0] : chunks[-1][1]].strip():
             bare = self.bare_subject(chunks[-1], cue.start)

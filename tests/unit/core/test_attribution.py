@@ -591,3 +591,18 @@ def test_a_subordinate_clause_with_its_own_subject_holds_the_cue() -> None:
     )
 
     assert [q.speaker for q in extract_quotes(text)] == ["Bachner"]
+
+
+def test_a_participle_after_a_but_clause_takes_the_sentence_subject() -> None:
+    text = (
+        "Reyes endorsed Hart in June, but only after long doubts, telling reporters he was "
+        "“not quite there yet.”"
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Reyes"]
+
+
+def test_and_then_before_the_subject_does_not_hide_it() -> None:
+    text = "And then Reyes went on the attack, saying, “Is the mayor going to answer?”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Reyes"]
