@@ -480,7 +480,12 @@ class _Resolver:
 
     def bare_subject(self, chunk: Span, verb_start: int) -> Mention | None:
         masked = self.doc.masked
-        candidates = [m for m in self.mentions_in(chunk[0], verb_start) if self.is_subject(m)]
+        # Not a word inside a party-and-state parenthesis: "Paul Ryan (R-Wis.) said".
+        candidates = [
+            m
+            for m in self.mentions_in(chunk[0], verb_start)
+            if self.is_subject(m) and masked[m.start - 1 : m.start] not in ("(", "-")
+        ]
         if not candidates:
             return None
         last = candidates[-1]

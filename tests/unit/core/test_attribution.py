@@ -606,3 +606,9 @@ def test_and_then_before_the_subject_does_not_hide_it() -> None:
     text = "And then Reyes went on the attack, saying, “Is the mayor going to answer?”"
 
     assert [q.speaker for q in extract_quotes(text)] == ["Reyes"]
+
+
+def test_a_party_and_state_parenthesis_between_name_and_verb_is_passed_over() -> None:
+    text = "As Speaker Carla Ruiz (R-Wis.) has pointed out, that is the “textbook case” of it."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Carla Ruiz"]
