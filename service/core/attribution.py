@@ -641,6 +641,7 @@ class _Resolver:
             named
             and named[0].start == comma + 2
             and named[0].kind == "person"
+            and self.known(named[0])  # not "Santa Monica, Calif."
             and _closed_off(masked, named[0].end, sentence_end)
         ):
             return named[0]
@@ -912,7 +913,13 @@ def _own_subject(resolver: _Resolver, site: QuoteSite) -> Attribution | None:
     mention: Mention | None = None
     clause = _clause_start(masked, start, site.open)
     if masked[clause : site.open].strip():
-        mention = _label(resolver, clause, site.open) or resolver.forward_subject(clause, site.open)
+        mention = _label(resolver, clause, site.open)
+        if mention is None:
+            mention = resolver.forward_subject(clause, site.open)
+            # Without a cue or a label, a lone capitalised word the document never names in
+            # full ("Audiences can expect…") is too weak a guess.
+            if mention is not None and not resolver.known(mention):
+                mention = None
     if mention is None and (dash := _DASH_CREDIT.match(masked, site.close)):
         after = resolver.mentions_in(dash.end(), min(len(masked), dash.end() + 80))
         if after and after[0].start == dash.end() and after[0].kind != "pronoun":

@@ -612,3 +612,15 @@ def test_a_party_and_state_parenthesis_between_name_and_verb_is_passed_over() ->
     text = "As Speaker Carla Ruiz (R-Wis.) has pointed out, that is the “textbook case” of it."
 
     assert [q.speaker for q in extract_quotes(text)] == ["Carla Ruiz"]
+
+
+def test_without_a_cue_a_lone_word_opening_the_sentence_is_no_speaker() -> None:
+    text = "Lena Hart sings tonight. Audiences can expect her to bring “a little recklessness.”"
+
+    assert [q.speaker for q in extract_quotes(text)] != ["Audiences"]
+
+
+def test_a_place_after_a_comma_is_no_appositive_speaker() -> None:
+    text = "“They'd be wrong,” a spokesman said in an interview Sunday in Santa Clara, Calif."
+
+    assert [q.speaker for q in extract_quotes(text)] != ["Calif"]
