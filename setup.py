@@ -15,6 +15,7 @@ COMPILED = [
     "service/core/sentences.py",
     "service/core/mentions.py",
     "service/core/speakers.py",
+    "service/core/lexicon.py",
     "service/core/attribution.py",
     "service/core/quotes.py",
 ]

@@ -45,6 +45,11 @@ class QuoteOccurrence(Contract):
     speaker_as_written: str | None = None
     speaker_type: SpeakerType | None = None
     cue: str | None = Field(default=None, description='E.g. "said", "told reporters".')
+    speaker_resolved: bool | None = Field(
+        default=None,
+        description="False when the entry names the speaker only by surname: speaker_id is then "
+        'the unresolved id of that surname ("surname:johnson"). None without a speaker.',
+    )
 
 
 class QuoteReport(Contract):

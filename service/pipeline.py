@@ -219,4 +219,5 @@ def _occurrence(
         speaker_as_written=quote.speaker_as_written,
         speaker_type=quote.speaker_type,
         cue=quote.cue,
+        speaker_resolved=quote.speaker_resolved,
     )

@@ -68,6 +68,7 @@ def quote_records(document_id: str, text: str) -> Iterator[dict[str, object]]:
             "end": quote.end,
             "speaker": quote.speaker,
             "speaker_id": quote.speaker_id,
+            "speaker_resolved": quote.speaker_resolved,
             "speaker_as_written": quote.speaker_as_written,
             "cue": quote.cue,
             "kind": quote.kind.value,

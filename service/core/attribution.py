@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
+from service.core.lexicon import SPEECH_PHRASES, SPEECH_VERBS
 from service.core.mentions import (
     MENTION_WORDS,
     Mention,
@@ -38,25 +39,7 @@ from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
 
 Span = tuple[int, int]
 
-_CUE_WORDS = (
-    "said|says|say|saying|told|tells|telling|added|adds|adding|stated|stating|wrote|writes|"
-    "writing|noted|noting|claimed|claiming|argued|argues|arguing|insisted|insists|insisting|"
-    "warned|warns|warning|explained|explains|explaining|replied|replies|responded|responds|"
-    "declared|declares|declaring|announced|announces|announcing|acknowledged|acknowledges|"
-    "acknowledging|admitted|admits|admitting|vowed|vows|vowing|promised|pledged|pledging|called|"
-    "calling|described|describes|describing|criticized|criticised|criticizes|criticizing|"
-    "criticising|praised|praises|praising|commended|commending|accused|accuses|accusing|alleged|"
-    "alleges|alleging|suggested|suggests|suggesting|tweeted|tweeting|posted|concluded|recalled|"
-    "recalling|complained|complaining|emphasized|emphasised|emphasizing|emphasising|stressed|"
-    "stressing|urged|urging|denied|denies|denying|confirmed|confirms|confirming|reiterated|"
-    "reiterating|repeated|repeating|cited|citing|thanked|thanking|predicted|listed|directed|"
-    "ordered|asserted|asserting|contended|boasted|quipped|joked|continued|reported|testified|"
-    "countered|conceded|observed|dismissed|demanded|asked|made clear|making clear|pointed out|"
-    "went on|according to|in the words of|According to|In the words of"
-)
-
-
-_CUE_SET = frozenset(_CUE_WORDS.split("|"))
+_CUE_SET = frozenset([*SPEECH_VERBS, *SPEECH_PHRASES])
 # Every word the extractor looks for, found in one scan: speech cues (for build_document) and
 # role nouns and pronouns (for find_mentions).
 KEYWORDS = WordFinder([*_CUE_SET, *MENTION_WORDS])
@@ -99,8 +82,11 @@ _CUE_WHERE = re.compile(
     r"(?:post|statement|message|letter|tweet|article|op-ed|column|blog|interview|address|"
     r"social media|Telegram|Facebook|X)\b"
 )
+# "went on to say", "was prompted to say", "continued to say" report what was said.
 _MODAL_BEFORE = re.compile(
-    r"\b(?:will|would|could|might|may|should|can|must|to)\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
+    r"\b(?:will|would|could|might|may|should|can|must|"
+    r"(?<!\bon )(?<!continued )(?<!proceeded )(?<!prompted )(?<!used )to)"
+    r"\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
 )
 # Clause separators: , ; : — – or a " - " set off by white space. Every alternative opens
 # with a literal, so `re` skips straight to candidates (`[,;:—–]|\s-\s` is tried at every
@@ -108,16 +94,20 @@ _MODAL_BEFORE = re.compile(
 # the separator's start back on it.
 _SEPARATOR = re.compile(r",|;|:|—|–|-(?<=\s-)\s")
 _GAP = re.compile(
-    r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|"
+    r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|\([^()]{1,30}\)|"
     r"(?:also|then|again|simply|notably|later|earlier|previously|once|has|have|had|was|is|"
     r"just|now|today|yesterday|still|further|already|only|never|first|last|\w+ly)\b)*$"
 )
-_LEAD_CONJUNCTION = re.compile(r"\s*(?:(?:But|And|So|Yet|Still|Then|Also|Now|Thus)\b\s*)+")
+_LEAD_CONJUNCTION = re.compile(
+    r"\s*(?:(?:But|And|Or|So|Yet|Still|Then|Also|Now|Thus|then|also|now|still)\b\s*)+"
+)
 _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"\s*(?:When|While|After|Before|As|If|Although|Though|Since|Because|Until|Unless|Once|"
-    r"Asked|During|In|On|At|For|With|By|From|Despite|Like|Unlike|Under|Over|Amid|Following|"
+    r"Here\s+(?:in|at|on)|Asked|During|In|On|At|For|With|By|From|Of|To|Through|Among|Between|Within|Across|Without|Despite|Like|Unlike|Under|Over|Amid|Following|"
     r"According|Earlier|Later|Late|Last|Shortly|Meanwhile|Separately|However|Instead|Notably|"
     r"Moreover|Nonetheless|Nevertheless|Indeed|Again|Today|Yesterday|Still|Yet|who|which|whose|"
+    r"Hours|Days|Weeks|Months|Years|Moments|Minutes|[A-Z][a-z]+ed|however|meanwhile|though|"
+    r"too|instead|therefore|nonetheless|nevertheless|moreover|indeed|also|then|again|perhaps|"
     r"where|when|whom|[A-Z]?[a-z]+ing|[a-z]+ed|in|on|at|during|with|for|from|by|after|before|"
     r"to|of)\b"
 )
@@ -125,6 +115,11 @@ _SPEECH_NOUN = re.compile(
     r"(?:’s|'s)\s+(?:remarks|comments|statement|words|response|message|letter|post|reply|"
     r"address|speech|announcement|answer|account)\b"
 )
+_DETERMINERS = frozenset(
+    ["the", "The", "his", "her", "their", "its", "our", "my", "your", "a", "an", "these", "those"]
+)
+_LEAD_THE = re.compile(r"\b[Tt]he\s+$")
+_PREPOSITION_AFTER = re.compile(r",? (?:of|by|to|after|before|from|with|in|on|at|for|that)\b")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|with|of|to|for|by|from|at|on|about|after|before|between|against|like|than|over|"
     r"under|into|toward|towards|alongside|and|or)\s+(?:the\s+)?$"
@@ -235,7 +230,9 @@ def _extend_cue(masked: str, start: int, end: int) -> Cue:
         if words == ["the"]:
             words = []
         if words:
-            return _cue(start, end, f"{verb} {' '.join(words)}")
+            # The cue ends after its listener, so that no listener is read as a speaker.
+            last = masked.find(words[-1], end)
+            return _cue(start, last + len(words[-1]), f"{verb} {' '.join(words)}")
     if where := _CUE_WHERE.match(masked, end):
         return _cue(start, where.end(), masked[start : where.end()])
     return _cue(start, end, verb)
@@ -271,10 +268,20 @@ def _paragraph_words(masked: str, paragraph: Span) -> _ParagraphWords:
     cues = [
         hit
         for hit in hits
-        # Not after "-": "so-called" is not the cue "called".
-        if hit.text in _CUE_SET and masked[hit.start - 1 : hit.start] != "-"
+        # Not after "-": "so-called" is not the cue "called"; not after a determiner or a
+        # possessive: "his remarks", "the alleged plot", "Trump's attacks" are no speech.
+        if hit.text in _CUE_SET
+        and masked[hit.start - 1 : hit.start] != "-"
+        and not _after_determiner(masked, hit.start)
     ]
     return _ParagraphWords(pronouns, descriptions, cues)
+
+
+def _after_determiner(masked: str, start: int) -> bool:
+    before = masked[max(0, start - 8) : start].rstrip()
+    if before.endswith(("’s", "'s")):
+        return True
+    return bool(before) and before.rsplit(None, 1)[-1] in _DETERMINERS
 
 
 @dataclass(slots=True)
@@ -284,7 +291,7 @@ class _Resolver:
     doc: Document
     sentence_speaker_cache: dict[int, Entity | None] = field(default_factory=dict)
     # Several quotes of a sentence share its cues: each cue's subject is worked out once.
-    subject_cache: dict[tuple[int, int], Mention | None] = field(default_factory=dict)
+    subject_cache: dict[tuple[int, int, int], Mention | None] = field(default_factory=dict)
     words_cache: dict[int, _ParagraphWords] = field(default_factory=dict)  # by paragraph
     cue_cache: dict[int, Cue] = field(default_factory=dict)  # extended cues by start
 
@@ -326,6 +333,16 @@ class _Resolver:
             return True
         return self.doc.speakers.entity_at(mention.start) is not None
 
+    def may_be_subject(self, mention: Mention) -> bool:
+        """Not a capitalised adverb, participle or word before a preposition that opens a
+        sentence ("Immediately after…", "Alarmed by…", "Estimates of…"): a lone word the
+        document never names in full counts only when it reads like a name."""
+        if self.known(mention):
+            return True
+        if mention.text.endswith(("ly", "ed", "ing")):
+            return False
+        return not _PREPOSITION_AFTER.match(self.doc.masked, mention.end)
+
     def is_subject(self, mention: Mention) -> bool:
         if not mention.possessive:
             return True
@@ -337,8 +354,31 @@ class _Resolver:
             known = self.doc.speakers.entity_at(mention.start)
             return known if known is not None else entity_for_unknown(mention)
         if mention.kind == "pronoun":
+            # "Rick Tyler said the plan was “fair,” he said": the subject opening the pronoun's
+            # own sentence comes first.
+            own = self.subject_before(sentence, mention.start)
+            if own is not None and _compatible(own, mention.gender):
+                return own
             return self.antecedent(sentence, mention.gender)
         return self.description(mention)
+
+    def subject_before(self, sentence: int, end: int) -> Entity | None:
+        """The named subject opening a sentence, when it comes before offset `end`."""
+        start, _ = self.doc.sentences[sentence]
+        if not _CLOSING_MARK.search(self.doc.masked, start, end):
+            return None  # only "…, “…,” he said" puts the pronoun after a subject of its own
+        clause = _clause_start(self.doc.masked, start, end)
+        if clause >= end:
+            return None
+        head = self.forward_subject(clause, end)
+        if head is None or head.kind != "person" or head.possessive:
+            return None
+        # Only the subject of a speech verb of its own: in "Mr. Putin, he said, set…" the
+        # name is what is reported on, not who reports.
+        for cue in self.cues_in(head.end, end):
+            if not cue.participle and self.subject_of(cue, sentence) == head:
+                return self.doc.speakers.entity_at(head.start)
+        return None
 
     def description(self, mention: Mention) -> Entity | None:
         wanted = {role_key(r) for r in mention.roles}
@@ -440,14 +480,52 @@ class _Resolver:
 
     def bare_subject(self, chunk: Span, verb_start: int) -> Mention | None:
         masked = self.doc.masked
-        candidates = [m for m in self.mentions_in(chunk[0], verb_start) if self.is_subject(m)]
+        # Not a word inside a party-and-state parenthesis: "Paul Ryan (R-Wis.) said".
+        candidates = [
+            m
+            for m in self.mentions_in(chunk[0], verb_start)
+            if self.is_subject(m) and masked[m.start - 1 : m.start] not in ("(", "-")
+        ]
         if not candidates:
             return None
         last = candidates[-1]
         gap = masked[last.end : verb_start]
         if not self.known(last) and gap.strip():
             return None  # a lone unknown capitalised word counts only right before the verb
-        return last if _GAP.match(gap) else None
+        if not _GAP.match(gap):
+            return None
+        # "James Pethokoukis of the American Enterprise Institute wrote": the person before
+        # "of"/"at"/"from" an organisation is the subject.
+        if last.kind == "organisation" and len(candidates) > 1:
+            person = candidates[-2]
+            if person.kind == "person" and _AFFILIATION.fullmatch(masked, person.end, last.start):
+                return person
+        # "Columbia, South Carolina says": a place after a comma is no subject.
+        if (
+            not self.known(last)
+            and _CAPITALS_ONLY.fullmatch(masked, chunk[0], last.start)
+            and _PLACE_BEFORE.search(masked, max(0, chunk[0] - 40), chunk[0])
+        ):
+            return None
+        return last
+
+    def subordinate_subject(self, chunk: Span, verb_start: int) -> Mention | None:
+        """ "…, such as when Cruz knocked Rubio and called him": the name opening the
+        subordinate clause that holds the cue."""
+        found: Mention | None = None
+        for opener in _SUBORDINATOR.finditer(self.doc.masked, chunk[0], verb_start):
+            named = self.mentions_in(opener.end(), verb_start)
+            if named and named[0].start == opener.end() and named[0].kind == "person":
+                found = named[0]
+        return found
+
+    def participle_subject(self, chunk: Span, verb_start: int) -> Mention | None:
+        lead = _WITH_LEAD.match(self.doc.masked, chunk[0], verb_start)
+        start = lead.end() if lead else chunk[0]
+        mentions = self.mentions_in(start, verb_start)
+        if len(mentions) != 1 or mentions[0].start != start or mentions[0].kind == "pronoun":
+            return None
+        return self.bare_subject((start, verb_start), verb_start)
 
     def forward_subject(self, start: int, end: int) -> Mention | None:
         masked = self.doc.masked
@@ -455,9 +533,22 @@ class _Resolver:
         for position, (a, b) in enumerate(chunks):
             lead = _LEAD_CONJUNCTION.match(masked, a)
             a = lead.end() if lead else a
+            if (named_as := _AS_NAME.match(masked, a, b)) is not None:
+                # "As John Cornyn, the party's whip, put it": the as-clause holds the cue.
+                after_as = self.mentions_in(named_as.end(), b)
+                if (
+                    after_as
+                    and after_as[0].start == named_as.end()
+                    and not masked[after_as[0].end : b].strip()
+                ):
+                    return after_as[0]
             if _ADVERBIAL_CHUNK.match(masked, a) or masked[a:b].lstrip().startswith(("“", '"')):
                 continue
-            mentions = [m for m in self.mentions_in(a, b) if m.kind != "pronoun" or m.start - a < 4]
+            mentions = [
+                m
+                for m in self.mentions_in(a, b)
+                if (m.kind != "pronoun" or m.start - a < 4) and self.may_be_subject(m)
+            ]
             if not mentions:
                 # "Ukraine's top military commander, Gen. Oleksandr Syrsky, said": a role phrase
                 # whose name follows in apposition.
@@ -479,7 +570,13 @@ class _Resolver:
                     later.kind == "person"
                     and self.known(later)
                     and len(between.split()) <= 3
-                    and "," not in between
+                    and (
+                        (
+                            _PHRASE_GAP.fullmatch(between) is not None
+                            and not any(w.endswith("ed") or w in _CUE_SET for w in between.split())
+                        )
+                        or _JOINED.fullmatch(between) is not None
+                    )
                 ):
                     head = later
                 else:
@@ -500,46 +597,99 @@ class _Resolver:
         return None
 
     def inverted_subject(self, cue: Cue, sentence_end: int) -> Mention | None:
-        """said Putin, … / said the spokesman. — the speaker right after the cue."""
-        after = self.mentions_in(cue.end, min(sentence_end, cue.end + 60))
-        if not after or after[0].possessive or self.doc.masked[cue.end : after[0].start].strip():
-            return None
-        end = after[0].end
-        # said President Volodymyr Zelensky of Ukraine. / said Mary Beard of Cambridge University.
-        if tail := _OF_TAIL.match(self.doc.masked, end, sentence_end):
-            end = tail.end()
-        follow = self.doc.masked[end : end + 1]
-        return after[0] if follow in ("", ",", ".", ";", "\n") or end >= sentence_end else None
+        """said Putin, … / said former aide Dana Whitlow (D-Ore.) in an interview. — the
+        speaker right after the cue: the last name of the noun phrase that follows it."""
+        masked = self.doc.masked
+        found: Mention | None = None
+        cursor = cue.end
+        for mention in self.mentions_in(cue.end, min(sentence_end, cue.end + 160)):
+            if mention.start < cursor:
+                continue  # inside the previous one
+            if not _PHRASE_GAP.fullmatch(masked, cursor, mention.start):
+                # A verb, a preposition or a comma ends the phrase; "said Rubio's campaign
+                # manager, Rich Beeson, who…": a role names its holder in apposition.
+                if found is None:
+                    return self.appositive_after(cursor, sentence_end)
+                break
+            cursor = mention.end
+            if mention.possessive:
+                if mark := _POSSESSIVE_MARK.match(masked, cursor):
+                    cursor = mark.end()
+                continue  # "said Trump's rival Sen. Marco Rubio": the owner is no speaker
+            if mention.kind == "pronoun":
+                # "said he expects Obama to…": a pronoun opens a clause unless it stands alone.
+                return mention if _closed_off(masked, cursor, sentence_end) else found
+            # "(D-Conn.)", "of Showtime": what a name carries is passed over.
+            if _NAME_TAIL.match(masked, cursor, sentence_end):
+                return mention
+            if masked[cursor : cursor + 1] not in (" ", "\u00a0"):
+                return mention  # punctuation ends the phrase
+            # "said another Twitter user, Jo Bayer": a name before a noun only modifies it.
+            if not _MODIFIED_NOUN.match(masked, cursor):
+                found = mention
+        return found
 
-    def subject_of(self, cue: Cue, sentence: int) -> Mention | None:
-        key = (cue.start, sentence)
+    def appositive_after(self, start: int, sentence_end: int) -> Mention | None:
+        """ "said his best friend at Lehigh, Bruce Turry, who…": a role phrase, a comma, and
+        the name of its holder closed off by punctuation."""
+        masked = self.doc.masked
+        comma = masked.find(",", start, min(sentence_end, start + 100))
+        if comma < 0 or not _ROLE_THEN_COMMA.fullmatch(masked, start, comma + 2):
+            return None
+        named = self.mentions_in(comma + 2, min(sentence_end, comma + 80))
+        if (
+            named
+            and named[0].start == comma + 2
+            and named[0].kind == "person"
+            and self.known(named[0])  # not "Santa Monica, Calif."
+            and _closed_off(masked, named[0].end, sentence_end)
+        ):
+            return named[0]
+        return None
+
+    def subject_of(self, cue: Cue, sentence: int, floor: int = 0) -> Mention | None:
+        """The subject of `cue` in `sentence`, looked for after `floor` only."""
+        key = (cue.start, sentence, floor)
         if key not in self.subject_cache:
-            self.subject_cache[key] = self._subject_of(cue, sentence)
+            self.subject_cache[key] = self._subject_of(cue, sentence, floor)
         return self.subject_cache[key]
 
-    def _subject_of(self, cue: Cue, sentence: int) -> Mention | None:
+    def _subject_of(self, cue: Cue, sentence: int, floor: int) -> Mention | None:
         masked = self.doc.masked
         start, end = self.doc.sentences[sentence]
         if cue.according:
             after = self.mentions_in(cue.end, min(end, cue.end + 80))
             return after[0] if after else None
-        clause = _clause_start(masked, start, cue.start)
+        clause = max(_clause_start(masked, start, cue.start), floor)
         if cue.participle:
+            # "with Sen. Ann Lee calling it…", "…, Ryan saying he was…": the participle's own
+            # subject opens its chunk.
+            last = self.chunks(clause, cue.start)[-1]
+            if (own := self.participle_subject(last, cue.start)) is not None:
+                return own
             for earlier in reversed(self.cues_in(clause, cue.start)):
                 if not earlier.participle and not earlier.according:
                     return self.subject_of(earlier, sentence)
-            return self.forward_subject(clause, cue.start)
+            # "Ryan endorsed him, but only after deliberating, telling reporters…": a
+            # participle with nothing before it in its clause takes the sentence's subject.
+            return self.forward_subject(clause, cue.start) or (
+                self.forward_subject(start, cue.start) if clause > start else None
+            )
         chunks = self.chunks(clause, cue.start)
         if masked[chunks[-1][0] : chunks[-1][1]].strip():
             bare = self.bare_subject(chunks[-1], cue.start)
             if bare is not None:
                 return bare
-        else:
-            # "Putin, a former KGB officer" only after the cue: said Putin, …
-            inverted = self.inverted_subject(cue, end)
-            if inverted is not None:
-                return inverted
-        return self.forward_subject(clause, cue.start)
+        if masked[chunks[-1][0] : chunks[-1][1]].strip():
+            return self.forward_subject(clause, cue.start) or self.subordinate_subject(
+                chunks[-1], cue.start
+            )
+        # ", said Putin, a former KGB officer": a name closed off by punctuation after the cue
+        # is its subject; "X, an aide, said Putin would…" names the subject before the cue.
+        inverted = self.inverted_subject(cue, end)
+        if inverted is not None and _closed_off(masked, inverted.end, end):
+            return inverted
+        return self.forward_subject(clause, cue.start) or inverted
 
 
 def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
@@ -549,12 +699,19 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
         start = dateline.end()
     head = masked[start:cue_start]
     offset = start
-    for marker in (", but ", "; ", " but ", ", and "):
+    for marker in (", but ", "; ", " but ", ", and ", ", where "):
         cut = head.rfind(marker)
         # "..., and its star, Cillian Murphy, said": a new subject. In "..., and added" the
         # verb shares the subject before the "and".
-        if cut != -1 and (marker != ", and " or head[cut + len(marker) :].strip()):
+        # Likewise "…, but added" shares the subject before "but".
+        if cut != -1 and (marker in ("; ", ", where ") or head[cut + len(marker) :].strip()):
             start = max(start, offset + cut + len(marker))
+    # "…, when Mr. Buchanan, who had lost, called for…": a subordinate clause with a subject
+    # of its own holds the cue.
+    last_opener = -1
+    for subordinate in _SUBORDINATE_OPENER.finditer(masked, start, cue_start):
+        last_opener = subordinate.end()
+    start = max(start, last_opener)
     stripped = head.lstrip()
     if stripped.startswith(("“", '"', "‘", "'")):
         # Quoted words are masked, so the first closing mark after the opener closes it.
@@ -566,13 +723,61 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
 
 
 # What follows a name and still belongs to it: "of Ukraine", "of the Kremlin".
-_OF_TAIL = re.compile(r" of (?:the )?[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*)*")
+# What ends the name of an inverted speaker: a parenthesis ("(D-Conn.)"), "of"/"at"/"from" an
+# institution, or an age.
+_NAME_TAIL = re.compile(r"\s*\(| (?:of|at|from) |, \d")
+# Words between a cue and the name after it that keep one noun phrase ("said former Obama
+# adviser", "added his campaign manager"); a clause word or punctuation ends it.
+_PHRASE_GAP = re.compile(
+    r"(?:\s+(?!(?i:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|"
+    r"during|when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|be|been|could|"
+    r"should|may|might|can|did|does|do|not|it|he|she|they|we|i|you|him|them|this|there|if|"
+    r"because|than|then|also|later|earlier)\b)[\w’'&.-]+){0,6}\s*"
+)
+_ROLE_THEN_COMMA = re.compile(
+    r"(?:(?!\b(?:that|who|which|whose|was|is|were|are|has|had|have|would|will)\b)"
+    r"[^,;:()“”\"\n]){1,80},\s+"
+)
+_WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
+# Between two names of one subject: "Berger and Moore" (the last one heads the phrase), a
+# quoted nickname, or an owner: "the Ledger's reporter Dana Whitlow".
+_JOINED = re.compile(
+    r"\s+and\s+(?:[\w-]+\s+)?|\s*[“\"‘'`]+x*[”\"’'`]+\s*|(?:’s|'s|’|')\s+(?:[\w-]+\s+){0,3}"
+)
+_AFFILIATION = re.compile(r"\s+(?:of|at|from|with)\s+(?:the\s+)?")
+# A capitalised word and a comma right before a chunk: "Columbia, | South Carolina".
+_PLACE_BEFORE = re.compile(r"\b(?:in|of|from|at)\s+[A-Z][\w.]*(?:\s[A-Z][\w.]*)*,\s*$")
+_CAPITALS_ONLY = re.compile(r"\s*(?:[A-Z][\w.]*\s+)*")
+_SUBORDINATE_OPENER = re.compile(
+    r",\s+(?:when|as|after|while|because|since|although|though|before|until|once)\s+"
+    r"(?=[A-Z][a-z]|(?:he|she|they)\b)"
+)
+_CLOSING_MARK = re.compile(r"[”\"]|''")
+_SUBORDINATOR = re.compile(
+    r"\b(?:[Ww]hen|[Aa]fter|[Bb]efore|[Ww]hile|[Bb]ecause|[Ss]ince|[Oo]nce|[Uu]ntil|[Ii]f)\s+"
+)
+_AS_NAME = re.compile(r"\s*[Aa]s\s+")
+_MODIFIED_NOUN = re.compile(
+    r"\s+(?!(?:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|during|"
+    r"when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|said|says|also|later|"
+    r"earlier|told|added|adding|referring|speaking|wrote|writing|this|last|on)\b)[a-z][a-z-]+[\s,]"
+)
+_POSSESSIVE_MARK = re.compile(r"’s|'s|’|'")
 
 # A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
 _DATELINE = re.compile(
     r"\s*[A-Z][A-Z.'’ -]*[A-Z.](?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)?(?: \([^()\n]{1,30}\))?"
     r" ?[—–-]{1,2} "
 )
+
+
+def _closed_off(masked: str, end: int, sentence_end: int) -> bool:
+    """Whether the name ending at `end` ends its phrase: punctuation, a tail or the sentence."""
+    return (
+        end >= sentence_end
+        or masked[end : end + 1] in (",", ".", ";", ":", "\n")
+        or _NAME_TAIL.match(masked, end, sentence_end) is not None
+    )
 
 
 def _compatible(entity: Entity, gender: str | None) -> bool:
@@ -588,31 +793,62 @@ def _hypothetical(masked: str, subject: Mention | None, cue: Cue) -> bool:
     return bool(_MODAL_BEFORE.search(masked, floor, cue.start))
 
 
-def _trailing(resolver: _Resolver, site: QuoteSite) -> tuple[Cue, Mention] | None:
-    """Rule 1: “…,” Mr. Putin said / “…,” said Putin / “…,” Andriy Kovalenko, an official, wrote."""
+def _trailing(resolver: _Resolver, site: QuoteSite, sentence: int) -> tuple[Cue, Mention] | None:
+    """Rule 1: “…,” Mr. Putin said / “…,” said Putin / “…,” Andriy Kovalenko, an official, wrote.
+
+    `sentence`: the quote's own, or the next one when the quote closed its sentence
+    (“Who pays?” Reyes asked.).
+    """
     masked = resolver.doc.masked
-    _, end = resolver.doc.sentences[site.sentence]
+    _, end = resolver.doc.sentences[sentence]
     for cue in resolver.cues_in(site.close, min(end, site.close + 160)):
         if cue.according:
             return None
         between = masked[site.close : cue.start]
         if "“" in between or '"' in between or "‘" in between:
             return None
-        if not between.strip(" ,—"):
+        if not between.strip(" ,—'’"):  # a single mark closing a nested quote is left over
             inverted = resolver.inverted_subject(cue, end)
             return (cue, inverted) if inverted is not None else None
         lead = resolver.mentions_in(site.close, cue.start)
-        if not lead or masked[site.close : lead[0].start].strip(" ,—"):
+        if not lead or _LEAD_THE.sub("", masked[site.close : lead[0].start]).strip(" ,—"):
             return None
-        subject = resolver.subject_of(cue, site.sentence)
+        # “…,” Howard Dean, a former governor, proclaimed: the subject follows the quote.
+        subject = resolver.subject_of(cue, sentence, site.close)
         return (cue, subject) if subject is not None else None
     return None
+
+
+def _after_last_quote(resolver: _Resolver, start: int, cue_start: int) -> int:
+    """“A” and “B,” Howard Lenz, a former governor, said: where the cue's subject opens,
+    right after the last quote before the cue; 0 when no name opens there."""
+    masked = resolver.doc.masked
+    close = max(masked.rfind(mark, start, cue_start) for mark in ("”", '"', "'"))
+    if close < 0:
+        return 0
+    lead = resolver.mentions_in(close + 1, cue_start)
+    if lead and not _LEAD_THE.sub("", masked[close + 1 : lead[0].start]).strip(" ,—"):
+        return close + 1
+    return 0
+
+
+def _next_sentence(doc: Document, site: QuoteSite) -> int | None:
+    """The sentence right after a quote that ends its own, in the same paragraph."""
+    following = site.sentence + 1
+    if (
+        following >= len(doc.sentences)
+        or doc.sentence_paragraph[following] != (doc.sentence_paragraph[site.sentence])
+    ):
+        return None
+    if doc.masked[site.close : doc.sentences[following][0]].strip():
+        return None
+    return following
 
 
 def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
     masked = resolver.doc.masked
     start, end = resolver.doc.sentences[site.sentence]
-    found: tuple[Cue, Mention | None] | None = _trailing(resolver, site)
+    found: tuple[Cue, Mention | None] | None = _trailing(resolver, site, site.sentence)
     if found is None:
         before = [c for c in resolver.cues_in(start, site.open) if c.end <= site.open]
         if before:
@@ -620,8 +856,16 @@ def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
             found = (cue, resolver.subject_of(cue, site.sentence))
     if found is None:
         for cue in resolver.cues_in(site.close, end):
-            found = (cue, resolver.subject_of(cue, site.sentence))
+            floor = _after_last_quote(resolver, site.close, cue.start)
+            found = (cue, resolver.subject_of(cue, site.sentence, floor))
             break
+    if found is None and (following := _next_sentence(resolver.doc, site)) is not None:
+        # “Who pays?” Reyes asked. — a ? or ! closing the quote ends the sentence before its cue.
+        found = _trailing(resolver, site, following)
+        # Only a short attribution: "Kasich said he would have fired him" says something new.
+        rest = masked[found[0].end : resolver.doc.sentences[following][1]] if found else ""
+        if len(rest.split()) > 12 and not rest.startswith(","):
+            found = None
     if found is None:
         return _new_attribution((None, None, None, False, False))
     cue, mention = found
@@ -648,6 +892,10 @@ def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]
         if (shared := by_group.get(site.group)) is not None and _grouped(sites, site):
             results[index] = _inherit(shared)
             continue
+        own = _own_subject(resolver, site)
+        if own is not None:
+            results[index] = own
+            continue
         source = _neighbour(sites, results, index, doc.sentence_paragraph)
         if source is not None:
             results[index] = _inherit(source)
@@ -655,6 +903,66 @@ def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]
         entity = resolver.antecedent(site.sentence, None)
         results[index] = Attribution(entity, None, None, has_cue=False)
     return results
+
+
+def _own_subject(resolver: _Resolver, site: QuoteSite) -> Attribution | None:
+    """A quote with no cue: the subject of its own sentence (“Hart's terse reply: “No.”"),
+    or a name credited under it ("“…” — Dana Whitlow")."""
+    masked = resolver.doc.masked
+    start, _ = resolver.doc.sentences[site.sentence]
+    mention: Mention | None = None
+    clause = _clause_start(masked, start, site.open)
+    if masked[clause : site.open].strip():
+        mention = _label(resolver, clause, site.open)
+        if mention is None:
+            mention = resolver.forward_subject(clause, site.open)
+            # Without a cue or a label, a lone capitalised word the document never names in
+            # full ("Audiences can expect…") is too weak a guess.
+            if mention is not None and not resolver.known(mention):
+                mention = None
+    if mention is None and (dash := _DASH_CREDIT.match(masked, site.close)):
+        after = resolver.mentions_in(dash.end(), min(len(masked), dash.end() + 80))
+        if after and after[0].start == dash.end() and after[0].kind != "pronoun":
+            mention = after[0]
+    if mention is None:
+        return None
+    entity = resolver.resolve(mention, site.sentence)
+    if entity is None:
+        return None
+    as_written = masked[mention.start : mention.end]
+    return Attribution(entity, as_written, None, has_cue=False)
+
+
+def _label(resolver: _Resolver, start: int, quote_open: int) -> Mention | None:
+    """ "Polls agree - Carl Bialik: “…”": a name alone right before the colon is a label."""
+    masked = resolver.doc.masked
+    before = masked[start:quote_open].rstrip()
+    if not before.endswith(":"):
+        return None
+    colon = start + len(before) - 1
+    chunks = resolver.chunks(start, colon)
+    label = _alone(resolver, chunks[-1])
+    if label is not None and len(chunks) > 1:
+        # "Dana Whitlow, Daily Ledger:": the person first, then where she writes.
+        return _alone(resolver, chunks[-2]) or label
+    return label
+
+
+def _alone(resolver: _Resolver, chunk: Span) -> Mention | None:
+    """The one name that makes up a whole chunk, if it does."""
+    masked = resolver.doc.masked
+    named = [m for m in resolver.mentions_in(chunk[0], chunk[1]) if m.kind != "pronoun"]
+    if (
+        len(named) == 1
+        and not masked[chunk[0] : named[0].start].strip()
+        and not masked[named[0].end : chunk[1]].strip()
+    ):
+        return named[0]
+    return None
+
+
+# "“…” — Dana Whitlow": a dash after the quote, on its line or opening the next one.
+_DASH_CREDIT = re.compile(r"[ .,]*\s*[—–-]+\s*")
 
 
 def _grouped(sites: list[QuoteSite], site: QuoteSite) -> bool:

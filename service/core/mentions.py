@@ -38,6 +38,9 @@ _GENERIC_LEADER = frozenset({"leader", "ruler", "head"})
 _LEADER_TITLES = frozenset({"president", "premier", "chancellor", "king", "queen", "prime"})
 
 _HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Titles that stand only before a surname: the word after one is a name whatever it means.
+_HONORIFIC_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr"})
 _TITLE_WORDS = frozenset(
     [
         "mr",
@@ -124,6 +127,51 @@ _TITLE_WORDS = frozenset(
         "finance",
         "national",
         "security",
+        # Offices and occupations written before a name: "Senate Minority Whip Dick Durbin".
+        "chairman",
+        "chairwoman",
+        "chair",
+        "whip",
+        "leader",
+        "majority",
+        "minority",
+        "candidate",
+        "nominee",
+        "host",
+        "anchor",
+        "moderator",
+        "founder",
+        "ceo",
+        "executive",
+        "manager",
+        "strategist",
+        "pollster",
+        "analyst",
+        "consultant",
+        "activist",
+        "columnist",
+        "correspondent",
+        "editor",
+        "reporter",
+        "author",
+        "economist",
+        "historian",
+        "commentator",
+        "lawyer",
+        "officer",
+        "treasurer",
+        "assemblyman",
+        "assemblywoman",
+        "delegate",
+        "superintendent",
+        "sheriff",
+        "dean",
+        "coach",
+        "sens",
+        "reps",
+        "gens",
+        "hon",
+        "msgr",
     ]
 )
 # Groups of people, capitalised only where they open a sentence ("Critics said").
@@ -333,8 +381,60 @@ _NOT_NAMES = frozenset(
         "tass",
         "reuters",
         "interfax",
+        "of",
         "another",
         "others",
+        # Words that open sentences and are never names: "Even Smith…", "First, Smith…".
+        "even",
+        "already",
+        "first",
+        "second",
+        "third",
+        "finally",
+        "between",
+        "among",
+        "across",
+        "through",
+        "throughout",
+        "within",
+        "without",
+        "toward",
+        "towards",
+        "perhaps",
+        "maybe",
+        "indeed",
+        "often",
+        "sometimes",
+        "now",
+        "again",
+        "never",
+        "ever",
+        "yes",
+        "well",
+        "rather",
+        "though",
+        "although",
+        "because",
+        "since",
+        "until",
+        "unless",
+        "whether",
+        "where",
+        "who",
+        "which",
+        "whose",
+        "whom",
+        "once",
+        "next",
+        "soon",
+        "almost",
+        "nearly",
+        "more",
+        "less",
+        "much",
+        "other",
+        "thanks",
+        "according",
         "several",
         "each",
         "few",
@@ -345,6 +445,23 @@ _NOT_NAMES = frozenset(
 )
 _ORG_HEADS = frozenset(
     [
+        "house",
+        "network",
+        "foundation",
+        "center",
+        "centre",
+        "coalition",
+        "caucus",
+        "campaign",
+        "magazine",
+        "journal",
+        "press",
+        "herald",
+        "tribune",
+        "inc",
+        "co",
+        "llc",
+        "ltd",
         "ministry",
         "kremlin",
         "department",
@@ -392,6 +509,13 @@ _ORG_HEADS = frozenset(
         "group",
     ]
 )
+# Words that are never part of an organisation's name, even before its noun.
+_PLAIN_WORDS = frozenset(
+    ["the", "a", "an", "but", "and", "or", "so", "yet", "in", "on", "at", "when", "while",
+     "after", "before", "as", "if", "for", "from", "with", "by", "this", "that", "his", "her",
+     "its", "their", "our", "some", "many", "most", "all", "every", "no", "not", "also", "then",
+     "another", "each", "both", "such", "these", "those", "it", "he", "she", "they", "we", "i"]
+)  # fmt: skip
 _ORG_SINGLE = frozenset({"Kremlin", "Pentagon", "NATO", "Hamas", "Hezbollah", "OPEC"})
 _COUNTRY_KEYS = frozenset(COUNTRY_FORMS)
 _PLACE_ONLY = _COUNTRY_KEYS | {"moscow", "kyiv", "kiev", "washington", "kursk"}
@@ -511,7 +635,9 @@ _TITLE_TAILS = "|".join(f"(?<={title[0]}){title[1:]}" for title in _TITLE_ABBREV
 _TITLE_GUARD = rf"(?=[a-z]{{1,{max(len(title) for title in _TITLE_ABBREVIATIONS) - 1}}}\.)"
 _WORD = (
     rf"[A-Z](?:{_TITLE_GUARD}(?:{_TITLE_TAILS})\.|\.(?:[A-Z]\.)+|\.|"
-    r"[a-zà-ÿ]+(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]+\b)"
+    # "McAllister", "DeMarco", "O'Reilly": a capital inside a name word keeps it whole.
+    r"(?:[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)*|[’'](?=[A-Z][a-z])[A-Z][a-zà-ÿ]+)"
+    r"(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]+\b)"
 )
 # Lower-case words inside a name: "Lula da Silva", "Ursula von der Leyen", "Mohammed bin Salman".
 _PARTICLES = frozenset(
@@ -641,6 +767,8 @@ def _split_name(words: tuple[str, ...], cleaned: list[str]) -> tuple[int, int]:
             index += 1
             continue
         break
+    if index == count and count > 1 and cleaned[index - 2] in _HONORIFIC_TITLES:
+        index -= 1  # "Mr. King", "Ms. White": after an honorific, the last word is a surname
     stop = index
     while stop < count and words[stop] not in ("of", "for"):
         stop += 1
@@ -681,7 +809,7 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
         word = words[index]
         if len(word) == 2 and word.endswith("."):
             continue  # a middle initial
-        if cleaned[index] in _NOT_NAMES:
+        if cleaned[index] in _NOT_NAMES and not (index and cleaned[index - 1] in _HONORIFIC_TITLES):
             return None
         core.append(word)
     if not core:
@@ -716,7 +844,10 @@ def _name_parts(words: tuple[str, ...]) -> _NameParts | None:
 
 
 def _given_and_surname(core: list[str]) -> tuple[str | None, str]:
-    """ "Ursula von der Leyen" -> ("Ursula", "von der Leyen"): particles belong to the surname."""
+    """ "Ursula von der Leyen" -> ("Ursula", "von der Leyen"): particles belong to the surname.
+    A generational suffix is no surname: "Tom Reyes Jr." -> ("Tom", "Reyes")."""
+    if len(core) > 1 and core[-1].rstrip(".").lower() in _NAME_SUFFIXES:
+        core = core[:-1]
     first = len(core) - 1
     while first > 0 and core[first - 1].lower() in _PARTICLES:
         first -= 1
@@ -811,7 +942,12 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     if " " not in matched:
         lowered = matched.lower().rstrip(".")
         if lowered in _NOT_NAMES and matched not in _ORG_SINGLE:
+            if lowered in _ORG_HEADS and matched[0].isupper() and not matched.isupper():
+                # "the Times", "the Post", "the Senate": an institution named by its head noun.
+                return _new_sequence(("organisation", 0, len(matched), None))
             return None  # the common case: a sentence-initial "The", "But", "Russia"
+        if _ACRONYM.fullmatch(matched) and lowered not in _NOT_ACRONYM_ORGS:
+            return _new_sequence(("organisation", 0, len(matched), None))  # "the FBI", "CNN"
         if matched[-1] != "." and not matched.isupper():
             # A lone capitalised word: a person only if the document names it in full
             # elsewhere (decided by the speaker registry), so no further analysis here.
@@ -823,14 +959,22 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     words = tuple(matched.split())
     start = 0
     # "The Kremlin": an organisation word is never noise, even where it opens the run.
+    # "The White House": before an organisation noun, capitalised words belong to its name.
+    owned = words[-1].lower().rstrip(".") in _ORG_HEADS or words[-1] in _ORG_SINGLE
     while words and (head := words[0].lower().rstrip(".")) in _LEADING_NOISE:
-        if head in _ORG_HEADS or words[0] in _ORG_SINGLE:
+        if head in _ORG_HEADS or words[0] in _ORG_SINGLE or (owned and head not in _PLAIN_WORDS):
             break
         start = matched.index(words[0], start) + len(words[0])
         start += len(matched[start:]) - len(matched[start:].lstrip())
         words = words[1:]
     if not words:
         return None
+    if (
+        len(words) == 1
+        and _ACRONYM.fullmatch(words[0])
+        and words[0].lower() not in _NOT_ACRONYM_ORGS
+    ):
+        return _new_sequence(("organisation", start, len(matched), None))  # "The FBI"
     # "President Volodymyr Zelensky of Ukraine", "Mary Beard of Cambridge University": a
     # person's name stops before "of" ("Secretary of State" is a title); "Ministry of
     # Defense" is an organisation whatever follows its "of".
@@ -846,7 +990,13 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     return None if parts is None else _new_sequence(("person", start, name_end, parts))
 
 
-_new_sequence = partial(tuple.__new__, _Sequence)  # every field, in order (see _new_hit)
+_new_sequence = partial(tuple.__new__, _Sequence)
+# An acronym standing alone names an organisation ("the FBI said", "CNN reported"); a few
+# capitalised short forms are no speaker.
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_NOT_ACRONYM_ORGS = frozenset(
+    {"us", "uk", "tv", "ok", "am", "pm", "id", "dc", "usa", "ii", "iii"}
+)  # every field, in order (see _new_hit)
 _UNSEEN = _Sequence("lone")  # a sentinel, compared by identity
 
 

@@ -53,6 +53,9 @@ class ExtractedQuote:
     speaker_as_written: str | None
     speaker_type: SpeakerType | None
     cue: str | None
+    # False when the speaker is known only by surname (speaker_id is then "surname:…");
+    # None when there is no speaker.
+    speaker_resolved: bool | None = None
 
 
 class _Found(NamedTuple):
@@ -332,6 +335,7 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
                 speaker_as_written=attribution.as_written,
                 speaker_type=entity.speaker.type if entity else None,
                 cue=attribution.cue,
+                speaker_resolved=entity.speaker.resolved if entity else None,
             )
         )
     return results

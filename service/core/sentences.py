@@ -70,14 +70,57 @@ _ABBREVIATIONS = frozenset(
         "p.m",
         "i.e",
         "e.g",
+        "rev",
+        "hon",
     ]
 )
+# US state abbreviations of news style (AP): "Sen. Ann Lee (D-Ill.)", "Flint, Mich., said".
+# Only capitalised: "ill." and "miss." are words too.
+_STATES = frozenset(
+    [
+        "ala",
+        "ariz",
+        "ark",
+        "calif",
+        "colo",
+        "conn",
+        "del",
+        "fla",
+        "ga",
+        "ill",
+        "ind",
+        "kan",
+        "ky",
+        "la",
+        "md",
+        "mass",
+        "mich",
+        "minn",
+        "miss",
+        "mo",
+        "mont",
+        "neb",
+        "nev",
+        "okla",
+        "ore",
+        "pa",
+        "tenn",
+        "tex",
+        "va",
+        "vt",
+        "wash",
+        "wis",
+        "wyo",
+    ]
+)
+# Initials written together: "G.K. Butterfield", "J.J. Abrams".
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
 
 # A sentence ends at . ! ? or … (plus any closing marks) followed by space and a capital,
-# a digit or an opening mark; group 1 is the sentence's last characters. The space never
-# includes a line break (paragraphs are lines). Found through scan.matches_from: every
-# boundary opens with one of _BOUNDARY_CHARS.
-_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'(\[]?[A-Z0-9])")
+# a digit or up to two opening marks (wire copy opens with ''); group 1 is the sentence's
+# last characters. The space never includes a line break (paragraphs are lines). Found
+# through scan.matches_from: every boundary opens with one of _BOUNDARY_CHARS.
+_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'`(\[]{0,2}[A-Z0-9])")
 _BOUNDARY_CHARS = ".!?…"
 
 
@@ -99,10 +142,15 @@ def _is_abbreviation(text: str, period_at: int, floor: int) -> bool:
     window = text[max(floor, period_at - 20) : period_at]
     if not window or window[-1].isspace():
         return False
-    word = window.rsplit(None, 1)[-1].lstrip("(“‘\"'").lower()
+    written = window.rsplit(None, 1)[-1].lstrip("(“‘\"'")
+    word = written.lower()
+    if word in _ABBREVIATIONS:
+        return True
     if len(word) == 1 and word.isalpha():  # a middle initial: Vladimir V. Putin
         return True
-    return word in _ABBREVIATIONS
+    if written[:1].isupper() and word.rsplit("-", 1)[-1] in _STATES:
+        return True
+    return "." in word and _INITIALS.fullmatch(word) is not None
 
 
 def sentence_spans(text: str, paragraph: Span, protected: Sequence[Span] = ()) -> tuple[Span, ...]:

@@ -5,12 +5,17 @@ possessives, transliterations, surname-only mentions) into one canonical speaker
 deterministic id.
 
 Id policy (stable across runs, documents and processes — no counters, no hashing of order):
-- person: the transliteration-folded surname, e.g. "putin", "zelensky" (Zelenskyy, Zelenskiy),
-  "peskov". Given names never enter the id, so "Dmitri S. Peskov" and "Dmitry Peskov" agree.
+- person named in full somewhere in the document: a readable slug of the canonical given name
+  and surname, in the order written ("boris-johnson", "xi-jinping", "ursula-von-der-leyen").
+  Transliteration variants fold ("Zelenskyy" / "Zelensky", "Dmitri" / "Dmitry"); middle
+  initials, titles, honorifics and generational suffixes are no part of it. Every mention of
+  that surname in the document (Mr. Johnson, Johnson) takes the full name's id.
 - collision: when one document names two people with the same folded surname whose given names
-  start with different letters (Donald / Melania Trump), both get "<surname>.<given>" ids
-  ("trump.donald", "trump.melania") in that document, and a surname-only mention goes to the most
-  recently named of them. Without such a clash the plain surname is used.
+  start with different letters (Donald / Melania Trump), each keeps its own id, and a
+  surname-only mention goes to the most recently named of them.
+- person known only by surname in the document: an explicit unresolved id, "surname:johnson",
+  and `Speaker.resolved` is False. A surname alone is never taken for one person across
+  documents; the stream's registry may resolve it against the full names it knows.
 - organisation: "org:" + the folded, hyphenated name without articles, with country adjectives and
   possessives folded to the country ("Russia's Defense Ministry", "the Russian Defence Ministry"
   -> "org:russia-defense-ministry").
@@ -36,20 +41,15 @@ if TYPE_CHECKING:
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 
-# Transliteration folds applied to a lower-cased, accent-free word, in order. Surnames get the
-# first, conservative group only (so ids stay readable: "gandhi" keeps its i).
-_SURNAME_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"x"), "ks"),  # Alexander / Aleksandr
-    (re.compile(r"(?:yy|iy|ij|ii|yi)$"), "y"),  # Zelenskyy, Zelenskiy, Dmitrii
-)
-_GIVEN_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    *_SURNAME_FOLDS,
-    (re.compile(r"(?<=[a-z])i$"), "y"),  # Dmitri / Dmitry, Yuri / Yury
-    (re.compile(r"ph"), "f"),
-    (re.compile(r"(?<=[a-z])j(?=[aeiou])"), "y"),  # Sergej / Sergey
-    (re.compile(r"ie(?=[aeiou])"), "ye"),
-    (re.compile(r"er$"), "r"),  # Aleksander / Aleksandr
-)
+# Transliteration folds of a lower-cased, accent-free word, written out in fold_word so that
+# each runs only where its letters occur. Surnames get the first, conservative two only (so
+# ids stay readable: "gandhi" keeps its i): x -> ks after the first letter (Alexander /
+# Aleksandr, but Xi keeps its X) and a -yy/-iy/-ij/-ii/-yi ending -> y (Zelenskyy, Dmitrii).
+# Given names also fold a final i after a, e or r (Dmitri / Dmitry, Yuri, Sergei; not Kofi),
+# ph -> f, j before a vowel -> y (Sergej), ie before a vowel -> ye, and a final -er -> r
+# (Aleksander / Aleksandr).
+_J_BEFORE_VOWEL = re.compile(r"(?<=[a-z])j(?=[aeiou])")
+_IE_BEFORE_VOWEL = re.compile(r"ie(?=[aeiou])")
 
 # Country adjectives and short forms folded to one country key (for ids and nationality).
 COUNTRY_FORMS: dict[str, str] = {
@@ -98,24 +98,48 @@ def fold_word(word: str, *, given: bool = False) -> str:
         plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
     if not (plain.isalnum() and plain.isascii()):
         plain = _NOT_ID_CHAR.sub("", plain)
-    if given:
-        for pattern, replacement in _GIVEN_FOLDS:
-            plain = pattern.sub(replacement, plain)
-        return plain
-    # The surname folds, run only where they can apply (called for every name mention).
-    if "x" in plain:
-        plain = plain.replace("x", "ks")
+    # The folds run only where they can apply (called for every name mention).
+    if "x" in plain[1:]:
+        plain = plain[0] + plain[1:].replace("x", "ks")
     if plain.endswith(_SURNAME_ENDINGS):
         plain = plain[:-2] + "y"
+    if not given:
+        return plain
+    if plain.endswith("i") and plain[-2:-1] in ("a", "e", "r"):
+        plain = plain[:-1] + "y"
+    if "ph" in plain:
+        plain = plain.replace("ph", "f")
+    if "j" in plain:
+        plain = _J_BEFORE_VOWEL.sub("y", plain)
+    if "ie" in plain:
+        plain = _IE_BEFORE_VOWEL.sub("ye", plain)
+    if plain.endswith("er"):
+        plain = plain[:-2] + "r"
     return plain
 
 
+UNRESOLVED_PREFIX = "surname:"
+
+
+def _surname_slug(surname: str) -> str:
+    # "von der Leyen" -> "von-der-leyen": each word folded, joined by hyphens.
+    return "-".join(w for w in (fold_word(p).strip("-") for p in surname.split()) if w)
+
+
+@lru_cache(maxsize=4096)
 def person_id(surname: str, given: str | None = None) -> str:
-    """Deterministic id of a person; `given` only when the surname clashes in a document."""
-    key = fold_word(surname).strip("-") or "unknown"
-    if given:
-        key = f"{key}.{fold_word(given, given=True).strip('-') or 'x'}"
-    return key[:200]
+    """Deterministic id of a person: "given-surname" when the given name is known, else the
+    explicit unresolved id of the surname ("surname:johnson")."""
+    key = _surname_slug(surname) or "unknown"
+    if not given:
+        return f"{UNRESOLVED_PREFIX}{key}"[:200]
+    first = fold_word(given, given=True).strip("-")
+    return (f"{first}-{key}" if first else key)[:200]
+
+
+def is_resolved(speaker_id: str) -> bool:
+    """False for the explicit id of a surname that no full name has resolved yet."""
+    return not speaker_id.startswith(UNRESOLVED_PREFIX)
 
 
 @lru_cache(maxsize=4096)
@@ -142,6 +166,7 @@ class Speaker:
     name: str
     type: SpeakerType
     aliases: frozenset[str] = field(default_factory=frozenset)
+    resolved: bool = True  # False: known only by surname (see the id policy)
 
 
 def _better_name(current: str, candidate: str) -> str:
@@ -222,7 +247,7 @@ def _display(mention: Mention) -> str:
 
 
 def _person_ids(persons: list[Mention], surnames: list[str]) -> dict[int, str]:
-    """Surname clusters, split only when given names clash (see the module's id policy).
+    """Each person mention's id, by surname cluster (see the module's id policy).
 
     `surnames`: the folded surname of each person mention.
     """
@@ -230,25 +255,37 @@ def _person_ids(persons: list[Mention], surnames: list[str]) -> dict[int, str]:
     for mention, surname in zip(persons, surnames, strict=True):
         by_surname.setdefault(surname, []).append(mention)
     ids: dict[int, str] = {}
-    for surname, group in by_surname.items():
-        # Given names repeat ("Donald Trump" twenty times): fold each distinct one once, and
-        # only when there are two or more (one given name cannot clash with itself).
-        givens = {m.given for m in group if m.given}
-        initials = (
-            {initial for given in givens if (initial := _given_initial(given))}
-            if len(givens) > 1
-            else givens
-        )
-        if len(initials) <= 1:
-            speaker_id = person_id(surname)
+    for group in by_surname.values():
+        # Given names repeat ("Donald Trump" twenty times): fold each distinct one once.
+        givens = list(dict.fromkeys(m.given for m in group if m.given))
+        surname = str(group[0].surname)
+        if not givens:
+            unresolved = person_id(surname)
             for mention in group:
-                ids[mention.start] = speaker_id
+                ids[mention.start] = unresolved
+            continue
+        # One person per given-name initial ("Mike" and "Michael" Johnson are one); each is
+        # named by the fullest given name the document uses for them.
+        if len(givens) == 1:  # the common case: one given name, nothing to compare
+            only = person_id(surname, givens[0])
+            for mention in group:
+                ids[mention.start] = only
+            continue
+        by_initial: dict[str | None, str] = {}
+        for given in givens:
+            initial = _given_initial(given)
+            if len(given) > len(by_initial.get(initial, "")):
+                by_initial[initial] = given
+        if len(by_initial) == 1:
+            only = person_id(surname, next(iter(by_initial.values())))
+            for mention in group:
+                ids[mention.start] = only
             continue
         latest: str | None = None
-        first_given = next(m.given for m in group if m.given)
+        first_given = by_initial[_given_initial(givens[0])]
         for mention in group:
             if mention.given:
-                latest = person_id(surname, mention.given)
+                latest = person_id(surname, by_initial[_given_initial(mention.given)])
             ids[mention.start] = latest or person_id(surname, first_given)
     return ids
 
@@ -265,7 +302,9 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
         for display in dict.fromkeys(_display(m) for m in mentions):
             name = _better_name(name, display)
         kind = SpeakerType.PERSON
-    speaker = Speaker(speaker_id, name, kind, frozenset(m.text for m in mentions))
+    speaker = Speaker(
+        speaker_id, name, kind, frozenset(m.text for m in mentions), is_resolved(speaker_id)
+    )
     return Entity(
         speaker=speaker,
         roles=frozenset().union(*(m.roles for m in mentions if m.roles)),

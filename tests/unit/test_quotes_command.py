@@ -25,8 +25,8 @@ def test_plain_file_gives_one_line_per_quote_with_file_path_as_id(tmp_path: Path
 
     assert code == EXIT_OK
     assert [(r["id"], r["quote"], r["speaker_id"]) for r in records] == [
-        (str(path), "We are ready", "ortiz"),
-        (str(path), "Let us begin.", "ortiz"),
+        (str(path), "We are ready", "ana-ortiz"),
+        (str(path), "Let us begin.", "ana-ortiz"),
     ]
 
 
@@ -43,8 +43,8 @@ def test_output_records_have_exactly_the_documented_fields() -> None:
     _, records, _ = _run([], stdin=TEXT)
 
     assert set(records[0]) == {
-        "id", "quote", "start", "end", "speaker", "speaker_id", "speaker_as_written", "cue",
-        "kind",
+        "id", "quote", "start", "end", "speaker", "speaker_id", "speaker_resolved",
+        "speaker_as_written", "cue", "kind",
     }  # fmt: skip
 
 

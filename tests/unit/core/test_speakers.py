@@ -15,7 +15,12 @@ from service.core.speakers import (
 
 
 def test_transliteration_variants_fold_to_one_id() -> None:
-    assert person_id("Zelenskyy") == person_id("Zelensky") == person_id("Zelenskiy") == "zelensky"
+    assert (
+        person_id("Zelenskyy", "Volodymyr")
+        == person_id("Zelensky", "Volodymyr")
+        == ("volodymyr-zelensky")
+    )
+    assert person_id("Peskov", "Dmitri") == person_id("Peskov", "Dmitry") == "dmitry-peskov"
 
 
 def test_given_name_variants_fold_together() -> None:
@@ -43,13 +48,13 @@ def test_titles_initials_and_surname_mentions_merge_in_a_document() -> None:
 
     quotes = extract_quotes(text)
 
-    assert {(q.speaker_id, q.speaker) for q in quotes} == {("putin", "Vladimir Putin")}
+    assert {(q.speaker_id, q.speaker) for q in quotes} == {("vladimir-putin", "Vladimir Putin")}
 
 
 def test_possessive_mention_does_not_become_the_speaker() -> None:
     text = "Anna Berg criticised Mr. Holt’s plan as “a gift to landlords.”"
 
-    assert extract_quotes(text)[0].speaker_id == "berg"
+    assert extract_quotes(text)[0].speaker_id == "anna-berg"
 
 
 def test_same_surname_with_different_given_names_gets_distinct_ids() -> None:
@@ -60,14 +65,14 @@ def test_same_surname_with_different_given_names_gets_distinct_ids() -> None:
 
     ids = [q.speaker_id for q in extract_quotes(text)]
 
-    assert ids == ["grant.donald", "grant.melissa", "grant.melissa"]
+    assert ids == ["donald-grant", "melissa-grant", "melissa-grant"]
 
 
 def test_ids_are_stable_across_runs() -> None:
     text = "“Fine,” said Dmitri S. Peskov, the Kremlin spokesman."
 
     assert extract_quotes(text) == extract_quotes(text)
-    assert extract_quotes(text)[0].speaker_id == "peskov"
+    assert extract_quotes(text)[0].speaker_id == "dmitry-peskov"
 
 
 def test_registry_merge_upgrades_display_name_and_returns_new_value() -> None:
@@ -90,3 +95,43 @@ def test_surname_folding_of_ascii_and_accented_words() -> None:
     assert fold_word("Smith-Jones") == "smith-jones"
     assert fold_word("Müller") == fold_word("Muller") == "muller"
     assert fold_word("Zelenskiy") == fold_word("ZELENSKYY") == "zelensky"
+
+
+def test_people_sharing_a_surname_in_different_documents_never_share_an_id() -> None:
+    first = extract_quotes("“We will leave,” said Boris Johnson.")
+    second = extract_quotes("“The vote is Friday,” said Mike Johnson.")
+
+    assert [q.speaker_id for q in first + second] == ["boris-johnson", "mike-johnson"]
+
+
+def test_a_surname_alone_gets_an_explicit_unresolved_id() -> None:
+    [quote] = extract_quotes("“The vote is Friday,” Mr. Johnson said.")
+
+    assert (quote.speaker_id, quote.speaker_resolved) == ("surname:johnson", False)
+
+
+def test_a_full_name_in_the_document_resolves_its_surname_mentions() -> None:
+    text = "Mike Johnson spoke first.\n“The vote is Friday,” Mr. Johnson said."
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.speaker_id, quote.speaker_resolved) == ("mike-johnson", True)
+
+
+def test_transliterations_of_one_name_in_different_documents_share_an_id() -> None:
+    first = extract_quotes("“We hold,” said President Volodymyr Zelenskyy.")
+    second = extract_quotes("“We hold,” said Volodymyr Zelensky, the president.")
+
+    assert {q.speaker_id for q in first + second} == {"volodymyr-zelensky"}
+
+
+def test_name_order_as_written_is_kept_in_the_id() -> None:
+    [quote] = extract_quotes("“We welcome the talks,” said Xi Jinping.")
+
+    assert quote.speaker_id == "xi-jinping"
+
+
+def test_an_organisation_is_resolved() -> None:
+    [quote] = extract_quotes("“We reject the claim,” the FBI said.")
+
+    assert (quote.speaker_id, quote.speaker_resolved) == ("org:fbi", True)
