@@ -53,13 +53,15 @@ def processed(view: SinkView) -> int:
 
 
 def disk_mb(folder: Path | None) -> float | None:
-    """Bytes in files under folder, in MB (None: no embedded broker of this bench's)."""
+    """Disk used by the files under folder, in MB (None: no embedded broker of this bench's).
+    Blocks allocated, not file sizes: Kafka preallocates each segment's index files (10 MB,
+    sparse), which would more than double the figure."""
     if folder is None:
         return None
     total = 0
     for path in folder.rglob("*"):
         try:
-            total += path.stat().st_size if path.is_file() else 0
+            total += path.stat().st_blocks * 512 if path.is_file() else 0
         except OSError:  # a segment deleted by retention or compaction meanwhile
             continue
     return round(total / 1e6, 1)
