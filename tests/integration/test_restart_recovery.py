@@ -1,7 +1,6 @@
 """A worker killed mid-stream and restarted ends with exactly the tables of an uninterrupted run:
-Faust restores every table from its changelog up to the high watermark Kafka reports, commits
-wait for the table writes before them (service/stream/transport.py), and the agents count each
-event once however often it is replayed.
+Faust restores every table from its changelog up to the high watermark Kafka reports, and the
+transport's fixes (service/stream/transport.py) keep events from being skipped or half applied.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Entries written in transactions are processed, and the commits pass over the markers.
 
 Each committed transaction leaves a control record in the partition: an offset no consumer is
-ever given. Faust's consumer takes it for a gap and commits over it; the input's commits must
-reach the end of the partition, or the group would never show as caught up.
+ever given. To the worker that looks like a record fetched and never delivered, which it reads
+again (service/stream/transport.py); the gap is still there after that, so it is let through
+and the commit passes over it. Without that, every marker would be read again for ever and the
+input's commits would stop at the first one.
 """
 
 from __future__ import annotations
