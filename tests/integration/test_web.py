@@ -69,7 +69,7 @@ def test_speakers_rank_by_occurrences_exactly_as_the_sink_counted(seeded: Runnin
     page = ranking(seeded.webs[0])
 
     assert page.total == len(sink)
-    assert page.items[0].speaker_id == "putin"
+    assert page.items[0].speaker_id == "vladimir-putin"
     assert [r.rank for r in page.items] == list(range(1, len(sink) + 1))
     assert {r.speaker_id: r.occurrences for r in page.items} == {
         k: s["occurrences"] for k, s in sink.items()
@@ -103,9 +103,11 @@ def test_window_rankings_count_the_current_window_at_the_latest_event_time(
 
 
 def test_speaker_detail_has_totals_series_and_recent_quotes(seeded: Running) -> None:
-    [sink] = [s for s in rows(seeded.settings, "speaker_updates") if s["speaker_id"] == "putin"]
+    [sink] = [
+        s for s in rows(seeded.settings, "speaker_updates") if s["speaker_id"] == "vladimir-putin"
+    ]
 
-    reply = seeded.webs[0].get("/speakers/putin")
+    reply = seeded.webs[0].get("/speakers/vladimir-putin")
 
     assert reply.status == 200
     detail = SpeakerDetail.model_validate(reply.body)
@@ -125,10 +127,10 @@ def test_quotes_of_a_speaker_since_a_time_are_the_sinks_canonical_quotes(seeded:
     expected = {
         q["quote_id"]
         for q in rows(seeded.settings, "canonical_quotes")
-        if q["speaker_id"] == "putin" and q["last_seen"] >= since
+        if q["speaker_id"] == "vladimir-putin" and q["last_seen"] >= since
     }
 
-    reply = seeded.webs[0].get(f"/quotes?speaker=putin&since={urlquote(since)}&limit=100")
+    reply = seeded.webs[0].get(f"/quotes?speaker=vladimir-putin&since={urlquote(since)}&limit=100")
 
     assert reply.status == 200
     page = QuotePage.model_validate(reply.body)
@@ -150,7 +152,7 @@ def test_quotes_of_a_speaker_since_a_time_are_the_sinks_canonical_quotes(seeded:
         ("GET", "/quotes?color=blue", 400),
         ("GET", "/no/such/route", 404),
         ("POST", "/speakers", 405),
-        ("DELETE", "/speakers/putin", 405),
+        ("DELETE", "/speakers/vladimir-putin", 405),
     ],
 )
 def test_errors_are_json_with_their_status_and_no_stack_trace(
@@ -297,7 +299,7 @@ def test_dashboard_ranks_like_the_api_and_shows_a_new_quote_without_a_reload(
         )
 
     WebDriverWait(browser, 60).until(lambda d: shown(d) == top)
-    assert shown(browser)[0] == "putin"
+    assert shown(browser)[0] == "vladimir-putin"
     first = text_of(browser, "#speakers tr .occurrences")
     assert int(first) == ranking(web, "limit=1").items[0].occurrences
 
