@@ -318,7 +318,7 @@ def test_dashboard_ranks_like_the_api_and_shows_a_new_quote_without_a_reload(
     WebDriverWait(browser, 120, poll_frequency=0.25).until(speakers_counted)
     # Still the same page: both came in through polling, not a reload.
     assert browser.execute_script("return window.loadedOnce === true")
-    assert "halushchenko" in [r.speaker_id for r in ranking(web).items]
+    assert "herman-halushchenko" in [r.speaker_id for r in ranking(web).items]
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTIFACTS / "dashboard.png"
