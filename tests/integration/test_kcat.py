@@ -145,7 +145,7 @@ def test_kcat_reads_each_speakers_latest_update_as_the_sink_stored_it(
 def test_kcat_follows_speaker_updates_until_stopped(
     replayed: Replayed, broker_address: str, tmp_path: Path
 ) -> None:
-    line = for_test(readme_line("kcat", " -C -f "), replayed.settings)
+    line = for_test(readme_line("kcat", " -C -u -f "), replayed.settings)
     out, err = tmp_path / "follow.out", tmp_path / "follow.err"
 
     with out.open("w") as stdout, err.open("w") as stderr:
