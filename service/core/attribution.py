@@ -728,9 +728,13 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
 _NAME_TAIL = re.compile(r"\s*\(| (?:of|at|from) |, \d")
 # Words between a cue and the name after it that keep one noun phrase ("said former Obama
 # adviser", "added his campaign manager"); a clause word or punctuation ends it.
+# Prepositions, relative words, conjunctions and auxiliaries: a word among them ends a phrase.
+_CLAUSE_WORDS = (
+    r"in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|during|"
+    r"when|while|as|and|but|or|would|will|is|was|has|had|have|are|were"
+)
 _PHRASE_GAP = re.compile(
-    r"(?:\s+(?!(?i:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|"
-    r"during|when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|be|been|could|"
+    r"(?:\s+(?!(?i:" + _CLAUSE_WORDS + r"|be|been|could|"
     r"should|may|might|can|did|does|do|not|it|he|she|they|we|i|you|him|them|this|there|if|"
     r"because|than|then|also|later|earlier)\b)[\w’'&.-]+){0,6}\s*"
 )
@@ -758,8 +762,7 @@ _SUBORDINATOR = re.compile(
 )
 _AS_NAME = re.compile(r"\s*[Aa]s\s+")
 _MODIFIED_NOUN = re.compile(
-    r"\s+(?!(?:in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|during|"
-    r"when|while|as|and|but|or|would|will|is|was|has|had|have|are|were|said|says|also|later|"
+    r"\s+(?!(?:" + _CLAUSE_WORDS + r"|said|says|also|later|"
     r"earlier|told|added|adding|referring|speaking|wrote|writing|this|last|on)\b)[a-z][a-z-]+[\s,]"
 )
 _POSSESSIVE_MARK = re.compile(r"’s|'s|’|'")
