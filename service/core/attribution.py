@@ -359,8 +359,25 @@ class _Resolver:
             own = self.subject_before(sentence, mention.start)
             if own is not None and _compatible(own, mention.gender):
                 return own
+            # "Dana Whitlow says voters are “angry,” but hungry for what she calls “answers”":
+            # a speaker named earlier in the pronoun's own sentence comes before older ones.
+            earlier = self.speaker_before(sentence, mention.start)
+            if earlier is not None and _compatible(earlier, mention.gender):
+                return earlier
             return self.antecedent(sentence, mention.gender)
         return self.description(mention)
+
+    def speaker_before(self, sentence: int, end: int) -> Entity | None:
+        """The named subject of the first speech cue of a sentence before offset `end`."""
+        start, _ = self.doc.sentences[sentence]
+        for cue in self.cues_in(start, end):
+            if cue.according or cue.participle or cue.end > end:
+                continue
+            mention = self.subject_of(cue, sentence)
+            if mention is not None and mention.kind == "person" and mention.end <= end:
+                return self.doc.speakers.entity_at(mention.start)
+            return None
+        return None
 
     def subject_before(self, sentence: int, end: int) -> Entity | None:
         """The named subject opening a sentence, when it comes before offset `end`."""

@@ -624,3 +624,13 @@ def test_a_place_after_a_comma_is_no_appositive_speaker() -> None:
     text = "“They'd be wrong,” a spokesman said in an interview Sunday in Santa Clara, Calif."
 
     assert [q.speaker for q in extract_quotes(text)] != ["Calif"]
+
+
+def test_a_pronoun_after_a_but_takes_the_speaker_named_earlier_in_its_sentence() -> None:
+    text = (
+        "Ann Lee arrived first. Dana Whitlow says voters are “right to be angry,” but also "
+        "hungry for what she calls “real answers.”"
+    )
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Dana Whitlow", "Dana Whitlow"]
+
