@@ -39,6 +39,7 @@ SPEECH_VERBS: list[str] = (  # noqa: SIM905
     "underscored reiterated reiterating repeated repeating echoed echoing "
     # manner of speaking
     "shouted shouts shouting yelled yells screamed exclaimed interjected quipped quips "
+    "chanted chants chanting "
     "joked jokes joking cracked snapped scoffed fumed thundered sighed mused lamented "
     "lamenting complained complains complaining grumbled boasted boasts boasting "
     "bragged bragging gushed raved opined opines "
@@ -52,9 +53,11 @@ SPEECH_VERBS: list[str] = (  # noqa: SIM905
     "mocking ridiculed derided decried condemned condemning denounced "
     "denouncing lambasted chided scolded rebuked attacked attacking "
     "thanked thanking cited citing listed directed ordered "
-    # present tenses that are seldom plural nouns after a name ("Conway notes"); "remarks",
-    # "states", "calls" are left out: "anti-Muslim remarks", "Asian states" are no speech
-    "notes recalls continues answers concludes repeats "
+    "portrayed portrays portraying assailed assails "
+    # present tenses that are seldom plural nouns after a name ("Conway notes", "what she
+    # calls"; "the calls", "his calls" are no cue: a determiner before a cue word rules it
+    # out); "remarks", "states" are left out: "anti-Muslim remarks", "Asian states" are no speech
+    "notes recalls continues answers concludes repeats calls "
     # more manners of telling
     "remembered yelling screaming exclaiming whispered whispering"
 ).split()

@@ -634,3 +634,26 @@ def test_a_pronoun_after_a_but_takes_the_speaker_named_earlier_in_its_sentence()
 
     assert [q.speaker for q in extract_quotes(text)] == ["Dana Whitlow", "Dana Whitlow"]
 
+
+def test_calls_after_a_name_labels_with_a_partial_quote() -> None:
+    text = "The plan was unveiled on Monday. Omar Reyes calls it “a hit job” against farmers."
+
+    assert [(q.speaker, q.cue) for q in extract_quotes(text)] == [("Omar Reyes", "calls")]
+
+
+def test_the_calls_of_a_crowd_are_no_cue() -> None:
+    text = "Omar Reyes spoke on Monday. The calls of “one more song, please” lasted an hour."
+
+    assert [q.cue for q in extract_quotes(text)] == [None]
+
+
+def test_a_portrayal_with_a_partial_quote_names_its_author() -> None:
+    text = "Lena Hart arrived late. Dana Whitlow portrays her rival as “the fixer of the county.”"
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Dana Whitlow"]
+
+
+def test_a_chant_is_attributed_to_the_one_who_chants() -> None:
+    text = "Omar Reyes took the stage. Lena Hart chanted “four more years” with the crowd."
+
+    assert [q.speaker for q in extract_quotes(text)] == ["Lena Hart"]
