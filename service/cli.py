@@ -309,12 +309,20 @@ def demo(
     state_dir: StateOpt = None,
     seeds: Annotated[Path, typer.Option(help="Seeds folder.")] = Path("seeds"),
     timeout: Annotated[float, typer.Option(help="Seconds to wait for processing.")] = 180.0,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then keep everything running, the worker's HTTP on LIVEBLOG_WEB_PORT (6066), "
+            "until Ctrl-C: the API and the dashboard can be tried.",
+        ),
+    ] = False,
 ) -> None:
     """Start broker, worker and sink, replay the seeds, wait until all is processed, summarise."""
     from service.demo import run_demo
 
     settings = _settings(bootstrap_servers=bootstrap_servers, out_dir=out_dir, state_dir=state_dir)
-    raise typer.Exit(run_demo(settings, seeds, timeout))
+    raise typer.Exit(run_demo(settings, seeds, timeout, serve))
 
 
 @app.command()
