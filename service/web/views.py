@@ -34,7 +34,6 @@ from service.web.routing import ROUTED_BY, SERVED_BY, Cluster, Unavailable
 log = structlog.get_logger(__name__)
 
 JSON = "application/json"
-STATIC = STATIC_FILES
 ERROR_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -100,7 +99,7 @@ def _json(model: BaseModel, status: int = 200) -> aioweb.Response:
 
 def _static(name: str) -> aioweb.Response:
     body = resources.files("service.web").joinpath("static", name).read_bytes()
-    return aioweb.Response(body=body, headers={"Content-Type": STATIC[name]})
+    return aioweb.Response(body=body, headers={"Content-Type": STATIC_FILES[name]})
 
 
 def register_web(app: faust.App, tables: Tables, settings: Settings) -> None:
@@ -155,7 +154,7 @@ def register_web(app: faust.App, tables: Tables, settings: Settings) -> None:
     @app.page("/static/{name}")
     class Static(faust.web.View):
         async def get(self, request: aioweb.Request, name: str) -> aioweb.Response:
-            if name not in STATIC:
+            if name not in STATIC_FILES:
                 return error_response(404, f"no static file {name!r}")
             return _static(name)
 
