@@ -1,12 +1,14 @@
 """The worker's read-only HTTP API: query parameters and every response body.
 
-Public: GET /speakers, GET /speakers/{speaker_id}, GET /quotes (and /metrics, /dashboard).
-Internal (one worker asking another for its share of a ranked list): GET /internal/*.
+Public: GET /speakers, GET /speakers/{speaker_id}, GET /quotes (and /metrics, /dashboard,
+/openapi.json). Probes: GET /healthz, GET /readyz. Internal (one worker asking another for its
+share of a ranked list): GET /internal/*.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -17,6 +19,10 @@ from schemas.speakers import RecentQuote, WindowCount
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 MAX_POINTS = 500
+# The dashboard polls the ranking (one request per worker) and the quotes this often: a
+# floor keeps one open page from loading every worker, a ceiling keeps "live" meaningful.
+MIN_POLL_MS = 500
+MAX_POLL_MS = 60_000
 
 
 class WindowKind(StrEnum):
@@ -34,8 +40,10 @@ class ApiError(Contract):
 
 
 class Page(Contract):
-    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Items on the page.")
+    offset: int = Field(
+        default=0, ge=0, le=MAX_OFFSET, description="Items skipped before the page."
+    )
 
 
 class SpeakersQuery(Page):
@@ -59,6 +67,38 @@ class QuotesQuery(Page):
     speaker: Id | None = Field(default=None, description="Only quotes of this speaker id.")
     since: AwareDatetime | None = Field(
         default=None, description="Only quotes reported at or after this event time."
+    )
+
+
+class DashboardQuery(Contract):
+    """Parameters of GET /dashboard."""
+
+    poll_ms: int = Field(
+        default=2000,
+        ge=MIN_POLL_MS,
+        le=MAX_POLL_MS,
+        description="How often the page asks the API again, in milliseconds.",
+    )
+
+
+class Liveness(Contract):
+    """GET /healthz: the worker process is up and its web server answers."""
+
+    status: Literal["up"] = "up"
+
+
+class Readiness(Contract):
+    """GET /readyz: 200 once this worker holds partitions and has recovered its tables from
+    their changelogs (so its answers are complete); 503 with the same body until then."""
+
+    ready: bool
+    assigned_partitions: int = Field(
+        ge=0, description="Partitions assigned to this worker, changelogs included."
+    )
+    rebalancing: bool
+    tables_recovered: bool
+    workers: int = Field(
+        ge=0, description="Workers holding partitions, as this worker's last assignment says."
     )
 
 
@@ -181,6 +221,8 @@ class QuoteShare(Contract):
 
 API_MODELS: tuple[type[Contract], ...] = (
     ApiError,
+    Liveness,
+    Readiness,
     SpeakerPage,
     SpeakerDetail,
     QuotePage,

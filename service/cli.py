@@ -9,20 +9,44 @@ from typing import Annotated
 
 import typer
 
-from service.settings import LogFormat, Settings
+from service import __version__
+from service.settings import InvalidSettings, LogFormat, Settings, load_settings
 
+# Plain help (click's layout): typer's rich panels label every flag `<bool>`, as if it took
+# a value, where click shows `--jsonl` and `--progress / --no-progress`.
 app = typer.Typer(
     help="Turn live news coverage into a deduplicated, queryable record of who said what.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 broker_app = typer.Typer(
     help="Manage the embedded Apache Kafka broker (one KRaft node on loopback, data under the "
     "state dir), used when no Kafka is configured. Needs Java 17+ and Maven, or KAFKA_HOME.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(broker_app, name="broker")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"liveblog-ingest {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Turn live news coverage into a deduplicated, queryable record of who said what."""
+
 
 BootstrapOpt = Annotated[
     str | None,
@@ -30,7 +54,9 @@ BootstrapOpt = Annotated[
         "--bootstrap-servers",
         "-b",
         help="Kafka host:port[,...]. Env: KAFKA_BOOTSTRAP_SERVERS "
-        "or LIVEBLOG_BOOTSTRAP_SERVERS. Unset: the embedded broker.",
+        "or LIVEBLOG_BOOTSTRAP_SERVERS. Unset: the embedded broker. A broker that does not "
+        "answer is retried for LIVEBLOG_BROKER_RETRY_TIMEOUT_S (default 120 s), then the "
+        "command ends with exit code 2.",
         show_default=False,
     ),
 ]
@@ -54,10 +80,10 @@ def _settings(**overrides: object) -> Settings:
     from service.logging import configure_logging
 
     try:
-        settings = Settings().with_overrides(**overrides)
-    except Exception as exc:  # pydantic's message names the bad variable
+        settings = load_settings(**overrides)
+    except InvalidSettings as exc:  # names the variables, never their values
         typer.echo(f"error: invalid configuration: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(2) from None
     configure_logging(settings)
     return settings
 
@@ -259,10 +285,8 @@ def replay(
     if speedup is not None and rate is not None:
         typer.echo("error: choose --speedup or --rate, not both", err=True)
         raise typer.Exit(2)
-    settings = _connected(
-        _settings(
-            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
-        )
+    settings = _settings(
+        bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
     )
     if speedup is not None:
         pacing = Pacing(PacingMode.REALTIME, speedup=speedup)
@@ -270,7 +294,9 @@ def replay(
         pacing = Pacing(PacingMode.RATE, rate=rate)
     else:
         pacing = Pacing()
+    # The source first: a bad file is reported before any wait for a broker.
     entries = list(looped(read_entries(source), loops))
+    settings = _connected(settings)
     ensure_topics(settings)
     sent = publish(settings, entries, pacing, progress=progress)
     typer.echo(f"published {sent} entries")
@@ -283,12 +309,20 @@ def demo(
     state_dir: StateOpt = None,
     seeds: Annotated[Path, typer.Option(help="Seeds folder.")] = Path("seeds"),
     timeout: Annotated[float, typer.Option(help="Seconds to wait for processing.")] = 180.0,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then keep everything running, the worker's HTTP on LIVEBLOG_WEB_PORT (6066), "
+            "until Ctrl-C: the API and the dashboard can be tried.",
+        ),
+    ] = False,
 ) -> None:
     """Start broker, worker and sink, replay the seeds, wait until all is processed, summarise."""
     from service.demo import run_demo
 
     settings = _settings(bootstrap_servers=bootstrap_servers, out_dir=out_dir, state_dir=state_dir)
-    raise typer.Exit(run_demo(settings, seeds, timeout))
+    raise typer.Exit(run_demo(settings, seeds, timeout, serve))
 
 
 @app.command()
@@ -322,18 +356,25 @@ def schemas(
         typer.echo(str(path))
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors a user can act on from their message alone (imported late: `liveblog quotes` and
+    `schemas` need no Kafka client)."""
+    from service.kafka.retry import BrokerAuthenticationFailed, BrokerUnavailable
+    from service.replay.seeds import SeedError
+    from service.replay.source import SourceError
+
+    return (BrokerUnavailable, BrokerAuthenticationFailed, SourceError, SeedError, InvalidSettings)
+
+
 def main() -> None:
     try:
         app()
-    except RuntimeError as exc:
-        # Imported here: `liveblog quotes` and `schemas` need no Kafka client.
-        from service.kafka.retry import BrokerAuthenticationFailed, BrokerUnavailable
-
-        if not isinstance(exc, BrokerUnavailable | BrokerAuthenticationFailed):
+    except Exception as exc:
+        if not isinstance(exc, _user_errors()):
             raise
         # What failed and where, in one line: a traceback would tell the user nothing more.
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,22 @@
-"""Settings: the one configuration object, read from LIVEBLOG_* environment variables and flags."""
+"""Settings: the one configuration object, read from LIVEBLOG_* environment variables and flags.
+
+An invalid setting is reported by the name of its environment variable and never with its
+value (pydantic's own message prints every input, a password included): see load_settings.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +24,14 @@ class LogFormat(StrEnum):
     AUTO = "auto"  # console on a terminal, JSON otherwise
     JSON = "json"
     CONSOLE = "console"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
 
 
 class SecurityProtocol(StrEnum):
@@ -79,7 +98,7 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=0, le=65535, description="Worker HTTP port.")
     web_host: str = "127.0.0.1"
     log_format: LogFormat = LogFormat.AUTO
-    log_level: str = "INFO"
+    log_level: LogLevel = Field(default=LogLevel.INFO, description="Least severe level logged.")
     session_timeout_s: float = Field(
         default=10.0,
         gt=0,
@@ -150,15 +169,31 @@ class Settings(BaseSettings):
     )
     ssl_check_hostname: bool = Field(default=True, validation_alias=_env("SSL_CHECK_HOSTNAME"))
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    # The cross-field checks name the variables involved and no value: pydantic adds the whole
+    # input to a model validator's error, and load_settings leaves that out.
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         # A dead letter keeps a rejected entry whole, base64 (4/3) plus its metadata.
         if self.max_message_bytes < 2 * self.max_entry_bytes:
-            raise ValueError("max_message_bytes must be at least twice max_entry_bytes")
+            raise ValueError(
+                f"{env_name('max_message_bytes')} must be at least twice "
+                f"{env_name('max_entry_bytes')}"
+            )
         if -1 < self.topic_retention_bytes < self.max_message_bytes:
-            raise ValueError("topic_retention_bytes must be -1 or at least max_message_bytes")
+            raise ValueError(
+                f"{env_name('topic_retention_bytes')} must be -1 or at least "
+                f"{env_name('max_message_bytes')}"
+            )
         if self.security_protocol.uses_sasl and not (self.sasl_username and self.sasl_password):
-            raise ValueError(f"{self.security_protocol} needs sasl_username and sasl_password")
+            raise ValueError(
+                f"a SASL {env_name('security_protocol')} needs {env_name('sasl_username')} "
+                f"and {env_name('sasl_password')}"
+            )
         return self
 
     api_gather_timeout_s: float = Field(
@@ -170,10 +205,12 @@ class Settings(BaseSettings):
         # Window starts are multiples of the step, so a hopping window must be whole steps; a
         # window must outlive its grace period, or late reports would find it gone.
         if self.hopping_window_s % self.hopping_step_s:
-            raise ValueError("hopping_window_s must be a multiple of hopping_step_s")
+            raise ValueError(
+                f"{env_name('hopping_window_s')} must be a multiple of {env_name('hopping_step_s')}"
+            )
         for name in ("hopping_expires_s", "window_expires_s"):
             if getattr(self, name) < self.window_grace_s:
-                raise ValueError(f"{name} must be at least window_grace_s")
+                raise ValueError(f"{env_name(name)} must be at least {env_name('window_grace_s')}")
         return self
 
     @property
@@ -187,3 +224,48 @@ class Settings(BaseSettings):
             return self
         # Validate the result: a flag gets the same checks as an environment variable.
         return type(self).model_validate({**self.model_dump(), **given})
+
+
+class InvalidSettings(ValueError):
+    """Settings that cannot be used; the message names each variable, and never a value."""
+
+
+def env_name(field: str) -> str:
+    """The environment variable a field is read from, e.g. LIVEBLOG_PARTITIONS (the LIVEBLOG_
+    one, which wins, when a field also has a conventional KAFKA_ name)."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def _field_of(location: str) -> str | None:
+    """The field a validation error's location names: a field name, or one of its aliases."""
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else []
+        if location == field or location in choices:
+            return field
+    return None
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """One line naming each bad variable and what is wrong with it, without any input value."""
+    problems = []
+    for detail in error.errors(include_input=False, include_url=False, include_context=False):
+        location = str(detail["loc"][0]) if detail["loc"] else ""
+        field = _field_of(location)
+        message = detail["msg"].removeprefix("Value error, ")
+        problems.append(f"{env_name(field)}: {message}" if field else message)
+    return "; ".join(problems)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, then the given flags (None: not given).
+
+    Raises InvalidSettings; the ValidationError is not chained, so that no traceback or log of
+    this error can print the inputs it carries."""
+    try:
+        return Settings().with_overrides(**overrides)
+    except ValidationError as exc:
+        raise InvalidSettings(describe_invalid(exc)) from None

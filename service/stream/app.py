@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import faust
 from faust.transport.drivers import TRANSPORTS
+from faust.web.drivers import DRIVERS
 
 from service.kafka.config import faust_credentials
 from service.settings import Settings
 
 # aiokafka's transport with commits that wait for every table write (service/stream/transport.py).
 TRANSPORTS.aliases["kafka"] = "service.stream.transport:KafkaTransport"
+# Faust's web driver (the `web` setting's default, aiohttp://) without Faust's own routes.
+DRIVERS.aliases["aiohttp"] = "service.web.server:ProjectRoutesOnly"
 
 
 def faust_settings(settings: Settings) -> dict[str, object]:

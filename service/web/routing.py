@@ -91,8 +91,12 @@ class Cluster:
         mine = self._hosts(table).get(self.me, {}).get(self._topic(table), ())
         return self._partition(table, key) in mine
 
+    def holding(self, table: faust.Table) -> list[str]:
+        """Every worker holding a partition of the table (none before the first assignment)."""
+        return holders(self._topic(table), self._hosts(table))
+
     def workers(self, table: faust.Table) -> list[str]:
-        found = holders(self._topic(table), self._hosts(table))
+        found = self.holding(table)
         if not found:
             raise Unavailable("no partitions are assigned yet (the worker is starting)")
         return found

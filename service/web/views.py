@@ -1,4 +1,5 @@
-"""The worker's HTTP routes (Faust web views): API, internal shares, dashboard, metrics.
+"""The worker's HTTP routes (Faust web views): API, internal shares, dashboard, metrics,
+probes and the OpenAPI document; no other route is served (service/web/server.py).
 
 Read-only: every route answers GET (and HEAD) only. Every error is an ApiError JSON body with
 its status: the views turn known failures into one, the middleware catches everything else
@@ -8,6 +9,7 @@ its status: the views turn known failures into one, the middleware catches every
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
@@ -17,22 +19,21 @@ import structlog
 from aiohttp import web as aioweb
 from pydantic import BaseModel
 
+from schemas.api import DashboardQuery, Liveness
 from schemas.topics import DEAD_LETTERS
-from service.core.ranking import BadQuery, error_body
+from service import __version__
+from service.core.ranking import BadQuery, error_body, parse_query
 from service.settings import Settings
 from service.stream.tables import Tables, series_specs
 from service.web.api import Answer, Api, NotFound
+from service.web.health import readiness
 from service.web.metrics import install_metrics
+from service.web.openapi import STATIC_FILES, openapi_document
 from service.web.routing import ROUTED_BY, SERVED_BY, Cluster, Unavailable
 
 log = structlog.get_logger(__name__)
 
 JSON = "application/json"
-STATIC = {  # file -> content type; only these are served
-    "dashboard.html": "text/html; charset=utf-8",
-    "dashboard.js": "text/javascript; charset=utf-8",
-    "dashboard.css": "text/css; charset=utf-8",
-}
 ERROR_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -92,9 +93,13 @@ def _model(
     return produce
 
 
+def _json(model: BaseModel, status: int = 200) -> aioweb.Response:
+    return aioweb.Response(body=model.model_dump_json(), status=status, content_type=JSON)
+
+
 def _static(name: str) -> aioweb.Response:
     body = resources.files("service.web").joinpath("static", name).read_bytes()
-    return aioweb.Response(body=body, headers={"Content-Type": STATIC[name]})
+    return aioweb.Response(body=body, headers={"Content-Type": STATIC_FILES[name]})
 
 
 def register_web(app: faust.App, tables: Tables, settings: Settings) -> None:
@@ -103,6 +108,7 @@ def register_web(app: faust.App, tables: Tables, settings: Settings) -> None:
     api = Api(cluster, tables, series_specs(settings))
     metrics = install_metrics(app, DEAD_LETTERS.full_name(settings.topic_prefix))
     app.web.web_app.middlewares.append(json_errors)
+    document = json.dumps(openapi_document(__version__)).encode("utf-8")
 
     @app.page("/speakers")
     class Speakers(faust.web.View):
@@ -138,14 +144,35 @@ def register_web(app: faust.App, tables: Tables, settings: Settings) -> None:
     @app.page("/dashboard")
     class Dashboard(faust.web.View):
         async def get(self, request: aioweb.Request) -> aioweb.Response:
+            # The page reads poll_ms itself; checked here so that it stays within bounds.
+            try:
+                parse_query(DashboardQuery, request.query.items())
+            except BadQuery as exc:
+                return error_response(400, str(exc))
             return _static("dashboard.html")
 
     @app.page("/static/{name}")
     class Static(faust.web.View):
         async def get(self, request: aioweb.Request, name: str) -> aioweb.Response:
-            if name not in STATIC:
+            if name not in STATIC_FILES:
                 return error_response(404, f"no static file {name!r}")
             return _static(name)
+
+    @app.page("/healthz")
+    class Healthz(faust.web.View):
+        async def get(self, request: aioweb.Request) -> aioweb.Response:
+            return _json(Liveness())
+
+    @app.page("/readyz")
+    class Readyz(faust.web.View):
+        async def get(self, request: aioweb.Request) -> aioweb.Response:
+            state = readiness(app, len(cluster.holding(tables.speaker_tallies)))
+            return _json(state, 200 if state.ready else 503)
+
+    @app.page("/openapi.json")
+    class OpenApi(faust.web.View):
+        async def get(self, request: aioweb.Request) -> aioweb.Response:
+            return aioweb.Response(body=document, content_type=JSON)
 
     @app.page("/metrics")
     class Metrics(faust.web.View):

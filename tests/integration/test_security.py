@@ -159,7 +159,7 @@ def test_a_wrong_password_is_refused_at_once_in_one_line_without_any_password(
 
     elapsed = time.monotonic() - started
     output = done.stdout + done.stderr
-    assert done.returncode == 1, output[-3000:]
+    assert done.returncode == 2, output[-3000:]  # a user error: see service.cli.main
     assert elapsed < RETRY_TIMEOUT_S / 2, f"took {elapsed:.1f} s: was the refusal retried?"
     assert "Traceback" not in output
     # Log events are JSON lines (LIVEBLOG_LOG_FORMAT=json); the command's own words are not.

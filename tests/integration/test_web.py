@@ -1,5 +1,6 @@
 """The worker's HTTP side on a real broker: query API, routing between two workers, /metrics,
-and the dashboard in a real headless Chromium.
+probes, the API fuzzed against its OpenAPI document, and the dashboard in a real headless
+Chromium.
 
 The seeds are replayed once for the module; the dashboard test runs last because it adds an
 entry. Windows get a day of grace here: a replay as fast as possible reorders a day of coverage
@@ -16,17 +17,29 @@ from pathlib import Path
 from urllib.parse import quote as urlquote
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from schemas.api import QuotePage, SpeakerDetail, SpeakerPage
+from schemas.api import QuotePage, Readiness, SpeakerDetail, SpeakerPage
 from schemas.entries import DocumentKind, RawEntry
+from service import __version__
 from service.progress import wait_until_processed
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.replay.source import read_entries
+from service.web.openapi import OPERATIONS, openapi_document
 from tests.integration.conftest import REPO, Broker, settings_for
 from tests.integration.service_runs import SEEDS, rows
 from tests.integration.web_runs import Running, Web, wait_for, web_workers_and_sink
@@ -153,6 +166,8 @@ def test_quotes_of_a_speaker_since_a_time_are_the_sinks_canonical_quotes(seeded:
         ("GET", "/no/such/route", 404),
         ("POST", "/speakers", 405),
         ("DELETE", "/speakers/vladimir-putin", 405),
+        ("GET", "/dashboard?poll_ms=1", 400),
+        ("GET", "/dashboard?poll_ms=86400000", 400),
     ],
 )
 def test_errors_are_json_with_their_status_and_no_stack_trace(
@@ -164,6 +179,82 @@ def test_errors_are_json_with_their_status_and_no_stack_trace(
     assert reply.body["status"] == status
     assert reply.body["detail"]
     assert "Traceback" not in str(reply.body)
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/router/", "/table/", "/table/speaker-tallies/vladimir-putin/", "/graph/"]
+)
+def test_fausts_own_routes_are_not_served(seeded: Running, path: str) -> None:
+    reply = seeded.webs[0].get(path)
+
+    assert reply.status == 404
+    assert reply.body["error"] == "not_found"
+    assert "vladimir" not in str(reply.body["detail"]).replace(path, "")
+
+
+def test_probes_say_the_worker_is_up_and_ready(seeded: Running) -> None:
+    health = seeded.webs[0].get("/healthz")
+    ready = seeded.webs[0].get("/readyz")
+
+    assert (health.status, health.body) == (200, {"status": "up"})
+    assert ready.status == 200, ready.body
+    state = Readiness.model_validate(ready.body)
+    assert state.ready and state.tables_recovered and not state.rebalancing
+    assert state.assigned_partitions > 0
+    assert state.workers == 1
+
+
+def test_the_openapi_document_is_served(seeded: Running) -> None:
+    reply = seeded.webs[0].get("/openapi.json")
+
+    assert reply.status == 200
+    assert reply.body == openapi_document(__version__)
+
+
+@pytest.fixture(scope="module")
+def served_schema(seeded: Running) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(f"{seeded.webs[0].url}/openapi.json")
+
+
+# What the document promises: no 5xx, and every answer's status, media type, headers and body
+# as documented. Not the "valid input is accepted" check: a well-formed speaker id that nobody
+# has is a documented 404, and how many window points a worker keeps depends on its settings.
+CONFORMANCE = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+# Negative cases (parameters that break the document) only exist where there are parameters.
+FUZZED = [
+    (op.path, mode)
+    for op in OPERATIONS
+    for mode in GenerationMode
+    if mode is GenerationMode.POSITIVE or op.query or op.path_params
+]
+
+
+@pytest.mark.parametrize(("path", "mode"), FUZZED)
+def test_every_route_answers_as_its_openapi_document_says(
+    served_schema: schemathesis.BaseSchema, seeded: Running, path: str, mode: GenerationMode
+) -> None:
+    operation = served_schema[path]["GET"]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=15,  # per route and mode: a few hundred requests in all, a few seconds
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,  # the same examples on every run: CI never meets a new one by chance
+        database=None,
+    )
+    def answers_as_documented(case: schemathesis.Case) -> None:
+        case.call_and_validate(base_url=seeded.webs[0].url, checks=CONFORMANCE, timeout=15)
+
+    answers_as_documented()
 
 
 def test_metrics_are_prometheus_text_with_conventional_names(seeded: Running) -> None:
@@ -202,8 +293,9 @@ def test_two_workers_answer_for_each_others_speakers_and_rank_across_both(
         speakers = {s["speaker_id"]: s for s in rows(settings, "speaker_updates")}
 
         def both_hold_partitions() -> bool | None:
-            maps = [web.get("/router/").body for web in running.webs]
-            return True if all(len(m) == 2 for m in maps) else None
+            states = [web.get("/readyz") for web in running.webs]
+            both = all(s.status == 200 and s.body["workers"] == 2 for s in states)
+            return True if both else None
 
         wait_for("both workers in the assignment", both_hold_partitions, 120, running.children)
 

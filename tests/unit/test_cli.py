@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from service.cli import app
 
+ROOT = Path(__file__).resolve().parents[2]
 SUBCOMMANDS = ["broker", "worker", "sink", "replay", "demo", "quotes", "schemas", "topics"]
 
 
@@ -88,7 +93,7 @@ def test_invalid_partitions_in_the_environment_is_a_configuration_error(
 
     assert result.exit_code == 2
     assert "invalid configuration" in result.output
-    assert "partitions" in result.output
+    assert "LIVEBLOG_PARTITIONS" in result.output
 
 
 def test_partitions_flag_below_one_is_rejected_by_the_command_line(
@@ -119,8 +124,59 @@ def test_a_broker_failure_ends_the_command_with_one_error_line(
     with pytest.raises(SystemExit) as exited:
         main()
 
-    assert exited.value.code == 1
+    assert exited.value.code == 2
     err = capsys.readouterr().err
     own = [line for line in err.splitlines() if not line.startswith("{")]  # not log events
     assert own == ["error: creating topics: authentication failed at broker:9092"]
     assert "Traceback" not in err
+
+
+def test_version_is_the_packages_version(runner: CliRunner) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    result = runner.invoke(app, ["--version"])
+
+    assert result.exit_code == 0
+    assert result.output == f"liveblog-ingest {project['version']}\n"
+
+
+def command_paths() -> list[list[str]]:
+    """Every (sub)command, as the words that name it on the command line."""
+    root = typer.main.get_command(app)
+    paths = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        paths.append([name])
+        paths += [[name, sub] for sub in getattr(command, "commands", {})]
+    return paths
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=" ".join)
+def test_help_shows_boolean_flags_as_flags(runner: CliRunner, path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+
+    assert result.exit_code == 0
+    assert "<bool>" not in result.output
+
+
+def test_quotes_help_shows_jsonl_as_a_flag(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["quotes", "--help"])
+
+    assert re.search(r"^\s+--jsonl\s+Input is JSON lines", result.output, re.M)
+
+
+def test_run_help_prints_the_command_list_and_nothing_else() -> None:
+    result = subprocess.run(
+        [str(ROOT / "run"), "help"], capture_output=True, text=True, timeout=30, check=True
+    )
+
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("liveblog-ingest task runner")
+    assert all(line.startswith("  ./run ") for line in lines[1:]), lines
+    assert {line.split()[1] for line in lines[1:]} == {
+        "demo",
+        "test",
+        "lint",
+        "lock",
+        "setup",
+        "liveblog",
+    }

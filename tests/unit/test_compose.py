@@ -116,3 +116,11 @@ def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> N
     settings = Settings()
 
     assert settings.ssl_cafile is None and settings.sasl_username is None
+
+
+def test_the_worker_is_healthy_when_its_readiness_probe_answers(compose: dict) -> None:
+    worker = compose["services"]["worker"]
+
+    probe = " ".join(worker["healthcheck"]["test"])
+
+    assert f"127.0.0.1:{worker['environment']['LIVEBLOG_WEB_PORT']}/readyz" in probe

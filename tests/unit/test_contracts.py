@@ -9,7 +9,15 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from schemas.api import API_MODELS, QuotesQuery, ShareQuery, WindowKind, WorkerClock
+from schemas.api import (
+    API_MODELS,
+    Liveness,
+    QuotesQuery,
+    Readiness,
+    ShareQuery,
+    WindowKind,
+    WorkerClock,
+)
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
 from schemas.entries import EntryVerdict, RawEntry
@@ -33,6 +41,7 @@ from service.replay.source import read_entries
 from service.settings import Settings
 from service.stream.codec import decode
 from service.stream.tables import series_specs
+from service.web.health import is_ready
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PARAMS = pipeline.PipelineParams.default()
@@ -147,6 +156,14 @@ def _api_instances(occ: QuoteOccurrence) -> dict[str, BaseModel]:
         "SpeakerDetail": speaker_detail(update, series, specs, worker),
         "QuoteShare": found,
         "QuotePage": quote_page([found], quotes),
+        "Liveness": Liveness(),
+        "Readiness": Readiness(
+            ready=is_ready(4, rebalancing=False, tables_recovered=True),
+            assigned_partitions=4,
+            rebalancing=False,
+            tables_recovered=True,
+            workers=1,
+        ),
     }
 
 

@@ -117,7 +117,7 @@ def test_conventional_kafka_variables_are_honoured(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize("protocol", ["SASL_PLAINTEXT", "SASL_SSL"])
 def test_sasl_without_credentials_is_rejected(protocol: str) -> None:
-    with pytest.raises(ValidationError, match="sasl_username and sasl_password"):
+    with pytest.raises(ValidationError, match="LIVEBLOG_SASL_USERNAME and LIVEBLOG_SASL_PASSWORD"):
         Settings(security_protocol=protocol, sasl_username="svc")
 
 

@@ -57,7 +57,7 @@ def test_the_sink_fetches_messages_of_the_configured_size(clients: Clients) -> N
 
 
 def test_a_message_limit_too_small_for_a_dead_letter_of_the_largest_entry_is_rejected() -> None:
-    with pytest.raises(ValidationError, match="max_message_bytes"):
+    with pytest.raises(ValidationError, match="LIVEBLOG_MAX_MESSAGE_BYTES"):
         Settings(max_entry_bytes=1_000_000, max_message_bytes=1_500_000)
 
 

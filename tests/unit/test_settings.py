@@ -149,8 +149,11 @@ def test_speaker_windows_default_to_hourly_hops_every_five_minutes_and_a_day() -
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"hopping_window_s": 3_600, "hopping_step_s": 7 * 60}, "multiple of hopping_step_s"),
-        ({"window_grace_s": 7_200, "hopping_expires_s": 3_600}, "at least window_grace_s"),
+        (
+            {"hopping_window_s": 3_600, "hopping_step_s": 7 * 60},
+            "multiple of LIVEBLOG_HOPPING_STEP_S",
+        ),
+        ({"window_grace_s": 7_200, "hopping_expires_s": 3_600}, "at least LIVEBLOG_WINDOW_GRACE_S"),
     ],
 )
 def test_windows_that_cannot_work_are_rejected(changes: dict[str, float], message: str) -> None:
@@ -160,7 +163,7 @@ def test_windows_that_cannot_work_are_rejected(changes: dict[str, float], messag
 
 @pytest.mark.parametrize("retention", [0, 1024, 1024 * 1024])
 def test_a_topic_retention_smaller_than_one_message_is_refused(retention: int) -> None:
-    with pytest.raises(ValidationError, match="topic_retention_bytes"):
+    with pytest.raises(ValidationError, match="LIVEBLOG_TOPIC_RETENTION_BYTES"):
         Settings(topic_retention_bytes=retention)
 
 
