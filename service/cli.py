@@ -328,8 +328,9 @@ def main() -> None:
     except RuntimeError as exc:
         # Imported here: `liveblog quotes` and `schemas` need no Kafka client.
         from service.kafka.retry import BrokerAuthenticationFailed, BrokerUnavailable
+        from service.sink.retry import SinkWriteFailed
 
-        if not isinstance(exc, BrokerUnavailable | BrokerAuthenticationFailed):
+        if not isinstance(exc, BrokerUnavailable | BrokerAuthenticationFailed | SinkWriteFailed):
             raise
         # What failed and where, in one line: a traceback would tell the user nothing more.
         typer.echo(f"error: {exc}", err=True)

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         description="Event-time horizon of the dedup index: older entries leave it.",
     )
     sink_flush_interval_s: float = Field(default=0.5, gt=0)
+    sink_retry_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long the sink retries writing while SQLite is locked or the disk is "
+        "full, before it stops (committing nothing it has not written).",
+    )
     max_entry_bytes: int = Field(
         default=512 * 1024,
         ge=1024,
