@@ -189,8 +189,10 @@ def worker(
     web_port: Annotated[int | None, typer.Option(help="HTTP port. Env: LIVEBLOG_WEB_PORT.")] = None,
     log_format: LogOpt = None,
 ) -> None:
-    """Run the Faust worker: dedup, quote extraction and per-speaker tables."""
-    from service.kafka.admin import ensure_topics
+    """Run the Faust worker: dedup, quote extraction and per-speaker tables.
+
+    Refuses to start if a topic it uses has another partition count than --partitions."""
+    from service.kafka.admin import PartitionCountMismatch, ensure_topics
     from service.stream.worker import run_worker
 
     settings = _connected(
@@ -204,7 +206,11 @@ def worker(
         )
     )
     ensure_topics(settings)
-    run_worker(settings)
+    try:
+        run_worker(settings)
+    except PartitionCountMismatch as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
