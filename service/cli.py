@@ -1,9 +1,10 @@
-"""The `liveblog` command (also `python -m service`): broker, worker, sink, replay, demo, quotes,
-schemas."""
+"""The `liveblog` command (also `python -m service`): broker, worker, sink, replay, dead-letters,
+demo, quotes, schemas."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,11 @@ broker_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(broker_app, name="broker")
+dead_letters_app = typer.Typer(
+    help="Read the dead-letter topic, and re-send dead-lettered events once their cause is fixed.",
+    no_args_is_help=True,
+)
+app.add_typer(dead_letters_app, name="dead-letters")
 
 BootstrapOpt = Annotated[
     str | None,
@@ -280,6 +286,85 @@ def replay(
     ensure_topics(settings)
     sent = publish(settings, entries, pacing, progress=progress)
     typer.echo(f"published {sent} entries")
+
+
+def _since(text: str) -> datetime:
+    """An ISO 8601 time (2025-03-13 or 2025-03-13T12:00:00Z); UTC unless it names its zone."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        at = TypeAdapter(datetime).validate_python(text)
+    except ValidationError as exc:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 date or time") from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        parser=_since,
+        metavar="TIME",
+        help="Only letters that failed at or after this ISO 8601 time (UTC unless it says).",
+        show_default=False,
+    ),
+]
+StageOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Only letters of this stage, e.g. validate_entries (see `dead-letters list`).",
+        show_default=False,
+    ),
+]
+
+
+def _chosen_letters(settings: Settings, since: datetime | None, stage: str | None) -> list:
+    from service.replay.dead_letters import read_dead_letters, select
+
+    return select(read_dead_letters(settings), since=since, stage=stage)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    since: SinceOpt = None,
+    stage: StageOpt = None,
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Print the dead letters, one line each: failed at, stage, error type, where, reason."""
+    from service.replay.dead_letters import describe
+
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
+        )
+    )
+    for letter in _chosen_letters(settings, since, stage):
+        typer.echo(describe(letter))
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    since: SinceOpt = None,
+    stage: StageOpt = None,
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Re-send dead-lettered events, each once, to the topic and partition they came from.
+
+    Idempotent like every input: a processed event changes nothing, a failing one fails again."""
+    from service.replay.dead_letters import replay_dead_letters
+
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
+        )
+    )
+    done = replay_dead_letters(settings, _chosen_letters(settings, since, stage))
+    events = "event" if done.sent == 1 else "events"
+    skipped = f" ({done.skipped_truncated} too large to re-send: only their head was kept)"
+    typer.echo(f"re-sent {done.sent} {events}{skipped if done.skipped_truncated else ''}")
 
 
 @app.command()
