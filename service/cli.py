@@ -331,7 +331,8 @@ def dead_letters_list(
     topic_prefix: PrefixOpt = None,
     state_dir: StateOpt = None,
 ) -> None:
-    """Print the dead letters, one line each: failed at, stage, error type, where, reason."""
+    """Print the dead letters, one line each: failed at, stage, error type, failure/tries,
+    topic:partition:offset, reason."""
     from service.replay.dead_letters import describe
 
     settings = _connected(

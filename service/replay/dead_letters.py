@@ -110,9 +110,11 @@ def _event(letter: DeadLetter) -> Event:
 
 
 def describe(letter: DeadLetter) -> str:
-    """One line for a person: when, where, what failed and why."""
+    """One line for a person: when, which stage, what kind of failure (permanent or transient,
+    and after how many tries), where the event was read, and why."""
     reason = " ".join(letter.reason.split())[:160]
     return (
         f"{letter.failed_at.isoformat()}  {letter.stage}  {letter.error_type}  "
+        f"{letter.failure.value}/{letter.attempts}  "
         f"{letter.source_topic}:{letter.partition}:{letter.offset}  {reason}"
     )

@@ -60,6 +60,6 @@ def test_a_letter_is_described_in_one_line() -> None:
     line = describe(letter())
 
     assert line == (
-        "2025-03-13T12:00:00+00:00  validate_entries  processing_error  "
+        "2025-03-13T12:00:00+00:00  validate_entries  processing_error  permanent/1  "
         "liveblog.raw-entries:0:0  TimeoutError: no answer in time"
     )
