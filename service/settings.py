@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default=Path(".run"), description="Pid files, logs, Faust data.")
     web_port: int = Field(default=6066, ge=0, le=65535, description="Worker HTTP port.")
     web_host: str = "127.0.0.1"
+    canonical_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/]+$",
+        description="How other workers reach this one's HTTP API, e.g. http://worker-1:6066 "
+        "(unset: http://<web host>:<web port>). Each worker needs its own: with a web host of "
+        "0.0.0.0, every worker would take itself for the owner of every key.",
+    )
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
     session_timeout_s: float = Field(
