@@ -18,6 +18,8 @@ from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+WAIT_FOR_TOPICS_MS = 30_000
+
 __all__ = [
     "BrokerUnavailable",
     "PartitionCountMismatch",
@@ -146,6 +148,9 @@ def check_partitions(settings: Settings, expected: Mapping[str, int]) -> None:
 def _partition_counts(settings: Settings, topics: list[str]) -> dict[str, int]:
     admin = _admin(settings)
     try:
+        # Topics created a moment ago may not be in the metadata yet (KRaft propagates them
+        # after the create request returns): without the wait, a fresh changelog looked missing.
+        admin.wait_for_topics(topics, timeout_ms=WAIT_FOR_TOPICS_MS)
         described = admin.describe_topics(topics)
     finally:
         admin.close()
