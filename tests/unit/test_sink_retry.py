@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from schemas.entries import EntryVerdict
 from service.sink import retry
 from service.sink.retry import SinkWriteFailed, flush_writers
 from service.sink.writers import JsonlWriter, SqliteWriter
-from tests.unit.test_writers import TABLE, EntryVerdict, jsonl_lines, no_database, record
+from tests.unit.test_writers import TABLE, jsonl_lines, no_database, record
 
 
 def between_attempts(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) -> list[float]:
