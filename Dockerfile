@@ -19,8 +19,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 liveblog
 
-COPY requirements.lock ./
-RUN pip install --require-hashes -r requirements.lock
+# Runtime dependencies only (no test tools): requirements-runtime.lock pins the same versions
+# and hashes as requirements.lock, without the dev extra (both written by ./run lock).
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes -r requirements-runtime.lock
 
 COPY --from=build /wheels /wheels
 COPY seeds ./seeds

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
@@ -14,6 +15,16 @@ from schemas.base import SCHEMA_VERSION, Contract
 PREVIEW_CHARS = 500
 # What an oversized value keeps: its head, with size and digest to identify the whole.
 TRUNCATED_HEAD_BYTES = 64 * 1024
+
+
+class Failure(StrEnum):
+    """Whether trying the same event again could succeed."""
+
+    # Fails on every try: bad input, or a bug. Dead-lettered at once; replay it after a fix.
+    PERMANENT = "permanent"
+    # Could pass (a timeout, a broker hiccup) but lasted through every retry. Replay it once
+    # the cause is gone (`liveblog dead-letters replay`).
+    TRANSIENT = "transient"
 
 
 class DeadLetter(Contract):
@@ -36,6 +47,12 @@ class DeadLetter(Contract):
     stage: str = Field(description="The agent that rejected the event.")
     error_type: str = Field(description="Class of failure, e.g. invalid_json, validation_error.")
     reason: str = Field(description="Human-readable reason, e.g. the validation errors.")
+    failure: Failure = Field(
+        default=Failure.PERMANENT,
+        description="permanent: fails on every try (bad input, a bug), dead-lettered at once; "
+        "transient: could pass (a timeout, a broker hiccup) but lasted through every retry.",
+    )
+    attempts: int = Field(default=1, ge=1, description="How many times the event was tried.")
     failed_at: AwareDatetime
 
     @classmethod
@@ -52,6 +69,8 @@ class DeadLetter(Contract):
         reason: str,
         failed_at: datetime,
         keep_bytes: int | None = None,
+        failure: Failure = Failure.PERMANENT,
+        attempts: int = 1,
     ) -> DeadLetter:
         """keep_bytes: values longer than this keep only their head (None: keep everything)."""
         truncated = keep_bytes is not None and len(value) > keep_bytes
@@ -71,6 +90,8 @@ class DeadLetter(Contract):
             stage=stage,
             error_type=error_type,
             reason=reason,
+            failure=failure,
+            attempts=attempts,
             failed_at=failed_at,
         )
 

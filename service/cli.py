@@ -1,9 +1,10 @@
-"""The `liveblog` command (also `python -m service`): broker, worker, sink, replay, demo, quotes,
-schemas."""
+"""The `liveblog` command (also `python -m service`): broker, worker, sink, replay, dead-letters,
+demo, quotes, schemas."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,11 @@ broker_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(broker_app, name="broker")
+dead_letters_app = typer.Typer(
+    help="Read the dead-letter topic, and re-send dead-lettered events once their cause is fixed.",
+    no_args_is_help=True,
+)
+app.add_typer(dead_letters_app, name="dead-letters")
 
 
 def _print_version(wanted: bool) -> None:
@@ -215,8 +221,10 @@ def worker(
     web_port: Annotated[int | None, typer.Option(help="HTTP port. Env: LIVEBLOG_WEB_PORT.")] = None,
     log_format: LogOpt = None,
 ) -> None:
-    """Run the Faust worker: dedup, quote extraction and per-speaker tables."""
-    from service.kafka.admin import ensure_topics
+    """Run the Faust worker: dedup, quote extraction and per-speaker tables.
+
+    Refuses to start if a topic it uses has another partition count than --partitions."""
+    from service.kafka.admin import PartitionCountMismatch, ensure_topics
     from service.stream.worker import run_worker
 
     settings = _connected(
@@ -230,7 +238,11 @@ def worker(
         )
     )
     ensure_topics(settings)
-    run_worker(settings)
+    try:
+        run_worker(settings)
+    except PartitionCountMismatch as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -302,6 +314,86 @@ def replay(
     typer.echo(f"published {sent} entries")
 
 
+def _since(text: str) -> datetime:
+    """An ISO 8601 time (2025-03-13 or 2025-03-13T12:00:00Z); UTC unless it names its zone."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        at = TypeAdapter(datetime).validate_python(text)
+    except ValidationError as exc:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 date or time") from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        parser=_since,
+        metavar="TIME",
+        help="Only letters that failed at or after this ISO 8601 time (UTC unless it says).",
+        show_default=False,
+    ),
+]
+StageOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Only letters of this stage, e.g. validate_entries (see `dead-letters list`).",
+        show_default=False,
+    ),
+]
+
+
+def _chosen_letters(settings: Settings, since: datetime | None, stage: str | None) -> list:
+    from service.replay.dead_letters import read_dead_letters, select
+
+    return select(read_dead_letters(settings), since=since, stage=stage)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    since: SinceOpt = None,
+    stage: StageOpt = None,
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Print the dead letters, one line each: failed at, stage, error type, failure/tries,
+    topic:partition:offset, reason."""
+    from service.replay.dead_letters import describe
+
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
+        )
+    )
+    for letter in _chosen_letters(settings, since, stage):
+        typer.echo(describe(letter))
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    since: SinceOpt = None,
+    stage: StageOpt = None,
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Re-send dead-lettered events, each once, to the topic and partition they came from.
+
+    Idempotent like every input: a processed event changes nothing, a failing one fails again."""
+    from service.replay.dead_letters import replay_dead_letters
+
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
+        )
+    )
+    done = replay_dead_letters(settings, _chosen_letters(settings, since, stage))
+    events = "event" if done.sent == 1 else "events"
+    skipped = f" ({done.skipped_truncated} too large to re-send: only their head was kept)"
+    typer.echo(f"re-sent {done.sent} {events}{skipped if done.skipped_truncated else ''}")
+
+
 @app.command()
 def demo(
     bootstrap_servers: BootstrapOpt = None,
@@ -366,15 +458,27 @@ def _user_errors() -> tuple[type[Exception], ...]:
     return (BrokerUnavailable, BrokerAuthenticationFailed, SourceError, SeedError, InvalidSettings)
 
 
+def _exit_code(exc: Exception) -> int | None:
+    """2 for an error in what the user gave, 1 for a sink that cannot write its outputs (it
+    committed nothing past what it wrote: a restart once the cause is fixed loses nothing);
+    None for anything else, which keeps its traceback."""
+    from service.sink.retry import SinkWriteFailed
+
+    if isinstance(exc, _user_errors()):
+        return 2
+    return 1 if isinstance(exc, SinkWriteFailed) else None
+
+
 def main() -> None:
     try:
         app()
     except Exception as exc:
-        if not isinstance(exc, _user_errors()):
+        code = _exit_code(exc)
+        if code is None:
             raise
         # What failed and where, in one line: a traceback would tell the user nothing more.
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
-        sys.exit(2)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

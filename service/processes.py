@@ -78,6 +78,7 @@ def child_env(settings: Settings) -> dict[str, str]:
             "LIVEBLOG_MAX_ENTRY_BYTES": str(settings.max_entry_bytes),
             "LIVEBLOG_MAX_MESSAGE_BYTES": str(settings.max_message_bytes),
             "LIVEBLOG_BROKER_RETRY_TIMEOUT_S": str(settings.broker_retry_timeout_s),
+            "LIVEBLOG_SINK_RETRY_TIMEOUT_S": str(settings.sink_retry_timeout_s),
             **security_env(settings),
         }
     )

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default=Path(".run"), description="Pid files, logs, Faust data.")
     web_port: int = Field(default=6066, ge=0, le=65535, description="Worker HTTP port.")
     web_host: str = "127.0.0.1"
+    canonical_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/]+$",
+        description="How other workers reach this one's HTTP API, e.g. http://worker-1:6066 "
+        "(unset: http://<web host>:<web port>). Each worker needs its own: with a web host of "
+        "0.0.0.0, every worker would take itself for the owner of every key.",
+    )
     log_format: LogFormat = LogFormat.AUTO
     log_level: LogLevel = Field(default=LogLevel.INFO, description="Least severe level logged.")
     session_timeout_s: float = Field(
@@ -132,6 +139,12 @@ class Settings(BaseSettings):
         description="Event-time horizon of the dedup index: older entries leave it.",
     )
     sink_flush_interval_s: float = Field(default=0.5, gt=0)
+    sink_retry_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long the sink retries writing while SQLite is locked or the disk is "
+        "full, before it stops (committing nothing it has not written).",
+    )
     max_entry_bytes: int = Field(
         default=512 * 1024,
         ge=1024,

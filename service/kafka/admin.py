@@ -1,8 +1,10 @@
-"""Create the project's topics explicitly and wait until the broker answers."""
+"""Create the project's topics explicitly, check their partition counts, and wait until the
+broker answers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import structlog
 from kafka import KafkaAdminClient
@@ -16,7 +18,17 @@ from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["BrokerUnavailable", "connect_admin", "create_missing", "ensure_topics"]
+WAIT_FOR_TOPICS_MS = 30_000
+
+__all__ = [
+    "BrokerUnavailable",
+    "PartitionCountMismatch",
+    "check_partitions",
+    "connect_admin",
+    "create_missing",
+    "ensure_topics",
+    "expected_partitions",
+]
 
 
 def connect_admin(settings: Settings) -> KafkaAdminClient:
@@ -88,3 +100,72 @@ def _create_missing(settings: Settings, topics: Sequence[NewTopic]) -> list[str]
         return created
     finally:
         admin.close()
+
+
+@dataclass(frozen=True)
+class PartitionMismatch:
+    topic: str
+    expected: int
+    actual: int | None  # None: the topic does not exist
+
+
+class PartitionCountMismatch(RuntimeError):
+    """A topic has another partition count than the service expects: it must not start."""
+
+
+def expected_partitions(
+    settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS
+) -> dict[str, int]:
+    return {spec.full_name(settings.topic_prefix): settings.partitions for spec in specs}
+
+
+def partition_mismatches(
+    expected: Mapping[str, int], actual: Mapping[str, int]
+) -> list[PartitionMismatch]:
+    """The topics whose partition count differs from the expected one, by name."""
+    return [
+        PartitionMismatch(topic, want, actual.get(topic))
+        for topic, want in sorted(expected.items())
+        if actual.get(topic) != want
+    ]
+
+
+def check_partitions(settings: Settings, expected: Mapping[str, int]) -> None:
+    """Raise PartitionCountMismatch, in one line, if a topic's partition count is not expected.
+
+    Dedup sends each signature to the partition that owns it (key hash modulo the count the
+    worker was configured with), and co-partitioned topics must agree: with another count on
+    the broker, ownership silently splits and copies are missed.
+    """
+    actual = call_with_retry(
+        settings, "describing topics", lambda: _partition_counts(settings, list(expected))
+    )
+    mismatches = partition_mismatches(expected, actual)
+    if mismatches:
+        raise PartitionCountMismatch(_mismatch_line(mismatches))
+
+
+def _partition_counts(settings: Settings, topics: list[str]) -> dict[str, int]:
+    admin = _admin(settings)
+    try:
+        # Topics created a moment ago may not be in the metadata yet (KRaft propagates them
+        # after the create request returns): without the wait, a fresh changelog looked missing.
+        admin.wait_for_topics(topics, timeout_ms=WAIT_FOR_TOPICS_MS)
+        described = admin.describe_topics(topics)
+    finally:
+        admin.close()
+    # A missing topic is described with an error code and no partitions.
+    return {d["name"]: len(d["partitions"]) for d in described if d["partitions"]}
+
+
+def _mismatch_line(mismatches: Sequence[PartitionMismatch]) -> str:
+    def one(m: PartitionMismatch) -> str:
+        found = "does not exist" if m.actual is None else f"has {m.actual} partitions"
+        return f"topic {m.topic} {found}, expected {m.expected}"
+
+    return (
+        "; ".join(one(m) for m in mismatches)
+        + " (LIVEBLOG_PARTITIONS): dedup ownership depends on the partition count, so the "
+        "worker does not start. Set LIVEBLOG_PARTITIONS to the topics' count, or use new "
+        "topics (another LIVEBLOG_TOPIC_PREFIX)"
+    )

@@ -45,6 +45,7 @@ class Event:
     key: bytes | None
     value: bytes
     timestamp_ms: int | None = None
+    partition: int | None = None  # None: the key's partition
 
 
 Sent = list[tuple[Event, FutureRecordMetadata]]
@@ -91,6 +92,19 @@ def publish(
     return len(sent)
 
 
+def send_events(settings: Settings, topic: str, events: Sequence[Event]) -> int:
+    """Send events as they are to `topic` and wait until the broker took each (retried as in
+    publish); returns the number sent."""
+    producer = call_with_retry(
+        settings, "connecting the producer", lambda: create_producer(settings)
+    )
+    try:
+        _deliver(settings, producer, topic, [_send(settings, producer, topic, e) for e in events])
+    finally:
+        producer.close(timeout=10)
+    return len(events)
+
+
 def _event(entry: RawEntry) -> Event:
     return Event(
         entry.entry_id.encode("utf-8"),
@@ -106,7 +120,11 @@ def _send(
         settings,
         "sending an event",
         lambda: producer.send(
-            topic, key=event.key, value=event.value, timestamp_ms=event.timestamp_ms
+            topic,
+            key=event.key,
+            value=event.value,
+            timestamp_ms=event.timestamp_ms,
+            partition=event.partition,
         ),
     )
     return event, future

@@ -19,6 +19,7 @@ from schemas.topics import OUTPUT_TOPICS, TopicSpec
 from service.kafka.config import kafka_python_config
 from service.kafka.retry import call_with_retry
 from service.settings import Settings
+from service.sink.retry import flush_writers
 from service.sink.writers import JsonlWriter, Record, SqliteWriter, Writer
 from service.stream.codec import decode
 
@@ -40,8 +41,11 @@ def db_path(settings: Settings) -> Path:
 
 
 def create_writers(settings: Settings) -> list[Writer]:
+    """The JSONL writer first: it is flushed first, so the database only holds rows that are in
+    the files too, and the JSONL writer asks it for the rows it no longer remembers."""
     models: dict[str, type[BaseModel]] = {table_name(s): s.model for s in OUTPUT_TOPICS}
-    return [JsonlWriter(settings.out_dir / "jsonl"), SqliteWriter(db_path(settings), models)]
+    database = SqliteWriter(db_path(settings), models)
+    return [JsonlWriter(settings.out_dir / "jsonl", database.stored_body), database]
 
 
 def to_record(spec: TopicSpec, message: ConsumerRecord) -> Record:
@@ -111,13 +115,12 @@ class SinkRunner:
                         self._apply(message)
                         count += 1
                 if count:
-                    for writer in self.writers:
-                        writer.flush()
+                    flush_writers(self.writers, self.settings.sink_retry_timeout_s)
                     self._commit(consumer)  # after the flush: a crash re-delivers, never skips
                     log.debug("sink_flushed", records=count)
         finally:
             for writer in self.writers:
-                writer.close()
+                writer.close()  # drops what a failed flush left: it comes again from Kafka
             consumer.close()
             log.info("sink_stopped")
 

@@ -10,18 +10,21 @@ Stages (topic -> agent -> topics):
 
 Delivery is at-least-once; every step is idempotent by id, so a replay after a crash re-sends
 the same outputs (the sink upserts them) and counts nothing twice. An event that fails
-validation or processing goes to the dead-letter topic with the reason; the agent goes on.
+validation or processing goes to the dead-letter topic with the reason; the agent goes on. A
+failure that may pass (a timeout, a broker hiccup) is tried again first (stream/failures.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import faust
 import structlog
 from pydantic import BaseModel
+from tenacity import RetryCallState
 
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, Holder, ProbeBatch
@@ -40,6 +43,7 @@ from service.core.tallies import (
 from service.core.windows import add_to_series, move_in_series
 from service.settings import Settings
 from service.stream.codec import decode, encode
+from service.stream.failures import Failed, try_handler
 from service.stream.tables import Tables, series_specs
 from service.stream.topics import Topics
 
@@ -82,7 +86,7 @@ def fold_row(
     return after
 
 
-def _dead_letter(event: faust.EventT, stage: str, error_type: str, reason: str) -> DeadLetter:
+def _dead_letter(event: faust.EventT, stage: str, failed: Failed) -> DeadLetter:
     msg = event.message
     return DeadLetter.of(
         source_topic=msg.topic,
@@ -91,10 +95,25 @@ def _dead_letter(event: faust.EventT, stage: str, error_type: str, reason: str) 
         key=msg.key,
         value=event.value or b"",
         stage=stage,
-        error_type=error_type,
-        reason=reason,
+        error_type="processing_error",
+        reason=f"{type(failed.error).__name__}: {failed.error}"[:2000],
+        failure=failed.failure,
+        attempts=failed.attempts,
         failed_at=datetime.now(UTC),
     )
+
+
+def _report_retry(bound: structlog.typing.FilteringBoundLogger) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        bound.warning(
+            "event_retrying",
+            attempt=state.attempt_number,
+            next_in_s=round(state.upcoming_sleep, 2),
+            error=f"{type(exc).__name__}: {exc}",
+        )
+
+    return before_sleep
 
 
 def stage_agent(
@@ -131,14 +150,16 @@ def stage_agent(
                 bound.warning("event_dead_lettered", error_type=item.error_type, reason=item.reason)
                 await send(dead_letters, msg.topic, item)
                 continue
-            try:
-                await handler(event, item)
-            except Exception as exc:  # one bad event must not stop the stream
-                bound.exception("event_processing_failed")
-                reason = f"{type(exc).__name__}: {exc}"[:2000]
-                await send(
-                    dead_letters, msg.topic, _dead_letter(event, name, "processing_error", reason)
+            # A timeout or broker hiccup is tried again; what will recur is dead-lettered now.
+            failed = await try_handler(partial(handler, event, item), _report_retry(bound))
+            if failed is not None:
+                bound.error(
+                    "event_processing_failed",
+                    failure=failed.failure.value,
+                    attempts=failed.attempts,
+                    exc_info=failed.error,
                 )
+                await send(dead_letters, msg.topic, _dead_letter(event, name, failed))
 
     agent.__name__ = agent.__qualname__ = name
     app.agent(topic, name=name)(agent)

@@ -27,6 +27,9 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         "web_port": settings.web_port,
         "web_host": settings.web_host,
         "web_bind": settings.web_host,
+        # Faust derives it from web_host when unset; bound to 0.0.0.0, that names no worker.
+        "canonical_url": settings.canonical_url
+        or f"http://{settings.web_host}:{settings.web_port}",
         "consumer_auto_offset_reset": "earliest",
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from service.kafka.admin import create_missing
+from service.kafka.admin import check_partitions, create_missing, expected_partitions
 from service.logging import configure_logging
 from service.settings import Settings
 from service.stream.app import create_app
@@ -21,10 +21,16 @@ class _Worker(faust.Worker):
 
 
 def run_worker(settings: Settings) -> None:
-    """Blocks until SIGTERM/SIGINT, then stops the worker cleanly."""
+    """Blocks until SIGTERM/SIGINT, then stops the worker cleanly.
+
+    Raises PartitionCountMismatch, before Faust starts, if a topic it uses has another
+    partition count than configured."""
     app = create_app(settings)
     # Before Faust starts, so its partition assignor finds them all (see changelog_topics).
-    create_missing(settings, changelog_topics(app, settings), "creating changelog topics")
+    changelogs = changelog_topics(app, settings)
+    create_missing(settings, changelogs, "creating changelog topics")
+    expected = expected_partitions(settings) | {t.name: t.num_partitions for t in changelogs}
+    check_partitions(settings, expected)
     worker = _Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.settings = settings
     worker.execute_from_commandline()

@@ -48,6 +48,8 @@ class Sent:
 @dataclass
 class SendRecorder:
     sent: list[Sent] = field(default_factory=list)
+    # topic (without the prefix) -> errors its next sends raise, one each (a broker hiccup).
+    failing: dict[str, list[BaseException]] = field(default_factory=dict)
     _changed: asyncio.Condition | None = None
 
     def _condition(self) -> asyncio.Condition:
@@ -57,6 +59,8 @@ class SendRecorder:
 
     async def record(self, topic: faust.TopicT, **kwargs: Any) -> None:
         name = topic.get_topic_name().removeprefix(PREFIX)
+        if self.failing.get(name):
+            raise self.failing[name].pop(0)
         sent = Sent(
             name,
             kwargs.get("key"),

@@ -8,13 +8,16 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import faust
+import pytest
+from aiokafka.errors import KafkaTimeoutError
 
-from schemas.dead_letters import DeadLetter
+from schemas.dead_letters import DeadLetter, Failure
 from schemas.dedup import AnswerBatch, Holder, ProbeBatch, Resemblance, SignatureKind
 from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service.core.claims import Gathered
+from service.stream import failures
 from service.stream.agents import _dump_gathered, _load_gathered
 from service.stream.codec import encode
 from tests.agents.conftest import PREFIX, AppScenario, SendRecorder
@@ -535,3 +538,70 @@ def test_gathering_state_survives_its_table_row_with_every_key_and_copy() -> Non
     row = _dump_gathered(gathered, None)
 
     assert _load_gathered(json.loads(json.dumps(row))) == gathered
+
+
+# --- Failures that pass, failures that recur ---------------------------------------------------
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between tries, recorded instead of waited."""
+    waits: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(failures, "pause", pause)
+    return waits
+
+
+def test_a_send_that_times_out_once_is_tried_again_and_not_dead_lettered(
+    run_with_app: Run, recorder: SendRecorder, no_backoff: list[float]
+) -> None:
+    recorder.failing["entries"] = [KafkaTimeoutError("no answer from the partition leader")]
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "validate_entries").test_context() as ctx:
+            await ctx.put(key=b"doc:1", value=encode(raw_entry()))
+            await recorder.wait_for("entries")
+
+    run_with_app(scenario)
+
+    assert [s.topic for s in recorder.sent] == ["entries"]
+    assert len(no_backoff) == 1
+
+
+def test_a_timeout_that_lasts_is_dead_lettered_as_transient_after_every_try(
+    run_with_app: Run, recorder: SendRecorder, no_backoff: list[float]
+) -> None:
+    recorder.failing["entries"] = [TimeoutError("timed out")] * failures.TRANSIENT_ATTEMPTS
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "validate_entries").test_context() as ctx:
+            await ctx.put(key=b"doc:1", value=encode(raw_entry()))
+            await recorder.wait_for("dead-letters")
+
+    run_with_app(scenario)
+
+    (sent,) = recorder.sent
+    letter = sent.model(DeadLetter)
+    assert (letter.failure, letter.attempts) == (Failure.TRANSIENT, failures.TRANSIENT_ATTEMPTS)
+    assert letter.reason == "TimeoutError: timed out"
+    assert letter.original_value() == encode(raw_entry())
+
+
+def test_a_failure_that_will_recur_is_dead_lettered_at_once_as_permanent(
+    run_with_app: Run, recorder: SendRecorder, no_backoff: list[float]
+) -> None:
+    answer = AnswerBatch(entry_id="ghost", event_time=T0, shard=0, shards=1, holders=[], answers=[])
+
+    async def scenario(app: faust.App) -> None:
+        async with agent(app, "gather_verdicts").test_context() as ctx:
+            await ctx.put(key=b"ghost", value=encode(answer))
+            await recorder.wait_for("dead-letters")
+
+    run_with_app(scenario)
+
+    letter = recorder.to("dead-letters")[0].model(DeadLetter)
+    assert (letter.failure, letter.attempts) == (Failure.PERMANENT, 1)
+    assert no_backoff == []

@@ -67,14 +67,33 @@ def test_compose_file_follows_the_compose_specification(
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
 
 
+OURS = ("worker-1", "worker-2", "sink", "replay")
+WORKERS = ("worker-1", "worker-2")
+
+
+def ours(compose: dict) -> dict[str, dict]:
+    """The services built from this repository's image."""
+    return {name: s for name, s in compose["services"].items() if "build" in s}
+
+
 def test_every_service_command_is_a_real_subcommand(compose: dict) -> None:
     subcommands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
-    ours = {name: s for name, s in compose["services"].items() if "build" in s}
 
-    commands = {name: s["command"][0] for name, s in ours.items()}
+    commands = {name: s["command"][0] for name, s in ours(compose).items()}
 
-    assert set(ours) == {"worker", "sink", "replay"}
+    assert set(commands) == set(OURS)
     assert set(commands.values()) <= subcommands
+
+
+@pytest.mark.parametrize("service", OURS)
+def test_every_service_command_parses_with_the_cli(compose: dict, service: str) -> None:
+    cli = typer.main.get_command(app)
+    name, *args = compose["services"][service]["command"]
+    command = cli.commands[name]  # type: ignore[attr-defined]
+
+    context = command.make_context(name, list(args))  # raises on an unknown option or argument
+
+    assert context.command is command
 
 
 def test_kafka_service_is_single_node_kraft_with_a_healthcheck(compose: dict) -> None:
@@ -83,8 +102,66 @@ def test_kafka_service_is_single_node_kraft_with_a_healthcheck(compose: dict) ->
     assert kafka["image"].startswith("apache/kafka:")
     assert kafka["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "healthcheck" in kafka
-    for name in ("worker", "sink", "replay"):
+    for name in OURS:
         assert compose["services"][name]["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+def test_kafka_keeps_its_data_in_a_volume(compose: dict) -> None:
+    kafka = compose["services"]["kafka"]
+
+    mounts = dict(v.split(":", 1) for v in kafka["volumes"])
+
+    data = kafka["environment"]["KAFKA_LOG_DIRS"]
+    assert data in mounts.values()
+    assert {v for v, path in mounts.items() if path == data} <= set(compose["volumes"])
+
+
+def test_ports_are_published_on_the_hosts_loopback_only(compose: dict) -> None:
+    published = [p for s in compose["services"].values() for p in s.get("ports", [])]
+
+    assert published
+    assert all(str(p).startswith("127.0.0.1:") for p in published), published
+
+
+def test_each_worker_has_a_canonical_url_of_its_own_naming_itself(compose: dict) -> None:
+    from service.settings import Settings
+
+    urls = {}
+    for name in WORKERS:
+        env = compose["services"][name]["environment"]
+        urls[name] = Settings(canonical_url=env["LIVEBLOG_CANONICAL_URL"]).canonical_url
+
+    for name, url in urls.items():
+        port = compose["services"][name]["environment"]["LIVEBLOG_WEB_PORT"]
+        assert url == f"http://{compose['services'][name]['hostname']}:{port}"
+    assert len(set(urls.values())) == len(WORKERS)
+    assert compose["services"]["worker-1"]["hostname"] == "worker-1"
+
+
+def test_worker_healthcheck_asks_readyz_and_replay_waits_for_ready_workers(compose: dict) -> None:
+    for name in WORKERS:
+        service = compose["services"][name]
+        port = service["environment"]["LIVEBLOG_WEB_PORT"]
+
+        check = " ".join(service["healthcheck"]["test"])
+
+        assert f"http://127.0.0.1:{port}/readyz" in check
+        replay = compose["services"]["replay"]["depends_on"]
+        assert replay[name]["condition"] == "service_healthy"
+
+
+def test_sink_writes_to_a_named_volume_owned_by_the_images_user(compose: dict) -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    sink = compose["services"]["sink"]
+
+    source, target = sink["volumes"][0].split(":")[:2]
+
+    assert source in compose["volumes"]  # named, not a host folder the image's user cannot write
+    assert target == "/app/out"  # WORKDIR /app, LIVEBLOG_OUT_DIR's default "out"
+    assert "WORKDIR /app" in dockerfile
+    assert "useradd --create-home --uid 10001 liveblog" in dockerfile
+    assert "chown -R liveblog /app/out" in dockerfile
+    assert "USER liveblog" in dockerfile
 
 
 SECURITY = [
@@ -100,7 +177,7 @@ SECURITY = [
 
 
 def test_security_settings_pass_through_to_every_service_unset_by_default(compose: dict) -> None:
-    for name in ("worker", "sink", "replay"):
+    for name in OURS:
         env = compose["services"][name]["environment"]
 
         # No value: Compose takes it from the host's environment, or leaves it unset.
@@ -116,11 +193,3 @@ def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> N
     settings = Settings()
 
     assert settings.ssl_cafile is None and settings.sasl_username is None
-
-
-def test_the_worker_is_healthy_when_its_readiness_probe_answers(compose: dict) -> None:
-    worker = compose["services"]["worker"]
-
-    probe = " ".join(worker["healthcheck"]["test"])
-
-    assert f"127.0.0.1:{worker['environment']['LIVEBLOG_WEB_PORT']}/readyz" in probe

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import resource
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from structlog.testing import capture_logs
+
 from schemas.entries import EntryStatus, EntryVerdict, ParagraphVerdict
 from schemas.quotes import QuoteKind, QuoteOccurrence
-from service.sink.writers import JsonlWriter, Record, SqliteWriter, read_rows, read_view
+from service.settings import Settings
+from service.sink.runner import create_writers
+from service.sink.writers import (
+    TAIL_BLOCK_BYTES,
+    JsonlWriter,
+    Record,
+    SqliteWriter,
+    cut_torn_tail,
+    read_rows,
+    read_view,
+)
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 TABLE = "entry_verdicts"
@@ -40,6 +55,35 @@ def jsonl_lines(directory: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def no_database(table: str, row_id: str) -> str | None:
+    """A JSONL writer's StoredBody when there is no database: it holds no row."""
+    return None
+
+
+class Sink:
+    """The sink's writers wired as the runner wires them (create_writers): JSONL files in
+    `<out_dir>/jsonl`, the database beside them; add, remove and flush go to both, in order."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.writers = create_writers(Settings(out_dir=out_dir))
+
+    def add(self, record: Record) -> None:
+        for writer in self.writers:
+            writer.add(record)
+
+    def remove(self, table: str, row_id: str) -> None:
+        for writer in self.writers:
+            writer.remove(table, row_id)
+
+    def flush(self) -> None:
+        for writer in self.writers:
+            writer.flush()
+
+    def close(self) -> None:
+        for writer in self.writers:
+            writer.close()
+
+
 def sqlite_writer(tmp_path: Path) -> SqliteWriter:
     return SqliteWriter(tmp_path / "sink" / "liveblog.sqlite3", {TABLE: EntryVerdict})
 
@@ -64,6 +108,7 @@ def test_sqlite_same_id_twice_is_one_row_with_the_latest_content(tmp_path: Path)
 
     writer.add(record("e1", EntryStatus.UNIQUE))
     writer.add(record("e1", EntryStatus.DUPLICATE))
+    writer.flush()
     writer.close()
 
     rows = list(read_rows(writer.path, TABLE))
@@ -81,6 +126,7 @@ def test_sqlite_re_adding_identical_content_changes_nothing(tmp_path: Path) -> N
     writer.flush()
 
     assert writer.db.total_changes == before
+    writer.flush()
     writer.close()
     assert len(list(read_rows(writer.path, TABLE))) == 1
 
@@ -91,6 +137,7 @@ def test_sqlite_remove_deletes_the_row(tmp_path: Path) -> None:
     writer.add(record("e2"))
 
     writer.remove(TABLE, "e1")
+    writer.flush()
     writer.close()
 
     assert [r["entry_id"] for r in read_rows(writer.path, TABLE)] == ["e2"]
@@ -100,6 +147,7 @@ def test_sqlite_removing_an_unknown_row_is_harmless(tmp_path: Path) -> None:
     writer = sqlite_writer(tmp_path)
 
     writer.remove(TABLE, "never-added")
+    writer.flush()
     writer.close()
 
     assert list(read_rows(writer.path, TABLE)) == []
@@ -109,6 +157,7 @@ def test_sqlite_view_exposes_scalar_fields_as_columns(tmp_path: Path) -> None:
     writer = sqlite_writer(tmp_path)
     writer.add(record("e1", EntryStatus.UNIQUE))
     writer.add(record("e2", EntryStatus.NEAR_DUPLICATE))
+    writer.flush()
     writer.close()
 
     rows = query(writer.path, f"SELECT id, entry_id, status, outlet, headline FROM {TABLE}_v")
@@ -123,6 +172,7 @@ def test_sqlite_view_columns_can_be_filtered_in_plain_sql(tmp_path: Path) -> Non
     writer = sqlite_writer(tmp_path)
     writer.add(record("e1", EntryStatus.UNIQUE))
     writer.add(record("e2", EntryStatus.NEAR_DUPLICATE))
+    writer.flush()
     writer.close()
 
     rows = query(writer.path, f"SELECT id FROM {TABLE}_v WHERE status = 'near_duplicate'")
@@ -132,6 +182,7 @@ def test_sqlite_view_columns_can_be_filtered_in_plain_sql(tmp_path: Path) -> Non
 
 def test_sqlite_view_has_no_column_for_list_fields(tmp_path: Path) -> None:
     writer = sqlite_writer(tmp_path)
+    writer.flush()
     writer.close()
 
     columns = view_columns(writer.path)
@@ -144,6 +195,7 @@ def test_sqlite_view_has_columns_for_optional_constrained_fields(tmp_path: Path)
     writer = sqlite_writer(tmp_path)
     writer.add(record("e1", EntryStatus.UNIQUE))
     writer.add(record("e2", EntryStatus.NEAR_DUPLICATE))
+    writer.flush()
     writer.close()
 
     rows = query(writer.path, f"SELECT id, canonical_id, similarity FROM {TABLE}_v ORDER BY id")
@@ -154,6 +206,7 @@ def test_sqlite_view_has_columns_for_optional_constrained_fields(tmp_path: Path)
 def test_sqlite_view_has_a_column_for_the_event_time(tmp_path: Path) -> None:
     writer = sqlite_writer(tmp_path)
     writer.add(record("e1"))
+    writer.flush()
     writer.close()
 
     rows = query(writer.path, f"SELECT event_time FROM {TABLE}_v")
@@ -164,10 +217,12 @@ def test_sqlite_view_has_a_column_for_the_event_time(tmp_path: Path) -> None:
 def test_sqlite_rows_survive_reopening_the_database(tmp_path: Path) -> None:
     first = sqlite_writer(tmp_path)
     first.add(record("e1"))
+    first.flush()
     first.close()
 
     second = sqlite_writer(tmp_path)
     second.add(record("e2"))
+    second.flush()
     second.close()
 
     assert [r["entry_id"] for r in read_rows(second.path, TABLE)] == ["e1", "e2"]
@@ -186,6 +241,7 @@ def test_sqlite_unflushed_rows_are_not_visible_to_readers(tmp_path: Path) -> Non
 def test_read_rows_returns_the_records_as_dicts(tmp_path: Path) -> None:
     writer = sqlite_writer(tmp_path)
     writer.add(record("e1"))
+    writer.flush()
     writer.close()
 
     (row,) = read_rows(writer.path, TABLE)
@@ -198,7 +254,7 @@ def test_read_rows_returns_the_records_as_dicts(tmp_path: Path) -> None:
 
 
 def test_jsonl_writes_one_line_per_distinct_version(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
 
     writer.add(record("e1", EntryStatus.UNIQUE))
     writer.add(record("e1", EntryStatus.DUPLICATE))
@@ -214,9 +270,10 @@ def test_jsonl_writes_one_line_per_distinct_version(tmp_path: Path) -> None:
 
 
 def test_jsonl_line_holds_the_whole_record(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
 
     writer.add(record("e1"))
+    writer.flush()
     writer.close()
 
     (line,) = jsonl_lines(tmp_path)
@@ -224,7 +281,7 @@ def test_jsonl_line_holds_the_whole_record(tmp_path: Path) -> None:
 
 
 def test_jsonl_identical_re_add_writes_nothing(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
     writer.add(record("e1"))
     writer.flush()
 
@@ -235,7 +292,7 @@ def test_jsonl_identical_re_add_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_jsonl_nothing_is_written_before_flush(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
 
     writer.add(record("e1"))
 
@@ -243,36 +300,40 @@ def test_jsonl_nothing_is_written_before_flush(tmp_path: Path) -> None:
 
 
 def test_jsonl_restart_does_not_rewrite_versions_already_written(tmp_path: Path) -> None:
-    first = JsonlWriter(tmp_path)
+    first = Sink(tmp_path)
     first.add(record("e1"))
     first.add(record("e2", EntryStatus.DUPLICATE))
+    first.flush()
     first.close()
 
-    restarted = JsonlWriter(tmp_path)
+    restarted = Sink(tmp_path)
     restarted.add(record("e1"))
     restarted.add(record("e2", EntryStatus.DUPLICATE))
+    restarted.flush()
     restarted.close()
 
-    assert len(jsonl_lines(tmp_path)) == 2
+    assert len(jsonl_lines(tmp_path / "jsonl")) == 2
 
 
 def test_jsonl_restart_still_writes_a_changed_version(tmp_path: Path) -> None:
-    first = JsonlWriter(tmp_path)
+    first = Sink(tmp_path)
     first.add(record("e1", EntryStatus.UNIQUE))
+    first.flush()
     first.close()
 
-    restarted = JsonlWriter(tmp_path)
+    restarted = Sink(tmp_path)
     restarted.add(record("e1", EntryStatus.DUPLICATE))
+    restarted.flush()
     restarted.close()
 
-    assert [line["record"]["status"] for line in jsonl_lines(tmp_path)] == [
+    assert [line["record"]["status"] for line in jsonl_lines(tmp_path / "jsonl")] == [
         "unique",
         "duplicate",
     ]
 
 
 def test_jsonl_remove_writes_a_null_record_line(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
     writer.add(record("e1"))
 
     writer.remove(TABLE, "e1")
@@ -282,7 +343,7 @@ def test_jsonl_remove_writes_a_null_record_line(tmp_path: Path) -> None:
 
 
 def test_jsonl_removing_an_unknown_row_writes_nothing(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
 
     writer.remove(TABLE, "never-added")
     writer.flush()
@@ -291,7 +352,7 @@ def test_jsonl_removing_an_unknown_row_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_jsonl_re_add_after_remove_writes_again(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
     writer.add(record("e1"))
     writer.remove(TABLE, "e1")
 
@@ -302,23 +363,26 @@ def test_jsonl_re_add_after_remove_writes_again(tmp_path: Path) -> None:
 
 
 def test_jsonl_re_add_after_remove_writes_again_across_a_restart(tmp_path: Path) -> None:
-    first = JsonlWriter(tmp_path)
+    first = Sink(tmp_path)
     first.add(record("e1"))
     first.remove(TABLE, "e1")
+    first.flush()
     first.close()
 
-    restarted = JsonlWriter(tmp_path)
+    restarted = Sink(tmp_path)
     restarted.add(record("e1"))
+    restarted.flush()
     restarted.close()
 
-    assert len(jsonl_lines(tmp_path)) == 3
+    assert len(jsonl_lines(tmp_path / "jsonl")) == 3
 
 
 def test_jsonl_keeps_one_file_per_table(tmp_path: Path) -> None:
-    writer = JsonlWriter(tmp_path)
+    writer = JsonlWriter(tmp_path, no_database)
 
     writer.add(record("e1"))
     writer.add(Record("other_table", "e1", verdict("e1")))
+    writer.flush()
     writer.close()
 
     assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == [
@@ -329,15 +393,17 @@ def test_jsonl_keeps_one_file_per_table(tmp_path: Path) -> None:
 
 def test_jsonl_non_ascii_text_round_trips_across_a_restart(tmp_path: Path) -> None:
     quoted = verdict("e1").model_copy(update={"headline": "Zelensky: “not one step back” — Kyiv"})
-    first = JsonlWriter(tmp_path)
+    first = Sink(tmp_path)
     first.add(Record(TABLE, "e1", quoted))
+    first.flush()
     first.close()
 
-    restarted = JsonlWriter(tmp_path)
+    restarted = Sink(tmp_path)
     restarted.add(Record(TABLE, "e1", quoted))
+    restarted.flush()
     restarted.close()
 
-    lines = jsonl_lines(tmp_path)
+    lines = jsonl_lines(tmp_path / "jsonl")
     assert len(lines) == 1
     assert lines[0]["record"]["headline"] == quoted.headline
 
@@ -383,6 +449,7 @@ def test_entry_relations_view_pairs_entries_that_reported_the_same_quote(tmp_pat
         quote_row("o:5", "c", "q:3"),
     ):
         writer.add(row)
+    writer.flush()
     writer.close()
 
     relations = list(read_view(path, "entry_relations_v"))
@@ -396,3 +463,181 @@ def test_entry_relations_view_pairs_entries_that_reported_the_same_quote(tmp_pat
         }
     ]
     assert sorted(json.loads(str(relations[0]["quote_ids"]))) == ["q:1", "q:2"]
+
+
+# --- A crash mid-write, a failed write, bounded memory ----------------------------------------
+
+
+def test_jsonl_start_cuts_a_torn_last_line_and_logs_it(tmp_path: Path) -> None:
+    first = Sink(tmp_path)
+    first.add(record("e1"))
+    first.flush()
+    first.close()
+    path = tmp_path / "jsonl" / f"{TABLE}.jsonl"
+    whole = path.read_bytes()
+    torn = f'{{"id":"e2","record":{verdict("e2").model_dump_json()}}}'.encode()[:40]
+    path.write_bytes(whole + torn)  # what a crash in the middle of appending e2 leaves
+
+    with capture_logs() as logs:
+        restarted = Sink(tmp_path)
+
+    assert path.read_bytes() == whole
+    assert {"event": "jsonl_torn_tail_cut", "path": str(path), "bytes_cut": len(torn)} in [
+        {k: v for k, v in entry.items() if k in ("event", "path", "bytes_cut")} for entry in logs
+    ]
+    restarted.add(record("e1"))
+    restarted.add(record("e2"))  # e2 comes again from Kafka: its offset was never committed
+    restarted.flush()
+    restarted.close()
+    assert [line["id"] for line in jsonl_lines(tmp_path / "jsonl")] == ["e1", "e2"]
+
+
+def test_cut_torn_tail_leaves_a_file_of_whole_lines_alone(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b'{"a":1}\n{"b":2}\n')
+
+    cut = cut_torn_tail(path)
+
+    assert (cut, path.read_bytes()) == (0, b'{"a":1}\n{"b":2}\n')
+
+
+def test_cut_torn_tail_empties_a_file_of_one_torn_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b'{"a":')
+
+    cut = cut_torn_tail(path)
+
+    assert (cut, path.read_bytes()) == (5, b"")
+
+
+def test_cut_torn_tail_finds_the_last_line_end_before_a_long_torn_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    torn = b'{"text":"' + b"x" * (3 * TAIL_BLOCK_BYTES)
+    path.write_bytes(b'{"a":1}\n' + torn)
+
+    cut = cut_torn_tail(path)
+
+    assert (cut, path.read_bytes()) == (len(torn), b'{"a":1}\n')
+
+
+def test_jsonl_close_after_a_failed_flush_appends_no_line_twice(tmp_path: Path) -> None:
+    writer = JsonlWriter(tmp_path, no_database)
+    writer.add(record("e1"))
+    writer.add(Record("zz_table", "e1", verdict("e1")))
+    (tmp_path / "zz_table.jsonl").mkdir()  # the second file cannot be written
+    with pytest.raises(IsADirectoryError):
+        writer.flush()
+
+    writer.close()
+
+    assert [line["id"] for line in jsonl_lines(tmp_path)] == ["e1"]
+
+
+def test_jsonl_flush_retried_after_a_failure_writes_each_line_once(tmp_path: Path) -> None:
+    writer = JsonlWriter(tmp_path, no_database)
+    writer.add(record("e1"))
+    writer.add(Record("zz_table", "e1", verdict("e1")))
+    (tmp_path / "zz_table.jsonl").mkdir()
+    with pytest.raises(IsADirectoryError):
+        writer.flush()
+    (tmp_path / "zz_table.jsonl").rmdir()
+
+    writer.flush()
+
+    assert [line["id"] for line in jsonl_lines(tmp_path)] == ["e1"]
+    assert (tmp_path / "zz_table.jsonl").read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_jsonl_write_cut_short_by_the_file_size_limit_leaves_the_file_as_it_was(
+    tmp_path: Path,
+) -> None:
+    writer = JsonlWriter(tmp_path, no_database)
+    writer.add(record("e1"))
+    writer.flush()
+    path = tmp_path / f"{TABLE}.jsonl"
+    before = path.read_bytes()
+    writer.add(record("e2"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    # The kernel writes up to the limit, then refuses (EFBIG; Python ignores SIGXFSZ).
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 10, hard))
+    try:
+        with pytest.raises(OSError) as failed:
+            writer.flush()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+    assert failed.value.errno == errno.EFBIG
+    assert path.read_bytes() == before
+
+
+def test_jsonl_memory_of_written_rows_is_bounded(tmp_path: Path) -> None:
+    database = sqlite_writer(tmp_path)
+    writer = JsonlWriter(tmp_path / "jsonl", database.stored_body, remember=10)
+    records = [record(f"e{n:02}") for n in range(50)]
+    for writer_ in (writer, database):
+        for r in records:
+            writer_.add(r)
+        writer_.flush()
+
+    remembered = writer.remembered_rows
+
+    assert remembered == 10
+    database.close()
+
+
+def test_jsonl_rows_it_no_longer_remembers_are_looked_up_in_the_database(tmp_path: Path) -> None:
+    database = sqlite_writer(tmp_path)
+    writer = JsonlWriter(tmp_path / "jsonl", database.stored_body, remember=10)
+    records = [record(f"e{n:02}") for n in range(50)]
+    for writer_ in (writer, database):
+        for r in records:
+            writer_.add(r)
+        writer_.flush()
+
+    for r in [*records, record("e00", EntryStatus.DUPLICATE)]:
+        writer.add(r)
+    writer.remove(TABLE, "e01")
+    writer.flush()
+
+    lines = jsonl_lines(tmp_path / "jsonl")
+    assert len(lines) == 52
+    assert lines[-2:] == [
+        {
+            "id": "e00",
+            "record": json.loads(verdict("e00", EntryStatus.DUPLICATE).model_dump_json()),
+        },
+        {"id": "e01", "record": None},
+    ]
+    database.close()
+
+
+def test_sqlite_a_reader_in_a_transaction_does_not_block_a_flush(tmp_path: Path) -> None:
+    writer = SqliteWriter(tmp_path / "liveblog.sqlite3", {TABLE: EntryVerdict}, busy_timeout_s=0)
+    reader = sqlite3.connect(writer.path)
+    reader.execute("BEGIN")
+    reader.execute(f"SELECT count(*) FROM {TABLE}").fetchall()  # holds its snapshot
+
+    writer.add(record("e1"))
+    writer.flush()
+
+    assert reader.execute(f"SELECT count(*) FROM {TABLE}").fetchall() == [(0,)]
+    reader.close()
+    writer.close()
+    assert [r["entry_id"] for r in read_rows(writer.path, TABLE)] == ["e1"]
+
+
+def test_sqlite_failed_flush_keeps_the_batch_for_a_retry(tmp_path: Path) -> None:
+    writer = SqliteWriter(tmp_path / "liveblog.sqlite3", {TABLE: EntryVerdict}, busy_timeout_s=0)
+    blocker = sqlite3.connect(writer.path)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+    writer.add(record("e1"))
+    writer.add(record("e2"))
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        writer.flush()
+    blocker.rollback()
+    blocker.close()
+
+    writer.flush()
+
+    writer.close()
+    assert [r["entry_id"] for r in read_rows(writer.path, TABLE)] == ["e1", "e2"]
