@@ -27,6 +27,7 @@ from typing import NamedTuple
 from service.core.lexicon import SPEECH_PHRASES, SPEECH_VERBS
 from service.core.mentions import (
     MENTION_WORDS,
+    ROLE_NOUNS,
     Mention,
     WordFinder,
     WordHit,
@@ -495,6 +496,14 @@ class _Resolver:
         spans.append((cursor, end))
         return spans
 
+    def name_chunk(self, chunk: Span) -> Mention | None:
+        """The person a chunk consists of, and nothing else (", Jim Poolman,")."""
+        named = self.mentions_in(chunk[0], chunk[1])
+        if len(named) != 1 or named[0].kind != "person" or named[0].possessive:
+            return None
+        text = self.doc.masked[chunk[0] : chunk[1]]
+        return named[0] if text.strip() == named[0].text else None
+
     def bare_subject(self, chunk: Span, verb_start: int) -> Mention | None:
         masked = self.doc.masked
         # Not a word inside a party-and-state parenthesis: "Paul Ryan (R-Wis.) said".
@@ -580,6 +589,14 @@ class _Resolver:
                         return named[0]
                 return None
             head = mentions[0]
+            # "Another delegate from the Reyes camp, Jim Poolman, said": a noun phrase that
+            # merely mentions someone, then the name of who it describes.
+            if (
+                _DETERMINER_LEAD.match(masked, a)
+                and position + 1 < len(chunks)
+                and (named := self.name_chunk(chunks[position + 1])) is not None
+            ):
+                return named
             # "Kremlin aide Yuri Ushakov": a person right behind an organisation or role word.
             for later in mentions[1:]:
                 between = masked[head.end : later.start]
@@ -622,7 +639,10 @@ class _Resolver:
         for mention in self.mentions_in(cue.end, min(sentence_end, cue.end + 160)):
             if mention.start < cursor:
                 continue  # inside the previous one
-            if not _PHRASE_GAP.fullmatch(masked, cursor, mention.start):
+            if not (
+                _PHRASE_GAP.fullmatch(masked, cursor, mention.start)
+                or (found is None and _OFFICE_GAP.fullmatch(masked, cursor, mention.start))
+            ):
                 # A verb, a preposition or a comma ends the phrase; "said Rubio's campaign
                 # manager, Rich Beeson, who…": a role names its holder in apposition.
                 if found is None:
@@ -633,6 +653,10 @@ class _Resolver:
                 if mark := _POSSESSIVE_MARK.match(masked, cursor):
                     cursor = mark.end()
                 continue  # "said Trump's rival Sen. Marco Rubio": the owner is no speaker
+            if mention.kind == "description" and (
+                named := self.appositive_after(cursor, sentence_end)
+            ):
+                return named  # "wrote the envoy at the time, Lena Hart.": its holder, named
             if mention.kind == "pronoun":
                 # "said he expects Obama to…": a pronoun opens a clause unless it stands alone.
                 return mention if _closed_off(masked, cursor, sentence_end) else found
@@ -693,6 +717,12 @@ class _Resolver:
                 self.forward_subject(start, cue.start) if clause > start else None
             )
         chunks = self.chunks(clause, cue.start)
+        # "Dana Whitlow, president of the Grain Council said": a role in apposition, its
+        # closing comma left out; the name before it is the subject, not the council.
+        if len(chunks) > 1 and _ROLE_LEAD.match(masked, chunks[-1][0], chunks[-1][1]):
+            holder = self.name_chunk(chunks[-2])
+            if holder is not None:
+                return holder
         if masked[chunks[-1][0] : chunks[-1][1]].strip():
             bare = self.bare_subject(chunks[-1], cue.start)
             if bare is not None:
@@ -755,6 +785,16 @@ _PHRASE_GAP = re.compile(
     r"should|may|might|can|did|does|do|not|it|he|she|they|we|i|you|him|them|this|there|if|"
     r"because|than|then|also|later|earlier)\b)[\w’'&.-]+){0,6}\s*"
 )
+# "said former secretary of labor Dana Whitlow": an office held "of" or "for" something,
+# written in lower case before its holder's name, is still one noun phrase.
+_OFFICE_GAP = re.compile(
+    r"\s+(?:[a-z][\w-]*\s+){0,3}?(?:" + ROLE_NOUNS + r")\s+(?:of|for)\s+(?:the\s+)?"
+    r"(?:[a-z][\w-]*\s+){1,3}"
+)
+# A chunk opening on a role in lower case: "president and CEO of …", "a spokesman for …".
+_ROLE_LEAD = re.compile(r"\s*(?:(?:a|an|the|its|his|her|their)\s+)?(?:" + ROLE_NOUNS + r")\b")
+# A noun phrase opened by a determiner: "Another delegate …", "An Israeli blogger …".
+_DETERMINER_LEAD = re.compile(r"\s*(?:A|An|The|Another|One|Two|Three|Some|Several)\s+[a-z]")
 _ROLE_THEN_COMMA = re.compile(
     r"(?:(?!\b(?:that|who|which|whose|was|is|were|are|has|had|have|would|will)\b)"
     r"[^,;:()“”\"\n]){1,80},\s+"

@@ -63,6 +63,7 @@ _TITLE_WORDS = frozenset(
         "senator",
         "sen",
         "rep",
+        "representative",
         "gov",
         "governor",
         "mayor",
@@ -747,6 +748,15 @@ def _is_country_word(word: str, lowered: str) -> bool:
     return word.lower() in _COUNTRY_KEYS or lowered in _COUNTRY_KEYS
 
 
+def _is_modifier(word: str, lowered: str) -> bool:
+    """A hyphenated word before a name that is no part of it: a title ("Vice-President",
+    "Secretary-Treasurer") or an adjective ("Ohio-based", "Harvard-educated")."""
+    if "-" not in word:
+        return False
+    parts = lowered.split("-")
+    return word.rsplit("-", 1)[1][:1].islower() or all(p in _TITLE_WORDS for p in parts)
+
+
 def _split_name(words: tuple[str, ...], cleaned: list[str]) -> tuple[int, int]:
     """Where the name words start and stop: (modifiers and titles) [start:stop] (after 'of').
 
@@ -763,6 +773,7 @@ def _split_name(words: tuple[str, ...], cleaned: list[str]) -> tuple[int, int]:
             or (lowered == "of" and index > 0)
             or word.isupper()
             or _is_country_word(word, lowered)
+            or _is_modifier(word, lowered)
         ):
             index += 1
             continue
@@ -774,7 +785,7 @@ def _split_name(words: tuple[str, ...], cleaned: list[str]) -> tuple[int, int]:
         stop += 1
     # "Health Secretary Wes Streeting": the words before a later title are its portfolio.
     for later in range(stop - 2, index - 1, -1):
-        if cleaned[later] in _TITLE_WORDS:
+        if cleaned[later] in _TITLE_WORDS or _is_modifier(words[later], cleaned[later]):
             return later + 1, stop
     return index, stop
 

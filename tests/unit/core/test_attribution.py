@@ -657,3 +657,27 @@ def test_a_chant_is_attributed_to_the_one_who_chants() -> None:
     text = "Omar Reyes took the stage. Lena Hart chanted “four more years” with the crowd."
 
     assert [q.speaker for q in extract_quotes(text)] == ["Lena Hart"]
+
+
+def test_an_office_held_of_something_before_the_name_keeps_the_name() -> None:
+    text = "“The first line is the community,” said former secretary of labor Dana Whitlock."
+
+    assert _speakers(text) == ["dana-whitlock"]
+
+
+def test_a_description_after_the_cue_gives_way_to_the_name_in_apposition() -> None:
+    text = "The party was “changing its image,” wrote the British envoy at the time, Lena K. Hart."
+
+    assert _speakers(text) == ["lena-hart"]
+
+
+def test_a_description_before_the_cue_gives_way_to_the_name_in_apposition() -> None:
+    text = "Another delegate on the Reyes slate, Jim Poolman, said he was only “leaning Reyes.”"
+
+    assert _speakers(text) == ["jim-poolman"]
+
+
+def test_a_role_in_apposition_without_its_closing_comma_leaves_the_name_the_subject() -> None:
+    text = "Anthony Whitlock, president and CEO of Ohio Grain Association stated, “It adds up.”"
+
+    assert _speakers(text) == ["anthony-whitlock"]

@@ -135,3 +135,21 @@ def test_an_organisation_is_resolved() -> None:
     [quote] = extract_quotes("“We reject the claim,” the FBI said.")
 
     assert (quote.speaker_id, quote.speaker_resolved) == ("org:fbi", True)
+
+
+def test_a_hyphenated_modifier_or_title_before_a_name_is_no_given_name() -> None:
+    texts = [
+        "“Turnout is falling,” Ohio-based Dana Whitlock said.",
+        "“We had a problem,” said Steelworkers Vice-President Dana Whitlock.",
+        "“It was a mistake,” said Representative Dana Whitlock, a Democrat.",
+    ]
+
+    ids = [q.speaker_id for text in texts for q in extract_quotes(text)]
+
+    assert ids == ["dana-whitlock"] * 3
+
+
+def test_hyphenated_names_stay_whole() -> None:
+    [quote] = extract_quotes("“It was a mistake,” said Jean-Claude Reyes-Smith.")
+
+    assert quote.speaker_id == "jean-claude-reyes-smith"
