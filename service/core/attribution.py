@@ -654,7 +654,7 @@ class _Resolver:
                     cursor = mark.end()
                 continue  # "said Trump's rival Sen. Marco Rubio": the owner is no speaker
             if mention.kind == "description" and (
-                named := self.appositive_after(cursor, sentence_end)
+                named := self.appositive_after(cursor, sentence_end) or self.known_as(cursor)
             ):
                 return named  # "wrote the envoy at the time, Lena Hart.": its holder, named
             if mention.kind == "pronoun":
@@ -669,6 +669,16 @@ class _Resolver:
             if not _MODIFIED_NOUN.match(masked, cursor):
                 found = mention
         return found
+
+    def known_as(self, start: int) -> Mention | None:
+        """ "said the base chief known as Bob": the name a description is known by."""
+        naming = _KNOWN_AS.match(self.doc.masked, start)
+        if naming is None:
+            return None
+        named = self.mentions_in(naming.end(), naming.end() + 60)
+        if named and named[0].start == naming.end() and named[0].kind == "person":
+            return named[0]
+        return None
 
     def appositive_after(self, start: int, sentence_end: int) -> Mention | None:
         """ "said his best friend at Lehigh, Bruce Turry, who…": a role phrase, a comma, and
@@ -728,9 +738,18 @@ class _Resolver:
             if bare is not None:
                 return bare
         if masked[chunks[-1][0] : chunks[-1][1]].strip():
-            return self.forward_subject(clause, cue.start) or self.subordinate_subject(
+            found = self.forward_subject(clause, cue.start) or self.subordinate_subject(
                 chunks[-1], cue.start
             )
+            # "Lee backed Reyes, but now said …": a clause of adverbs alone shares the
+            # sentence's subject, as a participle does.
+            if (
+                found is None
+                and clause > start
+                and _ADVERBS_ONLY.fullmatch(masked, clause, cue.start)
+            ):
+                found = self.forward_subject(start, clause)
+            return found
         # ", said Putin, a former KGB officer": a name closed off by punctuation after the cue
         # is its subject; "X, an aide, said Putin would…" names the subject before the cue.
         inverted = self.inverted_subject(cue, end)
@@ -793,6 +812,12 @@ _OFFICE_GAP = re.compile(
 )
 # A chunk opening on a role in lower case: "president and CEO of …", "a spokesman for …".
 _ROLE_LEAD = re.compile(r"\s*(?:(?:a|an|the|its|his|her|their)\s+)?(?:" + ROLE_NOUNS + r")\b")
+_KNOWN_AS = re.compile(r",?\s+(?:known as|named|called|identified as|nicknamed)\s+")
+# Adverbs alone between a clause opener and its verb: "…, but now said", "but later added".
+_ADVERBS_ONLY = re.compile(
+    r"\s*(?:(?:[a-z]+ly|now|then|also|later|still|again|once|instead|even|just|only|soon|"
+    r"since|already|repeatedly|often)\s+){1,2}"
+)
 # A noun phrase opened by a determiner: "Another delegate …", "An Israeli blogger …".
 _DETERMINER_LEAD = re.compile(r"\s*(?:A|An|The|Another|One|Two|Three|Some|Several)\s+[a-z]")
 _ROLE_THEN_COMMA = re.compile(

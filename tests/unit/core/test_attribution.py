@@ -681,3 +681,18 @@ def test_a_role_in_apposition_without_its_closing_comma_leaves_the_name_the_subj
     text = "Anthony Whitlock, president and CEO of Ohio Grain Association stated, “It adds up.”"
 
     assert _speakers(text) == ["anthony-whitlock"]
+
+
+def test_a_clause_of_adverbs_after_but_shares_the_sentences_subject() -> None:
+    text = (
+        "Senator Dana Whitlock used to back fellow Ohioan Omar Reyes, but now said Reyes had "
+        "“the duty to unite us.”"
+    )
+
+    assert _speakers(text) == ["dana-whitlock"]
+
+
+def test_a_description_known_as_a_name_gives_the_name() -> None:
+    text = "“There never was an order,” said the station chief known as Bob, speaking at last."
+
+    assert _speakers(text) == ["surname:bob"]
