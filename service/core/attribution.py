@@ -654,7 +654,9 @@ class _Resolver:
                     cursor = mark.end()
                 continue  # "said Trump's rival Sen. Marco Rubio": the owner is no speaker
             if mention.kind == "description" and (
-                named := self.appositive_after(cursor, sentence_end) or self.known_as(cursor)
+                named := self.appositive_after(cursor, sentence_end)
+                or self.known_as(cursor)
+                or self.named_next(cursor, sentence_end)
             ):
                 return named  # "wrote the envoy at the time, Lena Hart.": its holder, named
             if mention.kind == "pronoun":
@@ -669,6 +671,22 @@ class _Resolver:
             if not _MODIFIED_NOUN.match(masked, cursor):
                 found = mention
         return found
+
+    def named_next(self, start: int, sentence_end: int) -> Mention | None:
+        """ "said the bureau's director, Dana Whitlow, on Monday": a name in apposition right
+        after the description, closed off."""
+        masked = self.doc.masked
+        if masked[start : start + 2] != ", ":
+            return None
+        named = self.mentions_in(start + 2, min(sentence_end, start + 80))
+        if (
+            named
+            and named[0].start == start + 2
+            and named[0].kind == "person"
+            and _closed_off(masked, named[0].end, sentence_end)
+        ):
+            return named[0]
+        return None
 
     def known_as(self, start: int) -> Mention | None:
         """ "said the base chief known as Bob": the name a description is known by."""

@@ -634,11 +634,16 @@ _TITLE_TAILS = "|".join(f"(?<={title[0]}){title[1:]}" for title in _TITLE_ABBREV
 # "a few lower-case letters and a period" (which every one of them needs) fails most words at
 # once and makes the whole scan about a quarter faster. It changes no match.
 _TITLE_GUARD = rf"(?=[a-z]{{1,{max(len(title) for title in _TITLE_ABBREVIATIONS) - 1}}}\.)"
+# The letters after a name's capital: Latin-1 and Latin Extended ("Erdoğan", "Wałęsa",
+# "Babiš"), and the marks of UTF-8 text decoded as Latin-1 ("PeÃ±a" for "Peña"), which a feed
+# may carry: a name keeps its surname exactly as written. Guillemets are quote marks, not
+# letters.
+_LOWER = "[a-zà-ÿ\u0100-\u024f\u0300-\u036f\u0080-\u009f\u00a1-\u00aa\u00ac-\u00ba\u00bc-\u00bfÂ-Å]"
 _WORD = (
     rf"[A-Z](?:{_TITLE_GUARD}(?:{_TITLE_TAILS})\.|\.(?:[A-Z]\.)+|\.|"
     # "McAllister", "DeMarco", "O'Reilly": a capital inside a name word keeps it whole.
-    r"(?:[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)*|[’'](?=[A-Z][a-z])[A-Z][a-zà-ÿ]+)"
-    r"(?:[’'-](?!s\b)[A-Za-zà-ÿ]+)*|[A-Z]+\b)"
+    rf"(?:{_LOWER}+(?:[A-Z]{_LOWER}+)*|[’'](?=[A-Z][a-z])[A-Z]{_LOWER}+)"
+    rf"(?:[’'-](?!s\b)(?:[A-Z]|{_LOWER})+)*|[A-Z]+\b)"
 )
 # Lower-case words inside a name: "Lula da Silva", "Ursula von der Leyen", "Mohammed bin Salman".
 _PARTICLES = frozenset(

@@ -153,3 +153,24 @@ def test_hyphenated_names_stay_whole() -> None:
     [quote] = extract_quotes("“It was a mistake,” said Jean-Claude Reyes-Smith.")
 
     assert quote.speaker_id == "jean-claude-reyes-smith"
+
+
+def test_a_name_keeps_letters_beyond_latin_1_and_decomposed_accents() -> None:
+    texts = [
+        "“We will see,” said Recep Tayyip Erdoğan.",
+        "“We will see,” said Lech Wałęsa.",
+        "“We will see,” said Jose\u0301 Mari\u0301a Aznar.",  # accents as combining marks
+    ]
+
+    speakers = [q.speaker for text in texts for q in extract_quotes(text)]
+
+    assert speakers == ["Recep Erdoğan", "Lech Wałęsa", "Jose\u0301 Aznar"]
+
+
+def test_a_name_garbled_by_a_wrong_decoding_is_kept_as_written() -> None:
+    # "Peña" written out as UTF-8 and read back as Latin-1, as some feeds deliver it.
+    garbled = "Peña".encode().decode("latin-1")
+
+    [quote] = extract_quotes(f"“We will see,” said Dana {garbled}.")
+
+    assert quote.speaker == f"Dana {garbled}"
