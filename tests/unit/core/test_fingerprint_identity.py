@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from datasketch import MinHash
 
-from service.core.fingerprints import fingerprint_entry, pack_minhash
+from service.core.fingerprints import (
+    MINHASH_SCHEME,
+    MINHASH_SEED,
+    fingerprint_entry,
+    minhash_values,
+    pack_minhash,
+)
 from service.core.normalise import normalise_text, words
 
 DATA = Path(__file__).parents[2] / "data" / "fingerprints_expected.jsonl"
@@ -53,3 +60,18 @@ def test_normal_forms_and_words_equal_the_recorded_ones(case: dict[str, Any]) ->
 
     assert [normalise_text(p) for p in paragraphs] == case["normal_forms"]
     assert [words(p) for p in paragraphs] == case["words"]
+
+
+def test_minhash_values_equal_datasketch_update_batch() -> None:
+    features = {f"feature {i}".encode() for i in range(300)} | {"kyiv’s".encode()}
+    reference = MinHash(num_perm=64, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+
+    reference.update_batch(features)
+
+    assert minhash_values(features, 64).tolist() == reference.hashvalues.tolist()
+
+
+def test_minhash_of_no_features_is_datasketch_empty_sketch() -> None:
+    empty = MinHash(num_perm=64, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+
+    assert minhash_values(set(), 64).tolist() == empty.hashvalues.tolist()
