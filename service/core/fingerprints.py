@@ -11,14 +11,20 @@ import hashlib
 import operator
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import chain, filterfalse
 
 import numpy as np
 from datasketch.lsh import _optimal_param
 from rensa import RMinHash
 
-from service.core.normalise import STOPWORDS, join_normalised, normal_words, normalise_text
+from service.core.normalise import (
+    STOPWORDS,
+    join_normalised,
+    normal_words,
+    normalise_paragraphs,
+    normalise_text,
+)
 
 # Fixed so that permutations (hence hash values and band keys) agree across processes/releases.
 MINHASH_SEED = 20250313
@@ -98,18 +104,22 @@ def minhash_values(features: Collection[str], num_perm: int) -> np.ndarray:
     return np.array(sketch.digest(), dtype=np.uint32)
 
 
-_BLAKE2B_8 = partial(hashlib.blake2b, digest_size=8)
-_HEX_DIGEST = operator.methodcaller("hexdigest")
-
-
 def _band_keys(values: np.ndarray, bands: int, rows: int) -> tuple[str, ...]:
-    # Band bytes as MinHashLSH builds them (byteswapped slice), hashed short for a Kafka key.
-    raw = values.byteswap().tobytes()
+    """One Kafka key per LSH band: its label and the band's values themselves (big-endian, as
+    MinHashLSH slices them), in URL-safe base64. Equal bands give equal keys and different
+    bands different ones, with nothing to hash: with 3 rows a band is 12 bytes, 16 characters."""
     width = rows * values.itemsize
-    chunks = (raw[band * width : (band + 1) * width] for band in range(bands))
-    # Hashed and labelled in C (map), not in a Python loop over the bands.
-    digests = map(_HEX_DIGEST, map(_BLAKE2B_8, chunks))
-    return tuple(map(operator.add, _band_labels(bands), digests))
+    raw = values[: bands * rows].byteswap().tobytes()
+    if width % 3:  # a band's base64 would run into the next: encode each on its own
+        encoded = [_b64(raw[i : i + width]) for i in range(0, len(raw), width)]
+    else:  # encode all bands at once and cut every 4 characters per 3 bytes
+        text, size = _b64(raw), width // 3 * 4
+        encoded = [text[i : i + size] for i in range(0, len(text), size)]
+    return tuple(map(operator.add, _band_labels(bands), encoded))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii")
 
 
 @lru_cache(maxsize=8)
@@ -123,7 +133,7 @@ def fingerprint_entry(
     """Fingerprint an entry body. The whole-body digest ignores paragraph breaks: the same words
     re-paragraphed are the same entry to a reader."""
     # Each paragraph is normalised once: its digest, its words and the body's digest share it.
-    normal_forms = [normalise_text(p) for p in paragraphs]
+    normal_forms = normalise_paragraphs(paragraphs)
     para_words = [normal_words(form) for form in normal_forms]
     tokens = list(filterfalse(STOPWORDS.__contains__, chain.from_iterable(para_words)))
     features = shingles(tokens, params.shingle_size)
