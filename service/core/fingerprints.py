@@ -1,4 +1,4 @@
-"""Signatures of an entry's text: exact digests, a datasketch MinHash and its LSH band keys.
+"""Signatures of an entry's text: exact digests, a MinHash (rensa) and its LSH band keys.
 
 Pure and deterministic: the same paragraphs give the same fingerprint in every process, so
 signature keys computed by different workers meet on the same Kafka partitions.
@@ -9,20 +9,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import operator
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, filterfalse
 
 import numpy as np
-from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+from rensa import RMinHash
 
-from service.core.normalise import STOPWORDS, normalise_text, words
+from service.core.normalise import (
+    STOPWORDS,
+    join_normalised,
+    normal_words,
+    normalise_paragraphs,
+    normalise_text,
+)
 
 # Fixed so that permutations (hence hash values and band keys) agree across processes/releases.
 MINHASH_SEED = 20250313
-# affine32: datasketch 2.x default, collision-free permutations, uint32 values (small to ship).
-MINHASH_SCHEME = "affine32"
+# The MinHash is rensa's R-MinHash (compiled; pinned in pyproject.toml): each feature hashed to
+# 64 bits, then permuted by (a*h + b) >> 32 into uint32 values (small to ship). Its hash and
+# permutations are rensa's own, so another rensa algorithm version would give other values and
+# band keys: tests/unit/core/test_fingerprint_identity.py holds it to the recorded ones.
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +66,11 @@ class EntryFingerprint:
 
 def text_digest(text: str) -> str:
     """Short hex digest (blake2b, 16 bytes) of the normalised text."""
-    return hashlib.blake2b(normalise_text(text).encode("utf-8"), digest_size=16).hexdigest()
+    return _normal_digest(normalise_text(text))
 
 
-@lru_cache(maxsize=8)
-def _template(num_perm: int) -> MinHash:
-    # Generating permutations costs more than sketching a short post; do it once per size.
-    return MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+def _normal_digest(normal: str) -> str:
+    return hashlib.blake2b(normal.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @lru_cache(maxsize=32)
@@ -76,23 +83,48 @@ def lsh_bands(params: FingerprintParams) -> tuple[int, int]:
     return _optimal_param(params.lsh_threshold, params.num_perm, 0.5, 0.5)
 
 
-def shingles(tokens: Sequence[str], size: int) -> set[bytes]:
-    """Distinct n-grams of ``tokens`` for n = 1..size, joined by a space, as UTF-8."""
-    out: set[bytes] = set()
-    for n in range(1, size + 1):
-        for i in range(len(tokens) - n + 1):
-            out.add(" ".join(tokens[i : i + n]).encode("utf-8"))
-    return out
+def shingles(tokens: Sequence[str], size: int) -> set[str]:
+    """Distinct n-grams of ``tokens`` for n = 1..size, joined by a space."""
+    grams = set(tokens)
+    for n in range(2, size + 1):
+        # zip of the list and its n-1 shifts: the n-grams, joined in C.
+        grams.update(map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False)))
+    return grams
+
+
+def minhash_values(features: Collection[str], num_perm: int) -> np.ndarray:
+    """MinHash values (uint32) of a feature set; all at the largest value for an empty set.
+
+    rensa hashes and permutes every feature in compiled code, over ten times faster than
+    datasketch's update_batch, whose SHA-1 call from Python per feature was most of the cost
+    of fingerprinting.
+    """
+    sketch = RMinHash(num_perm, MINHASH_SEED)
+    sketch.update(list(features))  # a list is read in one pass; a set through an iterator
+    return np.array(sketch.digest(), dtype=np.uint32)
 
 
 def _band_keys(values: np.ndarray, bands: int, rows: int) -> tuple[str, ...]:
-    # Band bytes as MinHashLSH builds them (byteswapped slice), hashed short for a Kafka key.
-    keys = []
-    for band in range(bands):
-        chunk = values[band * rows : (band + 1) * rows]
-        digest = hashlib.blake2b(chunk.byteswap().tobytes(), digest_size=8).hexdigest()
-        keys.append(f"b{band:02d}:{digest}")
-    return tuple(keys)
+    """One Kafka key per LSH band: its label and the band's values themselves (big-endian, as
+    MinHashLSH slices them), in URL-safe base64. Equal bands give equal keys and different
+    bands different ones, with nothing to hash: with 3 rows a band is 12 bytes, 16 characters."""
+    width = rows * values.itemsize
+    raw = values[: bands * rows].byteswap().tobytes()
+    if width % 3:  # a band's base64 would run into the next: encode each on its own
+        encoded = [_b64(raw[i : i + width]) for i in range(0, len(raw), width)]
+    else:  # encode all bands at once and cut every 4 characters per 3 bytes
+        text, size = _b64(raw), width // 3 * 4
+        encoded = [text[i : i + size] for i in range(0, len(text), size)]
+    return tuple(map(operator.add, _band_labels(bands), encoded))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+@lru_cache(maxsize=8)
+def _band_labels(bands: int) -> tuple[str, ...]:
+    return tuple(f"b{band:02d}:" for band in range(bands))
 
 
 def fingerprint_entry(
@@ -100,31 +132,21 @@ def fingerprint_entry(
 ) -> EntryFingerprint:
     """Fingerprint an entry body. The whole-body digest ignores paragraph breaks: the same words
     re-paragraphed are the same entry to a reader."""
-    tokens: list[str] = []
-    word_counts: list[int] = []
-    for paragraph in paragraphs:
-        para_words = words(paragraph)
-        word_counts.append(len(para_words))
-        tokens.extend(w for w in para_words if w not in STOPWORDS)
+    # Each paragraph is normalised once: its digest, its words and the body's digest share it.
+    normal_forms = normalise_paragraphs(paragraphs)
+    para_words = [normal_words(form) for form in normal_forms]
+    tokens = list(filterfalse(STOPWORDS.__contains__, chain.from_iterable(para_words)))
     features = shingles(tokens, params.shingle_size)
-
-    template = _template(params.num_perm)
-    sketch = MinHash(
-        num_perm=params.num_perm,
-        seed=MINHASH_SEED,
-        permutations=template.permutations,
-        scheme=MINHASH_SCHEME,
-    )
-    sketch.update_batch(features)
+    values = minhash_values(features, params.num_perm)
     bands, rows = lsh_bands(params)
     return EntryFingerprint(
-        digest=text_digest(" ".join(paragraphs)),
-        paragraph_digests=tuple(text_digest(p) for p in paragraphs),
-        paragraph_word_counts=tuple(word_counts),
-        minhash=tuple(int(v) for v in sketch.hashvalues),
+        digest=_normal_digest(join_normalised(paragraphs, normal_forms)),
+        paragraph_digests=tuple(map(_normal_digest, normal_forms)),
+        paragraph_word_counts=tuple(map(len, para_words)),
+        minhash=tuple(values.tolist()),
         shingle_count=len(features),
         # An empty set's sketch is all-max: every empty entry would share every bucket.
-        band_keys=_band_keys(sketch.hashvalues, bands, rows) if features else (),
+        band_keys=_band_keys(values, bands, rows) if features else (),
     )
 
 

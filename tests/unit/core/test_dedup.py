@@ -21,6 +21,7 @@ from tests.unit.core.seed_excerpts import (
     ARTICLE_004,
     DILEMMA,
     HURRY,
+    RUBIO,
 )
 
 T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
@@ -86,12 +87,24 @@ def test_excerpt_of_first_half_is_near_duplicate_by_containment() -> None:
     assert decision.status is EntryStatus.NEAR_DUPLICATE
 
 
-def test_rewrite_004_is_unique_but_lists_its_sources_as_related() -> None:
+def test_rewrite_004_is_unique_and_relates_to_nothing_but_its_sources() -> None:
     decision = _decide(
         ARTICLE_004, 60, _candidate("hurry", 0, HURRY), _candidate("a001", 5, ARTICLE_001)
     )
     assert decision.status is EntryStatus.UNIQUE
-    assert {entry_id for entry_id, _ in decision.related} == {"hurry", "a001"}
+    # Not asserted: that both sources are listed. 12% of the rewrite's features are in each
+    # source, and the estimate of that share (sd ~0.03 with 128 slots) falls either side of
+    # the 0.1 "related" threshold depending on the MinHash's hash function.
+    assert {entry_id for entry_id, _ in decision.related} <= {"hurry", "a001"}
+
+
+def test_entry_sharing_a_quarter_of_its_text_lists_the_source_as_related() -> None:
+    # A quarter of its features are the blog entry's (first four paragraphs), far from both
+    # the "related" threshold (0.1) and the containment one (0.85).
+    decision = _decide(HURRY[:4] + RUBIO, 60, _candidate("hurry", 0, HURRY))
+
+    assert decision.status is EntryStatus.UNIQUE
+    assert [entry_id for entry_id, _ in decision.related] == ["hurry"]
 
 
 def test_later_candidate_never_becomes_canonical() -> None:
@@ -112,7 +125,8 @@ def test_near_duplicate_points_at_the_earliest_qualifying_candidate() -> None:
 
 
 def test_tiny_entry_is_not_contained_in_a_long_one() -> None:
-    decision = _decide([HURRY[4]], 60, _candidate("blog", 0, HURRY))
+    # 25 features, under min_containment_shingles (40): only its Jaccard counts.
+    decision = _decide([HURRY[3]], 60, _candidate("blog", 0, HURRY))
     assert decision.status is EntryStatus.UNIQUE
 
 

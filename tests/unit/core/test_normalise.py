@@ -2,7 +2,16 @@
 
 from pathlib import Path
 
-from service.core.normalise import content_words, normalise_text, words
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.core.normalise import (
+    content_words,
+    join_normalised,
+    normalise_paragraphs,
+    normalise_text,
+    words,
+)
 
 SEEDS = Path(__file__).parents[3] / "seeds"
 
@@ -67,3 +76,29 @@ def test_seed_light_edit_sentence_has_the_same_words() -> None:
     blog_line = next(line for line in blog if line.startswith("“These are all questions"))
     article_line = next(line for line in article if line.startswith("“These are all questions"))
     assert words(blog_line) == words(article_line)
+
+
+# What the rules act on, and next to: whitespace, dashes, quotes, compatibility forms,
+# combining marks, word characters and the seam character itself.
+_EDGY_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list(" \t\n\u00a0\u2003-\u2013\u2014\ufe58'\u2019\"\u00b4\u0301\u00a8ﬁaZ3.,_\x00")
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_EDGY_TEXT, max_size=5))
+def test_paragraphs_normalised_together_equal_each_normalised_alone(paragraphs: list[str]) -> None:
+    assert normalise_paragraphs(paragraphs) == [normalise_text(p) for p in paragraphs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_EDGY_TEXT, max_size=5))
+def test_joined_normal_forms_equal_the_normal_form_of_the_joined_text(
+    paragraphs: list[str],
+) -> None:
+    forms = [normalise_text(p) for p in paragraphs]
+
+    assert join_normalised(paragraphs, forms) == normalise_text(" ".join(paragraphs))
