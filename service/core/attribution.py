@@ -594,9 +594,9 @@ class _Resolver:
             if (
                 _DETERMINER_LEAD.match(masked, a)
                 and position + 1 < len(chunks)
-                and (named := self.name_chunk(chunks[position + 1])) is not None
+                and (described := self.name_chunk(chunks[position + 1])) is not None
             ):
-                return named
+                return described
             # "Kremlin aide Yuri Ushakov": a person right behind an organisation or role word.
             for later in mentions[1:]:
                 between = masked[head.end : later.start]
