@@ -96,6 +96,10 @@ def _create_missing(settings: Settings, topics: Sequence[NewTopic]) -> list[str]
             except TopicAlreadyExistsError:
                 pass  # another process won the race: fine
         if created:
+            # KRaft brokers learn of a topic after the create request returns: until then a
+            # consumer group's assignor skips it ("No partition metadata") and describing its
+            # configs comes back empty. Created means usable when this returns.
+            admin.wait_for_topics(created, timeout_ms=WAIT_FOR_TOPICS_MS)
             log.info("topics_created", topics=created, partitions=settings.partitions)
         return created
     finally:
