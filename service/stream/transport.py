@@ -113,6 +113,7 @@ class Consumer(faust_aiokafka.Consumer):
         self._due: dict[TP, int] = {}  # the next offset to deliver, per partition
         # Per partition: the first record held back, and how many readings held it back.
         self._held_back: dict[TP, tuple[int, int]] = {}
+        self._log_start: dict[TP, int] = {}  # partitions never committed: their first offset
 
     @Service.timer(STUCK_CHECK_S)
     async def _read_again_where_stuck(self) -> None:
@@ -235,8 +236,38 @@ class Consumer(faust_aiokafka.Consumer):
         await super().seek(partition, offset)
         self._forget_due([partition])
 
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        """Seek every partition to its committed offset, and one the group never committed to
+        the start of its log.
+
+        The client seeks only partitions whose committed offset is above 0 (aiokafka's
+        seek_to_committed) and leaves the others where its fetches got to. Faust seeks back
+        to the committed offsets after a rebalance to read again what it fetched and did not
+        deliver (records of partitions not yet active, or of a batch cut short by the
+        rebalance), so a partition without a commit kept its position past those records:
+        they were never processed, and the commit then passed over them. Until its first
+        commit, a partition's place to read again from is the start of its log (the reset
+        policy is `earliest`), and it stands as the committed offset, so the checks above
+        read again what goes missing there too."""
+        committed = dict(await super().seek_to_committed())
+        never = [TP(tp.topic, tp.partition) for tp, offset in committed.items() if not offset]
+        never = [tp for tp in never if not self._is_changelog_tp(tp)]
+        if never:
+            found = await self.earliest_offsets(*never)
+            starts = {TP(tp.topic, tp.partition): int(offset) for tp, offset in found.items()}
+            await self.seek_wait(starts)
+            self._log_start.update(starts)
+            log.info(
+                "uncommitted_partitions_read_from_start",
+                partitions=sorted(f"{tp.topic}:{tp.partition}@{o}" for tp, o in starts.items()),
+            )
+        return committed
+
     async def perform_seek(self) -> None:
+        self._log_start = {}
         await super().perform_seek()
+        # Faust keeps no committed offset for these (nor for a commit of 0).
+        self._committed_offset.update(self._log_start)
         self._forget_due(list(self._due))
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:

@@ -1,9 +1,15 @@
-"""The offset commit waits for every table write (service/stream/transport.py).
+"""The worker's transport against a broker (service/stream/transport.py).
 
-Faust flushes its producer before it commits an offset, but the flush of its buffer (where
-table writes wait) gives up after 0.1 s without a send. A buffer that hands records over
-slowly (as when the client first waits for a new partition's metadata) shows the difference:
-Faust's own producer returns from flush with the record unsent, the project's does not.
+The offset commit waits for every table write. Faust flushes its producer before it commits an
+offset, but the flush of its buffer (where table writes wait) gives up after 0.1 s without a
+send. A buffer that hands records over slowly (as when the client first waits for a new
+partition's metadata) shows the difference: Faust's own producer returns from flush with the
+record unsent, the project's does not.
+
+Records fetched and not delivered before a partition's first commit are read again. After a
+rebalance Faust seeks every partition back to its committed offset, but the client seeks only
+those with a commit: a partition new to the group stayed past the records fetched while it was
+not yet active, and they were never processed (quotes missing with two workers).
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from collections.abc import Callable
 
 import faust
 import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import TopicPartition as ClientTP
 from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import FutureMessage
-from kafka import KafkaConsumer, TopicPartition
+from faust.types import TP, FutureMessage
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from schemas.topics import RAW_ENTRIES
@@ -24,7 +32,7 @@ from service.kafka.admin import ensure_topics
 from service.kafka.config import kafka_python_config
 from service.settings import Settings
 from service.stream.app import faust_settings
-from service.stream.transport import Producer
+from service.stream.transport import Consumer, Producer
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +118,95 @@ def test_flush_refuses_the_commit_when_a_buffered_record_failed(settings: Settin
             await producer.stop()
 
     asyncio.run(scenario())
+
+
+FETCHED = 3  # records fetched, and dropped as Faust drops those of a partition not yet active
+
+
+async def seek_after_rebalance(
+    settings: Settings, consumer_class: type[faust_aiokafka.Consumer]
+) -> tuple[int, int | None, int | None]:
+    """A partition the group never committed, whose first records the client has fetched and
+    Faust has not delivered; then the seek Faust performs once a rebalance is over. Returns the
+    client's position after it, the committed offset the consumer keeps for the partition,
+    and the offset of the first record fetched next (None: none is left before the position)."""
+    name = RAW_ENTRIES.full_name(settings.topic_prefix)
+    client = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=settings.app_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await client.start()
+    try:
+        client.assign([ClientTP(name, 0)])
+        fetched = 0
+        while fetched < FETCHED:
+            batches = await client.getmany(timeout_ms=5000)
+            fetched += sum(len(records) for records in batches.values())
+        assert await client.position(ClientTP(name, 0)) == FETCHED
+
+        app = faust.App(settings.app_id, **faust_settings(settings))  # type: ignore[arg-type]
+        stock = app.consumer
+        consumer = consumer_class(
+            app.transport,
+            callback=stock.callback,
+            on_partitions_revoked=stock._on_partitions_revoked,
+            on_partitions_assigned=stock._on_partitions_assigned,
+        )
+        # The consumer's thread, on this loop: its client is the one that fetched.
+        thread = consumer._thread
+
+        async def on_this_loop(method: Callable, *args: object, **kwargs: object) -> object:
+            return await method(*args, **kwargs)
+
+        thread._consumer = client
+        thread.call_thread = on_this_loop  # type: ignore[method-assign]
+        await consumer.perform_seek()
+
+        position = await client.position(ClientTP(name, 0))
+        first = None
+        if position < FETCHED:  # records to read again
+            batches = await client.getmany(timeout_ms=5000)
+            first = min(r.offset for records in batches.values() for r in records)
+        return position, consumer._committed_offset.get(TP(name, 0)), first
+    finally:
+        await client.stop()
+
+
+def produce_records(settings: Settings) -> None:
+    ensure_topics(settings, (RAW_ENTRIES,))
+    producer = KafkaProducer(**kafka_python_config(settings))
+    try:
+        for n in range(FETCHED):
+            producer.send(RAW_ENTRIES.full_name(settings.topic_prefix), b"v%d" % n, partition=0)
+        producer.flush()
+    finally:
+        producer.close()
+
+
+def test_records_fetched_before_a_partitions_first_commit_are_read_again(
+    settings: Settings,
+) -> None:
+    produce_records(settings)
+
+    position, committed, first = asyncio.run(seek_after_rebalance(settings, Consumer))
+
+    assert position == 0  # the start of the log: nothing was committed
+    assert committed == 0  # the checks for records never delivered start from there
+    assert first == 0
+
+
+def test_faust_leaves_a_partition_without_a_commit_past_records_never_delivered(
+    settings: Settings,
+) -> None:
+    """The flaw: the client's seek_to_committed passes over a partition with no commit."""
+    produce_records(settings)
+
+    position, committed, first = asyncio.run(
+        seek_after_rebalance(settings, faust_aiokafka.Consumer)
+    )
+
+    assert position == FETCHED  # the records fetched are never fetched again
+    assert committed is None  # and nothing tells the read-again checks where they began
+    assert first is None
