@@ -176,6 +176,12 @@ class Consumer(faust_aiokafka.Consumer):
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
         rewind, self._rewind = self._rewind, {}
         if rewind:
+            # A partition revoked since it was marked is no longer ours to read again (seeking
+            # it raises IllegalStateError and crashes the fetcher): its new owner starts from
+            # the committed offset anyway.
+            assigned = self.assignment()
+            rewind = {tp: offset for tp, offset in rewind.items() if tp in assigned}
+        if rewind:
             # On the client's own thread (Faust's seek() calls the client from this one).
             await self.seek_wait(rewind)
         async for tp, message in super().getmany(timeout):

@@ -81,6 +81,7 @@ def test_records_fetched_and_not_delivered_are_read_again(
 
     monkeypatch.setattr(consumer, "seek_wait", seek_wait)
     monkeypatch.setattr(faust_aiokafka.Consumer, "getmany", fetched)
+    monkeypatch.setattr(ThreadDelegateConsumer, "assignment", lambda self: {tp})
 
     async def scenario() -> None:
         await consumer._add_gap(tp, 13, 15)  # Faust: "12 was read" (after a seek it was not)
@@ -150,6 +151,7 @@ def fetching(monkeypatch: pytest.MonkeyPatch, tp: TP, *batches: list[int]) -> No
             yield tp, Record(offset)
 
     monkeypatch.setattr(faust_aiokafka.Consumer, "getmany", fetched)
+    monkeypatch.setattr(ThreadDelegateConsumer, "assignment", lambda self: {tp})
 
 
 def delivered_offsets(
@@ -264,3 +266,20 @@ def test_a_gap_filled_by_reading_again_does_not_count_towards_a_later_one(
     consumer._forget_due([tp])  # a rebalance: 19 is due again
     for _ in range(GAP_READINGS):
         assert delivered_offsets(consumer, sought, monkeypatch) == []
+
+
+def test_a_partition_revoked_before_its_read_again_is_not_sought(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marked to be read again, then revoked by a rebalance: seeking it would raise
+    IllegalStateError ("No current assignment") and crash the fetcher."""
+    consumer = create_app(settings(tmp_path)).consumer
+    kept, revoked = TP("t", 0), TP("t", 1)
+    consumer._rewind = {kept: 3, revoked: 0}
+    fetching(monkeypatch, kept, [])
+    monkeypatch.setattr(ThreadDelegateConsumer, "assignment", lambda self: {kept})
+    sought: list[dict[TP, int]] = []
+
+    delivered_offsets(consumer, sought, monkeypatch)
+
+    assert sought == [{kept: 3}]
