@@ -224,7 +224,7 @@ def worker(
     """Run the Faust worker: dedup, quote extraction and per-speaker tables.
 
     Refuses to start if a topic it uses has another partition count than --partitions."""
-    from service.kafka.admin import PartitionCountMismatch, ensure_topics
+    from service.kafka.admin import ensure_topics
     from service.stream.worker import run_worker
 
     settings = _connected(
@@ -238,11 +238,7 @@ def worker(
         )
     )
     ensure_topics(settings)
-    try:
-        run_worker(settings)
-    except PartitionCountMismatch as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    run_worker(settings)  # a partition-count mismatch ends in main(), as every user error
 
 
 @app.command()
@@ -343,10 +339,22 @@ StageOpt = Annotated[
 ]
 
 
-def _chosen_letters(settings: Settings, since: datetime | None, stage: str | None) -> list:
+def _chosen_letters(
+    since: datetime | None,
+    stage: str | None,
+    bootstrap_servers: str | None,
+    topic_prefix: str | None,
+    state_dir: Path | None,
+) -> tuple[Settings, list]:
+    """The settings the dead-letter commands connect with, and the letters they chose."""
     from service.replay.dead_letters import read_dead_letters, select
 
-    return select(read_dead_letters(settings), since=since, stage=stage)
+    settings = _connected(
+        _settings(
+            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
+        )
+    )
+    return settings, select(read_dead_letters(settings), since=since, stage=stage)
 
 
 @dead_letters_app.command("list")
@@ -361,12 +369,8 @@ def dead_letters_list(
     topic:partition:offset, reason."""
     from service.replay.dead_letters import describe
 
-    settings = _connected(
-        _settings(
-            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
-        )
-    )
-    for letter in _chosen_letters(settings, since, stage):
+    _, letters = _chosen_letters(since, stage, bootstrap_servers, topic_prefix, state_dir)
+    for letter in letters:
         typer.echo(describe(letter))
 
 
@@ -383,12 +387,8 @@ def dead_letters_replay(
     Idempotent like every input: a processed event changes nothing, a failing one fails again."""
     from service.replay.dead_letters import replay_dead_letters
 
-    settings = _connected(
-        _settings(
-            bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix, state_dir=state_dir
-        )
-    )
-    done = replay_dead_letters(settings, _chosen_letters(settings, since, stage))
+    settings, letters = _chosen_letters(since, stage, bootstrap_servers, topic_prefix, state_dir)
+    done = replay_dead_letters(settings, letters)
     events = "event" if done.sent == 1 else "events"
     skipped = f" ({done.skipped_truncated} too large to re-send: only their head was kept)"
     typer.echo(f"re-sent {done.sent} {events}{skipped if done.skipped_truncated else ''}")
@@ -451,11 +451,19 @@ def schemas(
 def _user_errors() -> tuple[type[Exception], ...]:
     """Errors a user can act on from their message alone (imported late: `liveblog quotes` and
     `schemas` need no Kafka client)."""
+    from service.kafka.admin import PartitionCountMismatch
     from service.kafka.retry import BrokerAuthenticationFailed, BrokerUnavailable
     from service.replay.seeds import SeedError
     from service.replay.source import SourceError
 
-    return (BrokerUnavailable, BrokerAuthenticationFailed, SourceError, SeedError, InvalidSettings)
+    return (
+        BrokerUnavailable,
+        BrokerAuthenticationFailed,
+        SourceError,
+        SeedError,
+        InvalidSettings,
+        PartitionCountMismatch,
+    )
 
 
 def _exit_code(exc: Exception) -> int | None:
