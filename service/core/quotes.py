@@ -8,7 +8,8 @@ outermost pair wins; marks nested inside it (‘no’ inside “…”) are part
 opening double mark left open at the end of a paragraph continues when the next paragraph opens
 with a double mark again (the news convention for quotes running over paragraphs); each
 paragraph's part is its own quote with the same speaker, so `text[start:end]` always equals the
-quoted words. Any other unclosed mark is ignored.
+quoted words. Any other unclosed mark is ignored. A double mark typed the wrong way round
+(“ closing, ” opening) is read by where it stands, glued to the word before or the word after.
 
 Quoted words are the characters between the marks, trimmed of spaces and of a trailing , ; or :
 (punctuation the writer's sentence needs); a closing . ? ! stays.
@@ -81,7 +82,7 @@ _MARK_CHARS = "'‘’`\"“”„«»"
 _DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
 _DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
 _DOUBLE_EITHER = frozenset({'"', "''"})
-_OPENING_CONTEXT = frozenset(" \t([{—–-/:")
+_OPENING_CONTEXT = frozenset(" \t\xa0([{—–-/:")
 _TRIM_TAIL = " \t,;:"
 # Words right before a mark that make the quoted words a name or term (any case; the test is
 # a str.endswith on the lower-cased text before the mark, far cheaper than a $-anchored search).
@@ -108,6 +109,19 @@ _WORD = re.compile(r"[\w’'-]+")
 
 def _can_open(text: str, index: int, floor: int) -> bool:
     return index == floor or text[index - 1] in _OPENING_CONTEXT or text[index - 1] in "“‘\"'"
+
+
+# A double mark of the wrong shape (“ typed for ”, or the reverse) is read by where it stands: one
+# glued to the end of a word and followed by a space closes, one after a space and glued to the
+# next word opens, as a reader takes it.
+def _turned_closer(text: str, index: int, end: int) -> bool:
+    after = text[index + 1] if index + 1 < end else " "
+    return not text[index - 1].isspace() and not after.isalnum()
+
+
+def _turned_opener(text: str, index: int, floor: int, end: int) -> bool:
+    after = text[index + 1] if index + 1 < end else " "
+    return after.isalnum() and (index == floor or text[index - 1] in " \t\xa0")
 
 
 def _single_closes(text: str, index: int, end: int) -> bool:
@@ -141,7 +155,11 @@ def _scan(
     for match in marks:
         mark, at = match.group(), match.start()
         if outer is None:
-            if mark in _DOUBLE_OPEN or (mark in _DOUBLE_EITHER and _can_open(text, at, start)):
+            if (
+                mark in _DOUBLE_OPEN
+                or (mark in _DOUBLE_EITHER and _can_open(text, at, start))
+                or (mark == "”" and _turned_opener(text, at, start, end))
+            ):
                 outer, open_at, open_len = "double", at, len(mark)
             elif mark in ("‘", "'") and _can_open(text, at, start):
                 after = text[at + 1] if at + 1 < end else " "
@@ -149,7 +167,11 @@ def _scan(
                     outer, open_at, open_len = "single", at, 1
             continue
         assert open_at is not None
-        if outer == "double" and (mark in _DOUBLE_CLOSE or mark in _DOUBLE_EITHER):
+        if outer == "double" and (
+            mark in _DOUBLE_CLOSE
+            or mark in _DOUBLE_EITHER
+            or (mark == "“" and _turned_closer(text, at, end))
+        ):
             found.append((open_at, at + len(mark), open_at + open_len, at))
             outer = open_at = None
         elif outer == "double" and mark in _DOUBLE_OPEN and mark not in ("‘‘",):

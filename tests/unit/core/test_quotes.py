@@ -41,6 +41,21 @@ def test_double_apostrophes_from_wire_copy_are_quote_marks() -> None:
     assert _texts(text) == ["We are not leaving"]
 
 
+def test_double_marks_of_the_wrong_shape_are_read_by_where_they_stand() -> None:
+    text = (
+        "“It works,“ said Lena Holm, the engineer. Ms. Holm said the test was ”a clear "
+        "success” and asked for an “urgent review“ of the budget."
+    )
+
+    assert _texts(text) == ["It works", "a clear success", "urgent review"]
+
+
+def test_quote_after_a_no_break_space_opens() -> None:
+    text = 'The vote was close, Ms. Holm said.\xa0"We won by nine votes."'
+
+    assert _texts(text) == ["We won by nine votes."]
+
+
 def test_apostrophes_inside_words_do_not_open_quotes() -> None:
     text = "The nurses' union said it wasn't consulted. Mr. O'Neil's office declined to comment."
 
