@@ -8,7 +8,9 @@ outermost pair wins; marks nested inside it (‘no’ inside “…”) are part
 opening double mark left open at the end of a paragraph continues when the next paragraph opens
 with a double mark again (the news convention for quotes running over paragraphs); each
 paragraph's part is its own quote with the same speaker, so `text[start:end]` always equals the
-quoted words. Any other unclosed mark is ignored. A double mark typed the wrong way round
+quoted words. A double mark left open with no closer in sight (the next paragraph's first double
+mark opens another quote, or there is none) runs to the end of its paragraph: the closer was
+forgotten. Any other unclosed mark is ignored. A double mark typed the wrong way round
 (“ closing, ” opening) is read by where it stands, glued to the word before or the word after.
 
 Quoted words are the characters between the marks, trimmed of spaces and of a trailing , ; or :
@@ -82,6 +84,7 @@ _MARK_CHARS = "'‘’`\"“”„«»"
 _DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
 _DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
 _DOUBLE_EITHER = frozenset({'"', "''"})
+_DOUBLE_MARKS = ('"', "”", "“", "''", "``", "‘‘")
 _OPENING_CONTEXT = frozenset(" \t\xa0([{—–-/:")
 _TRIM_TAIL = " \t,;:"
 # Words right before a mark that make the quoted words a name or term (any case; the test is
@@ -205,6 +208,22 @@ def _next_opens_with_double(text: str, paragraphs: tuple[Span, ...], index: int)
     return index + 1 < len(paragraphs) and _opens_with_double(text, paragraphs[index + 1])
 
 
+def _closer_in_next(text: str, paragraphs: tuple[Span, ...], index: int) -> bool:
+    """Whether the next paragraph's first double mark may close a quote left open before it."""
+    if index + 1 >= len(paragraphs):
+        return False
+    start, end = paragraphs[index + 1]
+    first = min(
+        (at for mark in _DOUBLE_MARKS if (at := text.find(mark, start, end)) != -1), default=-1
+    )
+    if first == -1:
+        return False
+    mark = text[first]
+    if mark == "“" or text.startswith(("``", "‘‘"), first):
+        return False
+    return mark == "”" or not _can_open(text, first, start)
+
+
 def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     """All top-level quoted passages, following quotes that run over paragraphs."""
     found: list[_Found] = []
@@ -238,7 +257,10 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
                                 continues and position == 0))
                 )  # fmt: skip
         carried = False
-        if dangling is not None and _next_opens_with_double(text, paragraphs, index):
+        if dangling is not None and (
+            _next_opens_with_double(text, paragraphs, index)
+            or not _closer_in_next(text, paragraphs, index)
+        ):
             if not (continues and not spans and dangling == paragraph[0]):
                 group += 1
             word_start, word_end = _trim(text, dangling + 1, paragraph[1])
@@ -247,7 +269,7 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
                     _new_found((dangling, paragraph[1], word_start, word_end, index, group,
                                 carried or (continues and dangling == paragraph[0])))
                 )  # fmt: skip
-            carried = True
+            carried = _next_opens_with_double(text, paragraphs, index)
     return found
 
 

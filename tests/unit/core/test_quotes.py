@@ -137,8 +137,14 @@ def test_hypothetical_speech_is_not_a_quote() -> None:
     assert extract_quotes(text) == []
 
 
-def test_unclosed_quote_mark_is_ignored() -> None:
-    text = "“This sentence never closes, said nobody.\nA new paragraph starts here."
+def test_quote_left_open_runs_to_the_end_of_its_paragraph() -> None:
+    text = "Mr. Berg told the crowd. “We will stay until the mill reopens.\nThe crowd cheered."
+
+    assert _texts(text) == ["We will stay until the mill reopens."]
+
+
+def test_quote_left_open_is_ignored_when_the_next_paragraph_may_close_it() -> None:
+    text = "“This sentence never closes, said nobody.\nA new paragraph,” it says."
 
     assert extract_quotes(text) == []
 
