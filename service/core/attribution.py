@@ -6,6 +6,7 @@ then resolve that mention to an entity (names directly; "he"/"she" and descripti
 "the Russian leader" to the most recent compatible person).
 
 Rules, in order, for one quote:
+0. the quote as the object of a relative clause's verb: what Mr. Hedge called “…”;
 1. attribution right after the quote: “…,” Mr. Putin said / “…,” said Putin, a former KGB officer;
 2. the nearest cue before the quote in its sentence: Mr. Zelensky said that … “very manipulative”
    (the subject of the *speech verb*, never a person named inside the reported clause);
@@ -896,6 +897,10 @@ def _hypothetical(masked: str, subject: Mention | None, cue: Cue) -> bool:
     return bool(_MODAL_BEFORE.search(masked, floor, cue.start))
 
 
+# A relative clause with a subject of its own before its verb: "what Mr. Hedge", "whom he".
+_RELATIVE_SUBJECT = re.compile(r"\b(?:[Ww]hat|whom|who|which)\s+(?:[\w.’'-]+\s+){1,4}$")
+
+
 def _trailing(resolver: _Resolver, site: QuoteSite, sentence: int) -> tuple[Cue, Mention] | None:
     """Rule 1: “…,” Mr. Putin said / “…,” said Putin / “…,” Andriy Kovalenko, an official, wrote.
 
@@ -951,12 +956,22 @@ def _next_sentence(doc: Document, site: QuoteSite) -> int | None:
 def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
     masked = resolver.doc.masked
     start, end = resolver.doc.sentences[site.sentence]
-    found: tuple[Cue, Mention | None] | None = _trailing(resolver, site, site.sentence)
+    before = [c for c in resolver.cues_in(start, site.open) if c.end <= site.open]
+    found: tuple[Cue, Mention | None] | None = None
+    # "what Mr. Hedge called “…” the club that charged…": the quote is the object of the
+    # relative clause's verb, whose subject said it, whatever cue follows the quote.
+    if (
+        before
+        and not masked[before[-1].end : site.open].strip()
+        and _RELATIVE_SUBJECT.search(masked, max(start, before[-1].start - 60), before[-1].start)
+        and (subject := resolver.subject_of(before[-1], site.sentence)) is not None
+    ):
+        found = (before[-1], subject)
     if found is None:
-        before = [c for c in resolver.cues_in(start, site.open) if c.end <= site.open]
-        if before:
-            cue = before[-1]
-            found = (cue, resolver.subject_of(cue, site.sentence))
+        found = _trailing(resolver, site, site.sentence)
+    if found is None and before:
+        cue = before[-1]
+        found = (cue, resolver.subject_of(cue, site.sentence))
     if found is None:
         for cue in resolver.cues_in(site.close, end):
             floor = _after_last_quote(resolver, site.close, cue.start)

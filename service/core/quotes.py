@@ -22,7 +22,8 @@ or comma (“He added, “…”); otherwise it is a `fragment` inside the write
 Not quotes (nobody's words), dropped:
 - names, titles and terms: marks right after "known as", "dubbed", "called", "titled",
   "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
-  capitalised (a title such as “Meet the Press”);
+  capitalised (a title such as “Meet the Press”); but a relative clause with a subject of its
+  own labels in that subject's words (“what Mr. Berg called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
 - hypothetical speech: a quote introduced by a cue under a modal ("would say, “…”").
 """
@@ -104,6 +105,11 @@ _WORK_NOUNS = tuple(
         "programme", "program", "campaign", "project", "initiative", "missile", "ship",
     )
 )  # fmt: skip
+# A relative clause whose subject labels something: "what Mr. Hedge called", "whom he dubbed".
+_LABELLING_CLAUSE = re.compile(
+    r"\b(?:[Ww]hat|whom|who|which)\s+(?:[\w.’'-]+\s+){1,4}"
+    r"(?:called|calls|dubbed|termed|labeled|labelled|nicknamed)\s*$"
+)
 _SMALL_WORDS = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -313,7 +319,8 @@ def _after_cue(before: str) -> bool:
 def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
     before = text[max(0, quote.open - 30) : quote.open].rstrip().lower()
     if before.endswith(_NAMING_BEFORE):
-        return True
+        # "what Mr. Hedge called “…”" labels in someone's words; "a film called “…”" names.
+        return not _LABELLING_CLAUSE.search(text, max(0, quote.open - 60), quote.open)
     if kind is not QuoteKind.FRAGMENT:
         return False
     # The film “Oppenheimer”: one capitalised word is enough after the noun for a work.

@@ -131,6 +131,17 @@ def test_titles_and_nicknames_are_not_quotes() -> None:
     assert extract_quotes(text) == []
 
 
+def test_label_in_a_relative_clause_is_a_quote_of_its_subject() -> None:
+    text = (
+        "In 2019, under what Mr. Berg called “the old model” the Harbor Club, a private "
+        "course, charged members a fee. A film called “Harbor Lights” was shot there."
+    )
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.text, quote.speaker_id) == ("the old model", "surname:berg")
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
