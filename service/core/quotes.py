@@ -25,6 +25,8 @@ Not quotes (nobody's words), dropped:
   capitalised (a title such as “Meet the Press”); but a relative clause with a subject of its
   own labels in that subject's words (“what Mr. Berg called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
+- credited titles: a quote without a speech cue followed by "by" and a name (“Leaving the
+  stage” by Jo Lin: a headline or a book and its author);
 - hypothetical speech: a quote introduced by a cue under a modal ("would say, “…”").
 """
 
@@ -110,6 +112,9 @@ _LABELLING_CLAUSE = re.compile(
     r"\b(?:[Ww]hat|whom|who|which)\s+(?:[\w.’'-]+\s+){1,4}"
     r"(?:called|calls|dubbed|termed|labeled|labelled|nicknamed)\s*$"
 )
+# “Sam Mendes leaves the show” by Jo Lin, of the Ledger: a headline or a book credited to its
+# author is a title, not somebody's words (a quote with a cue is left alone: “shaken” by it).
+_CREDITED_TO = re.compile(r"[,.]?\s*by\s+(?:the\s+)?[A-Z]")
 _SMALL_WORDS = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -345,6 +350,8 @@ def _title_cased(text: str, quote: _Found, min_words: int) -> bool:
 
 def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -> bool:
     if attribution.hypothetical or _is_name_or_title(text, quote, kind):
+        return False
+    if not attribution.has_cue and _CREDITED_TO.match(text, quote.close):
         return False
     return not (
         kind is QuoteKind.FRAGMENT

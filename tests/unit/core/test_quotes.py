@@ -142,6 +142,16 @@ def test_label_in_a_relative_clause_is_a_quote_of_its_subject() -> None:
     assert (quote.text, quote.speaker_id) == ("the old model", "surname:berg")
 
 
+def test_title_credited_to_its_author_is_not_a_quote() -> None:
+    text = (
+        "READING LIST:\n"
+        "“Harbor town votes to close its last cannery” by the Ledger's Jo Lin.\n"
+        "Residents were “shaken” by the vote, Mayor Ana Ortiz said."
+    )
+
+    assert _texts(text) == ["shaken"]
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
