@@ -22,8 +22,9 @@ or comma (“He added, “…”); otherwise it is a `fragment` inside the write
 Not quotes (nobody's words), dropped:
 - names, titles and terms: marks right after "known as", "dubbed", "called", "titled",
   "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
-  capitalised (a title such as “Meet the Press”); but a relative clause with a subject of its
-  own labels in that subject's words (“what Mr. Berg called “the old model””);
+  capitalised (a title such as “Meet the Press”), or, with no speech cue, such a title opening
+  a sentence or following a comma (“Gifted Hands” is his memoir); but a relative clause with
+  a subject of its own labels in that subject's words (“what Mr. Berg called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
 - credited titles: a quote without a speech cue followed by "by" and a name (“Leaving the
   stage” by Jo Lin: a headline or a book and its author);
@@ -351,7 +352,16 @@ def _title_cased(text: str, quote: _Found, min_words: int) -> bool:
 def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -> bool:
     if attribution.hypothetical or _is_name_or_title(text, quote, kind):
         return False
-    if not attribution.has_cue and _CREDITED_TO.match(text, quote.close):
+    if not attribution.has_cue and (
+        _CREDITED_TO.match(text, quote.close)
+        # “The Walking Dead” is a drama; his memoir, “Gifted Hands”: a title in capitals
+        # opening a sentence or after a comma, with nobody saying it, is a name as well.
+        or (
+            kind is QuoteKind.FULL
+            and text[quote.end - 1] not in ".?!"
+            and _title_cased(text, quote, 2)
+        )
+    ):
         return False
     return not (
         kind is QuoteKind.FRAGMENT
