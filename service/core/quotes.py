@@ -354,12 +354,13 @@ def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -
         return False
     if not attribution.has_cue and (
         _CREDITED_TO.match(text, quote.close)
-        # “The Walking Dead” is a drama; his memoir, “Gifted Hands”: a title in capitals
-        # opening a sentence or after a comma, with nobody saying it, is a name as well.
+        # “The Walking Dead” is a drama; his memoir, “Gifted Hands”: a title in capitals (one
+        # word is enough) opening a sentence or after a comma, with nobody saying it, is a
+        # name as well.
         or (
             kind is QuoteKind.FULL
             and text[quote.end - 1] not in ".?!"
-            and _title_cased(text, quote, 2)
+            and _title_cased(text, quote, 1)
         )
     ):
         return False

@@ -155,7 +155,7 @@ def test_title_credited_to_its_author_is_not_a_quote() -> None:
 def test_title_opening_a_sentence_or_after_a_comma_is_not_a_quote() -> None:
     text = (
         "“Harbor Lights” is a drama about a fishing town. Its sequel, “Winter Tides” sold "
-        "well. “We Stay Open,” Mayor Ana Ortiz said."
+        "well. “Tides” has been a hit on television. “We Stay Open,” Mayor Ana Ortiz said."
     )
 
     assert _texts(text) == ["We Stay Open"]
