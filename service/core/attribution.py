@@ -569,7 +569,11 @@ class _Resolver:
                     and not masked[after_as[0].end : b].strip()
                 ):
                     return after_as[0]
-            if _ADVERBIAL_CHUNK.match(masked, a) or masked[a:b].lstrip().startswith(("“", '"')):
+            if masked[a:b].lstrip().startswith(("“", '"')):
+                continue
+            if (adverbial := _ADVERBIAL_CHUNK.match(masked, a)) is not None and not (
+                adverbial[0].endswith(("ed", "ing")) and self.name_opens(a, b)
+            ):
                 continue
             mentions = [
                 m
@@ -631,6 +635,17 @@ class _Resolver:
             return None
         return None
 
+    def name_opens(self, start: int, end: int) -> bool:
+        """Whether a chunk opens with a person's name the document knows: "Fred Kagan" and
+        "Manning" only look like the participles that open adverbial chunks ("Asked about…")."""
+        named = self.mentions_in(start, end)
+        return (
+            bool(named)
+            and named[0].kind == "person"
+            and not self.doc.masked[start : named[0].start].strip()
+            and self.known(named[0])
+        )
+
     def inverted_subject(self, cue: Cue, sentence_end: int) -> Mention | None:
         """said Putin, … / said former aide Dana Whitlow (D-Ore.) in an interview. — the
         speaker right after the cue: the last name of the noun phrase that follows it."""
@@ -666,6 +681,10 @@ class _Resolver:
             # "(D-Conn.)", "of Showtime": what a name carries is passed over.
             if _NAME_TAIL.match(masked, cursor, sentence_end):
                 return mention
+            if masked[cursor : cursor + 1] == "-" and masked[cursor + 1 : cursor + 2].isalnum():
+                cursor += 1  # "said UC-AFT President Bob Samuels": a hyphen joins one phrase
+                found = mention
+                continue
             if masked[cursor : cursor + 1] not in (" ", "\u00a0"):
                 return mention  # punctuation ends the phrase
             # "said another Twitter user, Jo Bayer": a name before a noun only modifies it.
@@ -829,8 +848,12 @@ _OFFICE_GAP = re.compile(
     r"\s+(?:[a-z][\w-]*\s+){0,3}?(?:" + ROLE_NOUNS + r")\s+(?:of|for)\s+(?:the\s+)?"
     r"(?:[a-z][\w-]*\s+){1,3}"
 )
-# A chunk opening on a role in lower case: "president and CEO of …", "a spokesman for …".
-_ROLE_LEAD = re.compile(r"\s*(?:(?:a|an|the|its|his|her|their)\s+)?(?:" + ROLE_NOUNS + r")\b")
+# A chunk opening on a role in lower case: "president and CEO of …", "a spokesman for …",
+# "who is chairman of …".
+_ROLE_LEAD = re.compile(
+    r"\s*(?:who\s+(?:is|was|has\s+been)\s+)?(?:(?:a|an|the|its|his|her|their)\s+)?"
+    r"(?:" + ROLE_NOUNS + r")\b"
+)
 _KNOWN_AS = re.compile(r",?\s+(?:known as|named|called|identified as|nicknamed)\s+")
 # Adverbs alone between a clause opener and its verb: "…, but now said", "but later added".
 _ADVERBS_ONLY = re.compile(
