@@ -225,10 +225,12 @@ def _closer_in_next(text: str, paragraphs: tuple[Span, ...], index: int) -> bool
     if index + 1 >= len(paragraphs):
         return False
     start, end = paragraphs[index + 1]
-    first = min(
-        (at for mark in _DOUBLE_MARKS if (at := text.find(mark, start, end)) != -1), default=-1
-    )
-    if first == -1:
+    first = end
+    for mark in _DOUBLE_MARKS:
+        at = text.find(mark, start, first)
+        if at != -1:
+            first = at
+    if first == end:
         return False
     mark = text[first]
     if mark == "“" or text.startswith(("``", "‘‘"), first):
