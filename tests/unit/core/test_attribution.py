@@ -717,3 +717,12 @@ def test_hyphenated_organisation_before_an_inverted_speaker_is_passed_over() -> 
     text = "“Voters are waking up,” said NY-AFL President Bob Samuels, who backs the bill."
 
     assert _speakers(text) == ["bob-samuels"]
+
+
+def test_labelling_verbs_attribute_the_label() -> None:
+    text = (
+        "Chancellor Lena Holm heralded the treaty as a “breakthrough.” Her rival, Omar Reyes, "
+        "routinely characterizes himself as a “builder” and bemoaned the “lost decade.”"
+    )
+
+    assert _speakers(text) == ["lena-holm", "omar-reyes", "omar-reyes"]
