@@ -84,10 +84,12 @@ _CUE_WHERE = re.compile(
     r"(?:post|statement|message|letter|tweet|article|op-ed|column|blog|interview|address|"
     r"social media|Telegram|Facebook|X)\b"
 )
-# "went on to say", "was prompted to say", "continued to say" report what was said.
+# "went on to say", "was prompted to say", "continued to say" report what was said, as do
+# "went so far as to say", "interjected to say", "paused to say", "took to Twitter to say".
 _MODAL_BEFORE = re.compile(
     r"\b(?:will|would|could|might|may|should|can|must|"
-    r"(?<!\bon )(?<!continued )(?<!proceeded )(?<!prompted )(?<!used )to)"
+    r"(?<!\bon )(?<!continued )(?<!proceeded )(?<!prompted )(?<!used )"
+    r"(?<!\bas )(?<!interjected )(?<!paused )(?<!stopped )(?<!Twitter )to)"
     r"\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
 )
 # Clause separators: , ; : — – or a " - " set off by white space. Every alternative opens

@@ -167,6 +167,18 @@ def test_hypothetical_speech_is_not_a_quote() -> None:
     assert extract_quotes(text) == []
 
 
+def test_saying_reported_through_an_infinitive_is_not_hypothetical() -> None:
+    text = (
+        "Columnist Dana Whitlow went so far as to say: “The paper is finished.” "
+        "Mayor Omar Reyes interjected to say: “Not yet.”"
+    )
+
+    assert [(q.text, q.speaker_id) for q in extract_quotes(text)] == [
+        ("The paper is finished.", "dana-whitlow"),
+        ("Not yet.", "omar-reyes"),
+    ]
+
+
 def test_quote_left_open_runs_to_the_end_of_its_paragraph() -> None:
     text = "Mr. Berg told the crowd. “We will stay until the mill reopens.\nThe crowd cheered."
 
