@@ -159,9 +159,9 @@ def _plural_possessive(text: str, index: int, end: int, marks: list[re.Match[str
 
 def _scan(
     text: str, paragraph: Span, marks: list[re.Match[str]]
-) -> tuple[list[tuple[int, int, int, int]], int | None]:
+) -> tuple[list[tuple[int, int, int, int]], Span | None]:
     """Top-level quotes of one paragraph (given its marks) as (open, close, start, end); plus a
-    dangling opener."""
+    dangling opener as (open, start of its words)."""
     start, end = paragraph
     found: list[tuple[int, int, int, int]] = []
     open_at: int | None = None
@@ -199,7 +199,7 @@ def _scan(
         ):
             found.append((open_at, at + 1, open_at + 1, at))
             outer = open_at = None
-    dangling = open_at if outer == "double" else None
+    dangling = (open_at, open_at + open_len) if outer == "double" and open_at is not None else None
     return found, dangling
 
 
@@ -275,13 +275,13 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
             _next_opens_with_double(text, paragraphs, index)
             or not _closer_in_next(text, paragraphs, index)
         ):
-            if not (continues and not spans and dangling == paragraph[0]):
+            if not (continues and not spans and dangling[0] == paragraph[0]):
                 group += 1
-            word_start, word_end = _trim(text, dangling + 1, paragraph[1])
+            word_start, word_end = _trim(text, dangling[1], paragraph[1])
             if word_end > word_start:
                 found.append(
-                    _new_found((dangling, paragraph[1], word_start, word_end, index, group,
-                                carried or (continues and dangling == paragraph[0])))
+                    _new_found((dangling[0], paragraph[1], word_start, word_end, index, group,
+                                carried or (continues and dangling[0] == paragraph[0])))
                 )  # fmt: skip
             carried = _next_opens_with_double(text, paragraphs, index)
     return found

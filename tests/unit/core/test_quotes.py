@@ -185,6 +185,12 @@ def test_quote_left_open_runs_to_the_end_of_its_paragraph() -> None:
     assert _texts(text) == ["We will stay until the mill reopens."]
 
 
+def test_wire_quote_left_open_keeps_its_words_without_the_second_apostrophe() -> None:
+    text = "Mr. Berg told the crowd, ''We will stay until the mill reopens.\nThe crowd cheered."
+
+    assert _texts(text) == ["We will stay until the mill reopens."]
+
+
 def test_quote_left_open_is_ignored_when_the_next_paragraph_may_close_it() -> None:
     text = "“This sentence never closes, said nobody.\nA new paragraph,” it says."
 
