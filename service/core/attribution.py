@@ -6,6 +6,7 @@ then resolve that mention to an entity (names directly; "he"/"she" and descripti
 "the Russian leader" to the most recent compatible person).
 
 Rules, in order, for one quote:
+0. the quote as the object of a relative clause's verb: what Mr. Hedge called “…”;
 1. attribution right after the quote: “…,” Mr. Putin said / “…,” said Putin, a former KGB officer;
 2. the nearest cue before the quote in its sentence: Mr. Zelensky said that … “very manipulative”
    (the subject of the *speech verb*, never a person named inside the reported clause);
@@ -83,10 +84,12 @@ _CUE_WHERE = re.compile(
     r"(?:post|statement|message|letter|tweet|article|op-ed|column|blog|interview|address|"
     r"social media|Telegram|Facebook|X)\b"
 )
-# "went on to say", "was prompted to say", "continued to say" report what was said.
+# "went on to say", "was prompted to say", "continued to say" report what was said, as do
+# "went so far as to say", "interjected to say", "paused to say", "took to Twitter to say".
 _MODAL_BEFORE = re.compile(
     r"\b(?:will|would|could|might|may|should|can|must|"
-    r"(?<!\bon )(?<!continued )(?<!proceeded )(?<!prompted )(?<!used )to)"
+    r"(?<!\bon )(?<!continued )(?<!proceeded )(?<!prompted )(?<!used )"
+    r"(?<!\bas )(?<!interjected )(?<!paused )(?<!stopped )(?<!Twitter )to)"
     r"\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
 )
 # Clause separators: , ; : — – or a " - " set off by white space. Every alternative opens
@@ -568,7 +571,11 @@ class _Resolver:
                     and not masked[after_as[0].end : b].strip()
                 ):
                     return after_as[0]
-            if _ADVERBIAL_CHUNK.match(masked, a) or masked[a:b].lstrip().startswith(("“", '"')):
+            if masked[a:b].lstrip().startswith(("“", '"')):
+                continue
+            if (adverbial := _ADVERBIAL_CHUNK.match(masked, a)) is not None and not (
+                adverbial[0].endswith(("ed", "ing")) and self.name_opens(a, b)
+            ):
                 continue
             mentions = [
                 m
@@ -630,6 +637,17 @@ class _Resolver:
             return None
         return None
 
+    def name_opens(self, start: int, end: int) -> bool:
+        """Whether a chunk opens with a person's name the document knows: "Fred Kagan" and
+        "Manning" only look like the participles that open adverbial chunks ("Asked about…")."""
+        named = self.mentions_in(start, end)
+        return (
+            bool(named)
+            and named[0].kind == "person"
+            and not self.doc.masked[start : named[0].start].strip()
+            and self.known(named[0])
+        )
+
     def inverted_subject(self, cue: Cue, sentence_end: int) -> Mention | None:
         """said Putin, … / said former aide Dana Whitlow (D-Ore.) in an interview. — the
         speaker right after the cue: the last name of the noun phrase that follows it."""
@@ -665,6 +683,10 @@ class _Resolver:
             # "(D-Conn.)", "of Showtime": what a name carries is passed over.
             if _NAME_TAIL.match(masked, cursor, sentence_end):
                 return mention
+            if masked[cursor : cursor + 1] == "-" and masked[cursor + 1 : cursor + 2].isalnum():
+                cursor += 1  # "said UC-AFT President Bob Samuels": a hyphen joins one phrase
+                found = mention
+                continue
             if masked[cursor : cursor + 1] not in (" ", "\u00a0"):
                 return mention  # punctuation ends the phrase
             # "said another Twitter user, Jo Bayer": a name before a noun only modifies it.
@@ -828,8 +850,12 @@ _OFFICE_GAP = re.compile(
     r"\s+(?:[a-z][\w-]*\s+){0,3}?(?:" + ROLE_NOUNS + r")\s+(?:of|for)\s+(?:the\s+)?"
     r"(?:[a-z][\w-]*\s+){1,3}"
 )
-# A chunk opening on a role in lower case: "president and CEO of …", "a spokesman for …".
-_ROLE_LEAD = re.compile(r"\s*(?:(?:a|an|the|its|his|her|their)\s+)?(?:" + ROLE_NOUNS + r")\b")
+# A chunk opening on a role in lower case: "president and CEO of …", "a spokesman for …",
+# "who is chairman of …".
+_ROLE_LEAD = re.compile(
+    r"\s*(?:who\s+(?:is|was|has\s+been)\s+)?(?:(?:a|an|the|its|his|her|their)\s+)?"
+    r"(?:" + ROLE_NOUNS + r")\b"
+)
 _KNOWN_AS = re.compile(r",?\s+(?:known as|named|called|identified as|nicknamed)\s+")
 # Adverbs alone between a clause opener and its verb: "…, but now said", "but later added".
 _ADVERBS_ONLY = re.compile(
@@ -896,6 +922,10 @@ def _hypothetical(masked: str, subject: Mention | None, cue: Cue) -> bool:
     return bool(_MODAL_BEFORE.search(masked, floor, cue.start))
 
 
+# A relative clause with a subject of its own before its verb: "what Mr. Hedge", "whom he".
+_RELATIVE_SUBJECT = re.compile(r"\b(?:[Ww]hat|whom|who|which)\s+(?:[\w.’'-]+\s+){1,4}$")
+
+
 def _trailing(resolver: _Resolver, site: QuoteSite, sentence: int) -> tuple[Cue, Mention] | None:
     """Rule 1: “…,” Mr. Putin said / “…,” said Putin / “…,” Andriy Kovalenko, an official, wrote.
 
@@ -951,12 +981,22 @@ def _next_sentence(doc: Document, site: QuoteSite) -> int | None:
 def _attribute_one(resolver: _Resolver, site: QuoteSite) -> Attribution:
     masked = resolver.doc.masked
     start, end = resolver.doc.sentences[site.sentence]
-    found: tuple[Cue, Mention | None] | None = _trailing(resolver, site, site.sentence)
+    before = [c for c in resolver.cues_in(start, site.open) if c.end <= site.open]
+    found: tuple[Cue, Mention | None] | None = None
+    # "what Mr. Hedge called “…” the club that charged…": the quote is the object of the
+    # relative clause's verb, whose subject said it, whatever cue follows the quote.
+    if (
+        before
+        and not masked[before[-1].end : site.open].strip()
+        and _RELATIVE_SUBJECT.search(masked, max(start, before[-1].start - 60), before[-1].start)
+        and (subject := resolver.subject_of(before[-1], site.sentence)) is not None
+    ):
+        found = (before[-1], subject)
     if found is None:
-        before = [c for c in resolver.cues_in(start, site.open) if c.end <= site.open]
-        if before:
-            cue = before[-1]
-            found = (cue, resolver.subject_of(cue, site.sentence))
+        found = _trailing(resolver, site, site.sentence)
+    if found is None and before:
+        cue = before[-1]
+        found = (cue, resolver.subject_of(cue, site.sentence))
     if found is None:
         for cue in resolver.cues_in(site.close, end):
             floor = _after_last_quote(resolver, site.close, cue.start)

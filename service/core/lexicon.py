@@ -42,7 +42,7 @@ SPEECH_VERBS: list[str] = (  # noqa: SIM905
     "chanted chants chanting "
     "joked jokes joking cracked snapped scoffed fumed thundered sighed mused lamented "
     "lamenting complained complains complaining grumbled boasted boasts boasting "
-    "bragged bragging gushed raved opined opines "
+    "bragged bragging gushed raved opined opines vented bemoaned laments "
     # judging and labelling (with a partial quote: "dismissed the audit as “a hit job”")
     "called calling labeled labelled labeling labelling branded "
     "branding termed deemed characterized characterised "
@@ -53,7 +53,7 @@ SPEECH_VERBS: list[str] = (  # noqa: SIM905
     "mocking ridiculed derided decried condemned condemning denounced "
     "denouncing lambasted chided scolded rebuked attacked attacking "
     "thanked thanking cited citing listed directed ordered "
-    "portrayed portrays portraying assailed assails "
+    "portrayed portrays portraying assailed assails heralded characterizes hammered hammering "
     # present tenses that are seldom plural nouns after a name ("Conway notes", "what she
     # calls"; "the calls", "his calls" are no cue: a determiner before a cue word rules it
     # out); "remarks", "states" are left out: "anti-Muslim remarks", "Asian states" are no speech

@@ -8,7 +8,10 @@ outermost pair wins; marks nested inside it (‘no’ inside “…”) are part
 opening double mark left open at the end of a paragraph continues when the next paragraph opens
 with a double mark again (the news convention for quotes running over paragraphs); each
 paragraph's part is its own quote with the same speaker, so `text[start:end]` always equals the
-quoted words. Any other unclosed mark is ignored.
+quoted words. A double mark left open with no closer in sight (the next paragraph's first double
+mark opens another quote, or there is none) runs to the end of its paragraph: the closer was
+forgotten. Any other unclosed mark is ignored. A double mark typed the wrong way round
+(“ closing, ” opening) is read by where it stands, glued to the word before or the word after.
 
 Quoted words are the characters between the marks, trimmed of spaces and of a trailing , ; or :
 (punctuation the writer's sentence needs); a closing . ? ! stays.
@@ -19,8 +22,12 @@ or comma (“He added, “…”); otherwise it is a `fragment` inside the write
 Not quotes (nobody's words), dropped:
 - names, titles and terms: marks right after "known as", "dubbed", "called", "titled",
   "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
-  capitalised (a title such as “Meet the Press”);
+  capitalised (a title such as “Meet the Press”), or, with no speech cue, such a title opening
+  a sentence or following a comma (“Gifted Hands” is his memoir); but a relative clause with
+  a subject of its own labels in that subject's words (“what Mr. Berg called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
+- credited titles: a quote without a speech cue followed by "by" and a name (“Leaving the
+  stage” by Jo Lin: a headline or a book and its author);
 - hypothetical speech: a quote introduced by a cue under a modal ("would say, “…”").
 """
 
@@ -81,7 +88,8 @@ _MARK_CHARS = "'‘’`\"“”„«»"
 _DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
 _DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
 _DOUBLE_EITHER = frozenset({'"', "''"})
-_OPENING_CONTEXT = frozenset(" \t([{—–-/:")
+_DOUBLE_MARKS = ('"', "”", "“", "''", "``", "‘‘")
+_OPENING_CONTEXT = frozenset(" \t\xa0([{—–-/:")
 _TRIM_TAIL = " \t,;:"
 # Words right before a mark that make the quoted words a name or term (any case; the test is
 # a str.endswith on the lower-cased text before the mark, far cheaper than a $-anchored search).
@@ -100,6 +108,14 @@ _WORK_NOUNS = tuple(
         "programme", "program", "campaign", "project", "initiative", "missile", "ship",
     )
 )  # fmt: skip
+# A relative clause whose subject labels something: "what Mr. Hedge called", "whom he dubbed".
+_LABELLING_CLAUSE = re.compile(
+    r"\b(?:[Ww]hat|whom|who|which)\s+(?:[\w.’'-]+\s+){1,4}"
+    r"(?:called|calls|dubbed|termed|labeled|labelled|nicknamed)\s*$"
+)
+# “Sam Mendes leaves the show” by Jo Lin, of the Ledger: a headline or a book credited to its
+# author is a title, not somebody's words (a quote with a cue is left alone: “shaken” by it).
+_CREDITED_TO = re.compile(r"[,.]?\s*by\s+(?:the\s+)?[A-Z]")
 _SMALL_WORDS = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -108,6 +124,19 @@ _WORD = re.compile(r"[\w’'-]+")
 
 def _can_open(text: str, index: int, floor: int) -> bool:
     return index == floor or text[index - 1] in _OPENING_CONTEXT or text[index - 1] in "“‘\"'"
+
+
+# A double mark of the wrong shape (“ typed for ”, or the reverse) is read by where it stands: one
+# glued to the end of a word and followed by a space closes, one after a space and glued to the
+# next word opens, as a reader takes it.
+def _turned_closer(text: str, index: int, end: int) -> bool:
+    after = text[index + 1] if index + 1 < end else " "
+    return not text[index - 1].isspace() and not after.isalnum()
+
+
+def _turned_opener(text: str, index: int, floor: int, end: int) -> bool:
+    after = text[index + 1] if index + 1 < end else " "
+    return after.isalnum() and (index == floor or text[index - 1] in " \t\xa0")
 
 
 def _single_closes(text: str, index: int, end: int) -> bool:
@@ -130,9 +159,9 @@ def _plural_possessive(text: str, index: int, end: int, marks: list[re.Match[str
 
 def _scan(
     text: str, paragraph: Span, marks: list[re.Match[str]]
-) -> tuple[list[tuple[int, int, int, int]], int | None]:
+) -> tuple[list[tuple[int, int, int, int]], Span | None]:
     """Top-level quotes of one paragraph (given its marks) as (open, close, start, end); plus a
-    dangling opener."""
+    dangling opener as (open, start of its words)."""
     start, end = paragraph
     found: list[tuple[int, int, int, int]] = []
     open_at: int | None = None
@@ -141,7 +170,11 @@ def _scan(
     for match in marks:
         mark, at = match.group(), match.start()
         if outer is None:
-            if mark in _DOUBLE_OPEN or (mark in _DOUBLE_EITHER and _can_open(text, at, start)):
+            if (
+                mark in _DOUBLE_OPEN
+                or (mark in _DOUBLE_EITHER and _can_open(text, at, start))
+                or (mark == "”" and _turned_opener(text, at, start, end))
+            ):
                 outer, open_at, open_len = "double", at, len(mark)
             elif mark in ("‘", "'") and _can_open(text, at, start):
                 after = text[at + 1] if at + 1 < end else " "
@@ -149,7 +182,11 @@ def _scan(
                     outer, open_at, open_len = "single", at, 1
             continue
         assert open_at is not None
-        if outer == "double" and (mark in _DOUBLE_CLOSE or mark in _DOUBLE_EITHER):
+        if outer == "double" and (
+            mark in _DOUBLE_CLOSE
+            or mark in _DOUBLE_EITHER
+            or (mark == "“" and _turned_closer(text, at, end))
+        ):
             found.append((open_at, at + len(mark), open_at + open_len, at))
             outer = open_at = None
         elif outer == "double" and mark in _DOUBLE_OPEN and mark not in ("‘‘",):
@@ -162,7 +199,7 @@ def _scan(
         ):
             found.append((open_at, at + 1, open_at + 1, at))
             outer = open_at = None
-    dangling = open_at if outer == "double" else None
+    dangling = (open_at, open_at + open_len) if outer == "double" and open_at is not None else None
     return found, dangling
 
 
@@ -181,6 +218,24 @@ def _opens_with_double(text: str, paragraph: Span) -> bool:
 
 def _next_opens_with_double(text: str, paragraphs: tuple[Span, ...], index: int) -> bool:
     return index + 1 < len(paragraphs) and _opens_with_double(text, paragraphs[index + 1])
+
+
+def _closer_in_next(text: str, paragraphs: tuple[Span, ...], index: int) -> bool:
+    """Whether the next paragraph's first double mark may close a quote left open before it."""
+    if index + 1 >= len(paragraphs):
+        return False
+    start, end = paragraphs[index + 1]
+    first = end
+    for mark in _DOUBLE_MARKS:
+        at = text.find(mark, start, first)
+        if at != -1:
+            first = at
+    if first == end:
+        return False
+    mark = text[first]
+    if mark == "“" or text.startswith(("``", "‘‘"), first):
+        return False
+    return mark == "”" or not _can_open(text, first, start)
 
 
 def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
@@ -216,16 +271,19 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
                                 continues and position == 0))
                 )  # fmt: skip
         carried = False
-        if dangling is not None and _next_opens_with_double(text, paragraphs, index):
-            if not (continues and not spans and dangling == paragraph[0]):
+        if dangling is not None and (
+            _next_opens_with_double(text, paragraphs, index)
+            or not _closer_in_next(text, paragraphs, index)
+        ):
+            if not (continues and not spans and dangling[0] == paragraph[0]):
                 group += 1
-            word_start, word_end = _trim(text, dangling + 1, paragraph[1])
+            word_start, word_end = _trim(text, dangling[1], paragraph[1])
             if word_end > word_start:
                 found.append(
-                    _new_found((dangling, paragraph[1], word_start, word_end, index, group,
-                                carried or (continues and dangling == paragraph[0])))
+                    _new_found((dangling[0], paragraph[1], word_start, word_end, index, group,
+                                carried or (continues and dangling[0] == paragraph[0])))
                 )  # fmt: skip
-            carried = True
+            carried = _next_opens_with_double(text, paragraphs, index)
     return found
 
 
@@ -269,7 +327,8 @@ def _after_cue(before: str) -> bool:
 def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
     before = text[max(0, quote.open - 30) : quote.open].rstrip().lower()
     if before.endswith(_NAMING_BEFORE):
-        return True
+        # "what Mr. Hedge called “…”" labels in someone's words; "a film called “…”" names.
+        return not _LABELLING_CLAUSE.search(text, max(0, quote.open - 60), quote.open)
     if kind is not QuoteKind.FRAGMENT:
         return False
     # The film “Oppenheimer”: one capitalised word is enough after the noun for a work.
@@ -294,6 +353,18 @@ def _title_cased(text: str, quote: _Found, min_words: int) -> bool:
 
 def _keep(text: str, quote: _Found, kind: QuoteKind, attribution: Attribution) -> bool:
     if attribution.hypothetical or _is_name_or_title(text, quote, kind):
+        return False
+    if not attribution.has_cue and (
+        _CREDITED_TO.match(text, quote.close)
+        # “The Walking Dead” is a drama; his memoir, “Gifted Hands”: a title in capitals (one
+        # word is enough) opening a sentence or after a comma, with nobody saying it, is a
+        # name as well.
+        or (
+            kind is QuoteKind.FULL
+            and text[quote.end - 1] not in ".?!"
+            and _title_cased(text, quote, 1)
+        )
+    ):
         return False
     return not (
         kind is QuoteKind.FRAGMENT

@@ -696,3 +696,33 @@ def test_a_description_known_as_a_name_gives_the_name() -> None:
     text = "“There never was an order,” said the station chief known as Bob, speaking at last."
 
     assert _speakers(text) == ["surname:bob"]
+
+
+def test_first_name_that_looks_like_a_participle_still_opens_the_subject() -> None:
+    text = (
+        "“No plan would work now,” Fred Price, director of the Harbor Safety Project at the "
+        "Ocean Institute, said in an interview."
+    )
+
+    assert _speakers(text) == ["fred-price"]
+
+
+def test_role_in_a_relative_clause_before_the_cue_leaves_the_name_as_subject() -> None:
+    text = "“The ad raises questions,” Dana Whitlow, who is chairman of Grain Action PAC said."
+
+    assert _speakers(text) == ["dana-whitlow"]
+
+
+def test_hyphenated_organisation_before_an_inverted_speaker_is_passed_over() -> None:
+    text = "“Voters are waking up,” said NY-AFL President Bob Samuels, who backs the bill."
+
+    assert _speakers(text) == ["bob-samuels"]
+
+
+def test_labelling_verbs_attribute_the_label() -> None:
+    text = (
+        "Chancellor Lena Holm heralded the treaty as a “breakthrough.” Her rival, Omar Reyes, "
+        "routinely characterizes himself as a “builder” and bemoaned the “lost decade.”"
+    )
+
+    assert _speakers(text) == ["lena-holm", "omar-reyes", "omar-reyes"]

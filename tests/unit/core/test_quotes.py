@@ -41,6 +41,21 @@ def test_double_apostrophes_from_wire_copy_are_quote_marks() -> None:
     assert _texts(text) == ["We are not leaving"]
 
 
+def test_double_marks_of_the_wrong_shape_are_read_by_where_they_stand() -> None:
+    text = (
+        "“It works,“ said Lena Holm, the engineer. Ms. Holm said the test was ”a clear "
+        "success” and asked for an “urgent review“ of the budget."
+    )
+
+    assert _texts(text) == ["It works", "a clear success", "urgent review"]
+
+
+def test_quote_after_a_no_break_space_opens() -> None:
+    text = 'The vote was close, Ms. Holm said.\xa0"We won by nine votes."'
+
+    assert _texts(text) == ["We won by nine votes."]
+
+
 def test_apostrophes_inside_words_do_not_open_quotes() -> None:
     text = "The nurses' union said it wasn't consulted. Mr. O'Neil's office declined to comment."
 
@@ -116,14 +131,68 @@ def test_titles_and_nicknames_are_not_quotes() -> None:
     assert extract_quotes(text) == []
 
 
+def test_label_in_a_relative_clause_is_a_quote_of_its_subject() -> None:
+    text = (
+        "In 2019, under what Mr. Berg called “the old model” the Harbor Club, a private "
+        "course, charged members a fee. A film called “Harbor Lights” was shot there."
+    )
+
+    [quote] = extract_quotes(text)
+
+    assert (quote.text, quote.speaker_id) == ("the old model", "surname:berg")
+
+
+def test_title_credited_to_its_author_is_not_a_quote() -> None:
+    text = (
+        "READING LIST:\n"
+        "“Harbor town votes to close its last cannery” by the Ledger's Jo Lin.\n"
+        "Residents were “shaken” by the vote, Mayor Ana Ortiz said."
+    )
+
+    assert _texts(text) == ["shaken"]
+
+
+def test_title_opening_a_sentence_or_after_a_comma_is_not_a_quote() -> None:
+    text = (
+        "“Harbor Lights” is a drama about a fishing town. Its sequel, “Winter Tides” sold "
+        "well. “Tides” has been a hit on television. “We Stay Open,” Mayor Ana Ortiz said."
+    )
+
+    assert _texts(text) == ["We Stay Open"]
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
     assert extract_quotes(text) == []
 
 
-def test_unclosed_quote_mark_is_ignored() -> None:
-    text = "“This sentence never closes, said nobody.\nA new paragraph starts here."
+def test_saying_reported_through_an_infinitive_is_not_hypothetical() -> None:
+    text = (
+        "Columnist Dana Whitlow went so far as to say: “The paper is finished.” "
+        "Mayor Omar Reyes interjected to say: “Not yet.”"
+    )
+
+    assert [(q.text, q.speaker_id) for q in extract_quotes(text)] == [
+        ("The paper is finished.", "dana-whitlow"),
+        ("Not yet.", "omar-reyes"),
+    ]
+
+
+def test_quote_left_open_runs_to_the_end_of_its_paragraph() -> None:
+    text = "Mr. Berg told the crowd. “We will stay until the mill reopens.\nThe crowd cheered."
+
+    assert _texts(text) == ["We will stay until the mill reopens."]
+
+
+def test_wire_quote_left_open_keeps_its_words_without_the_second_apostrophe() -> None:
+    text = "Mr. Berg told the crowd, ''We will stay until the mill reopens.\nThe crowd cheered."
+
+    assert _texts(text) == ["We will stay until the mill reopens."]
+
+
+def test_quote_left_open_is_ignored_when_the_next_paragraph_may_close_it() -> None:
+    text = "“This sentence never closes, said nobody.\nA new paragraph,” it says."
 
     assert extract_quotes(text) == []
 
