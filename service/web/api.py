@@ -148,12 +148,14 @@ class Api:
         if forwarded:  # asked by another worker: answer from here, whatever (one hop)
             return self._local_speaker(speaker_id, held_only=False)
         tallies = self.tables.speaker_tallies
-        asked: list[str] = []
+        holders: list[str] = []
         for key in registry.route_candidates(speaker_id):
             holder = self.cluster.holder(tallies, key)
-            if any(same_worker(holder, url) for url in asked):
-                continue
-            asked.append(holder)
+            if not any(same_worker(holder, url) for url in holders):
+                holders.append(holder)
+        # This worker first: no hop when it holds the speaker.
+        holders.sort(key=lambda url: not same_worker(url, self.cluster.me))
+        for holder in holders:
             if same_worker(holder, self.cluster.me):
                 with contextlib.suppress(NotFound):
                     return self._local_speaker(speaker_id, held_only=True)
