@@ -108,9 +108,10 @@ def tally_view(
     if own is None:
         return None
     key = own.surname_key
-    if key is None:  # an organisation: no surname, nothing to resolve
+    if key is None:  # an organisation (or a row from before surname keys): nothing to resolve
+        resolved = is_resolved(speaker_id)
         return own.model_copy(
-            update={"resolved": True, "resolved_to": None, "merged_from": [], "candidates": []}
+            update={"resolved": resolved, "resolved_to": None, "merged_from": [], "candidates": []}
         )
     surname_only = unresolved_id(key)
     sole = sole_person(row)

@@ -216,3 +216,23 @@ def test_views_and_what_was_last_published_are_the_same_in_every_arrival_order(
     assert stream.published == stream.all_views()
     dana = stream.all_views()["dana-whitlow"]
     assert dana.occurrences == (2 if with_mark else 4)
+
+
+def test_a_merged_row_holds_the_newest_quotes_and_every_outlet_of_both_ids() -> None:
+    stream = stream_of(
+        *[said("dana-whitlow", n, minutes=n, outlet="Valley Courier") for n in range(1, 5)],
+        *[said("surname:whitlow", n, minutes=n, outlet="Harbour Post") for n in range(5, 8)],
+    )
+
+    dana = stream.view("dana-whitlow")
+
+    assert dana is not None
+    assert [q.quote_id for q in dana.latest_quotes] == [
+        "q:surname:whitlow:7",
+        "q:surname:whitlow:6",
+        "q:surname:whitlow:5",
+        "q:dana-whitlow:4",
+        "q:dana-whitlow:3",
+    ]
+    assert dana.outlets == ["Harbour Post", "Valley Courier"]
+    assert [w.occurrences for w in dana.windows] == [7]
