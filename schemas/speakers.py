@@ -33,7 +33,11 @@ class RecentQuote(Contract):
 
 
 class SpeakerUpdate(Contract):
-    """Latest state of one speaker's tally; key = speaker_id (the topic is compacted)."""
+    """Latest state of one speaker's tally; key = speaker_id (the topic is compacted).
+
+    Also the worker's raw row per id (table speaker-tallies). What is published is the
+    speaker registry's view of it (service/core/registry.py): a surname-only row merged into
+    the one full name of that surname, or marked unresolved."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     speaker_id: Id
