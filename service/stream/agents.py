@@ -357,6 +357,13 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
             row = registry.after_mention(before, key, occ.speaker_id, occ.speaker)
             if row is not None and row != before:
                 tables.speaker_registry[group] = row.model_dump(mode="json")
+                log.info(
+                    "speaker_registry_learned",
+                    surname_group=group,
+                    speaker_id=occ.speaker_id,
+                    resolves_to=registry.sole_person(row),
+                    known=len(row.known),
+                )
         ids = registry.affected_ids(occ.speaker_id, key, row)
         raw = load_tallies(registry.needed_ids(ids, key))
         for view in registry.views(ids, row, raw):
