@@ -183,6 +183,22 @@ class SpeakerDetail(Contract):
     hopping: WindowSeries
     tumbling: WindowSeries
     served_by: str = Field(description="The worker that holds this speaker's partition.")
+    resolved: bool = Field(
+        default=True,
+        description="False for a surname-only id no single full name claims (SpeakerUpdate).",
+    )
+    resolved_to: Id | None = Field(
+        default=None,
+        description="For a surname-only id merged into the one full name known with that "
+        "surname: that speaker, whose counts include these.",
+    )
+    merged_from: list[Id] = Field(
+        default_factory=list, description="Surname-only ids whose counts are included here."
+    )
+    candidates: list[Id] = Field(
+        default_factory=list,
+        description="For an unresolved surname-only id: the full names known with it.",
+    )
 
 
 class QuotePage(Contract):

@@ -50,6 +50,13 @@ class QuoteOccurrence(Contract):
         description="False when the entry names the speaker only by surname: speaker_id is then "
         'the unresolved id of that surname ("surname:johnson"). None without a speaker.',
     )
+    surname_key: str | None = Field(
+        default=None,
+        max_length=192,
+        description='A person speaker\'s folded surname ("johnson", "von-der-leyen"), the same '
+        'for "Boris Johnson" and a lone "Johnson": the worker\'s speaker registry groups '
+        "people by it. None for organisations and without a speaker.",
+    )
 
 
 class QuoteReport(Contract):
@@ -91,8 +98,15 @@ class CanonicalQuote(Contract):
 
 
 class SpeakerMention(Contract):
-    """An attributed occurrence on its way to the speaker tally, keyed by speaker id."""
+    """An attributed occurrence on its way to the speaker tally, keyed by `route_key`."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     occurrence: QuoteOccurrence
     new_quote: bool = Field(description="True for the occurrence that introduced its quote.")
+    route_key: Id | None = Field(
+        default=None,
+        description='The Kafka key: for a person, the unresolved id of the surname ("surname:'
+        'johnson"), so that everyone of that surname ("boris-johnson", "mike-johnson", '
+        '"surname:johnson") is tallied on one partition with the surname\'s registry row; '
+        "otherwise the speaker id. None: keyed by the speaker id.",
+    )

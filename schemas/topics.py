@@ -42,9 +42,10 @@ QUOTE_MENTIONS = TopicSpec(
 SPEAKER_MENTIONS = TopicSpec(
     "speaker-mentions",
     SpeakerMention,
-    "occurrence.speaker_id",
+    "route_key",
     "internal",
-    doc="Attributed occurrences keyed by speaker.",
+    doc='Attributed occurrences keyed by the surname group of a person ("surname:johnson"), '
+    "else by speaker.",
 )
 VERDICTS = TopicSpec(
     "entry-verdicts", EntryVerdict, "entry_id", "output", doc="One dedup verdict per entry."

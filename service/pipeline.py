@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from schemas.dedup import Claimant, ProbeBatch, Resemblance, SignatureKind, SignatureRef
 from schemas.entries import EntryVerdict, RawEntry
-from schemas.quotes import QuoteOccurrence
-from service.core import claims
+from schemas.quotes import QuoteOccurrence, SpeakerMention, SpeakerType
+from service.core import claims, registry
 from service.core.claims import Gathered, Judge
 from service.core.dedup import (
     Candidate,
@@ -220,4 +220,17 @@ def _occurrence(
         speaker_type=quote.speaker_type,
         cue=quote.cue,
         speaker_resolved=quote.speaker_resolved,
+        surname_key=quote.surname_key if quote.speaker_type is SpeakerType.PERSON else None,
+    )
+
+
+def speaker_mention(occ: QuoteOccurrence, new_quote: bool) -> SpeakerMention:
+    """An attributed occurrence on its way to the tallies, under the key of its speaker's
+    surname group (a person) or of its speaker (an organisation): see core/registry.py."""
+    if occ.speaker_id is None:
+        raise ValueError("only attributed occurrences are tallied")
+    return SpeakerMention(
+        occurrence=occ,
+        new_quote=new_quote,
+        route_key=registry.route_key(occ.speaker_id, occ.surname_key),
     )

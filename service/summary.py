@@ -24,8 +24,9 @@ def summarise(settings: Settings, produced: int) -> str:
     occurrences = len(list(read_rows(path, "quotes")))
     distinct = len(list(read_rows(path, "canonical_quotes")))
     related = len(list(read_view(path, "entry_relations_v")))
+    # A surname-only row merged into a full name is counted in that name's row.
     speakers = sorted(
-        read_rows(path, "speaker_updates"),
+        (s for s in read_rows(path, "speaker_updates") if not s.get("resolved_to")),
         key=lambda s: (-int(s["occurrences"]), str(s["speaker"])),  # type: ignore[call-overload]
     )
     lines = [

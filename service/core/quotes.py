@@ -63,6 +63,8 @@ class ExtractedQuote:
     # False when the speaker is known only by surname (speaker_id is then "surname:…");
     # None when there is no speaker.
     speaker_resolved: bool | None = None
+    # A person speaker's folded surname (Speaker.surname_key); None for organisations.
+    surname_key: str | None = None
 
 
 class _Found(NamedTuple):
@@ -407,6 +409,7 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
                 speaker_type=entity.speaker.type if entity else None,
                 cue=attribution.cue,
                 speaker_resolved=entity.speaker.resolved if entity else None,
+                surname_key=entity.speaker.surname_key if entity else None,
             )
         )
     return results

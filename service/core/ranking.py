@@ -244,4 +244,8 @@ def speaker_detail(
             WindowKind.TUMBLING, specs.tumbling, series.tumbling if series else {}
         ),
         served_by=served_by,
+        resolved=update.resolved,
+        resolved_to=update.resolved_to,
+        merged_from=update.merged_from,
+        candidates=update.candidates,
     )

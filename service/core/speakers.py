@@ -126,6 +126,13 @@ def _surname_slug(surname: str) -> str:
     return "-".join(w for w in (fold_word(p).strip("-") for p in surname.split()) if w)
 
 
+def surname_key(surname: str) -> str:
+    """The folded surname every id of that surname is built on: "johnson" for "Boris Johnson",
+    "Mr. Johnson" and a lone "Johnson". The stream's registry groups people by it, and
+    UNRESOLVED_PREFIX + key is exactly the unresolved id (ids are at most 200 characters)."""
+    return (_surname_slug(surname) or "unknown")[: 200 - len(UNRESOLVED_PREFIX)]
+
+
 @lru_cache(maxsize=4096)
 def person_id(surname: str, given: str | None = None) -> str:
     """Deterministic id of a person: "given-surname" when the given name is known, else the
@@ -167,6 +174,7 @@ class Speaker:
     type: SpeakerType
     aliases: frozenset[str] = field(default_factory=frozenset)
     resolved: bool = True  # False: known only by surname (see the id policy)
+    surname_key: str | None = None  # a person's folded surname (surname_key()); None: organisation
 
 
 def _better_name(current: str, candidate: str) -> str:
@@ -290,6 +298,13 @@ def _person_ids(persons: list[Mention], surnames: list[str]) -> dict[int, str]:
     return ids
 
 
+def _key_of(speaker_id: str, surname: str) -> str:
+    # An unresolved id carries its key: taken from it, the two can never disagree.
+    if speaker_id.startswith(UNRESOLVED_PREFIX):
+        return speaker_id[len(UNRESOLVED_PREFIX) :]
+    return surname_key(surname)
+
+
 def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
     first = mentions[0]
     if first.kind == "organisation":
@@ -303,7 +318,12 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
             name = _better_name(name, display)
         kind = SpeakerType.PERSON
     speaker = Speaker(
-        speaker_id, name, kind, frozenset(m.text for m in mentions), is_resolved(speaker_id)
+        speaker_id,
+        name,
+        kind,
+        frozenset(m.text for m in mentions),
+        is_resolved(speaker_id),
+        _key_of(speaker_id, str(first.surname)) if kind is SpeakerType.PERSON else None,
     )
     return Entity(
         speaker=speaker,

@@ -181,6 +181,7 @@ def add_to_tally(
             outlets=[],
             latest_quotes=[],
             windows=[],
+            surname_key=occ.surname_key,
         )
     counts: dict[str, object] = {}
     if count:
@@ -197,6 +198,40 @@ def add_to_tally(
             "last_seen": max(tally.last_seen, occ.event_time),
             "outlets": sorted({*tally.outlets, occ.outlet}),
             "latest_quotes": _recent(tally.latest_quotes, occ),
+            "surname_key": tally.surname_key or occ.surname_key,
             **counts,
+        }
+    )
+
+
+def merge_tallies(tally: SpeakerUpdate, other: SpeakerUpdate) -> SpeakerUpdate:
+    """`tally` with another id's counts added (a surname-only row resolved to this speaker).
+
+    Each input counted its occurrences once under its own id; the sum is the same whatever
+    order either was built in. Recent quotes: the newest of both (each already holds the
+    newest of its own, so the newest of the union are among them)."""
+    by_quote = {q.quote_id: q for q in tally.latest_quotes}
+    for quote in other.latest_quotes:
+        held = by_quote.get(quote.quote_id)
+        if held is None or (quote.event_time, quote.entry_id) > (held.event_time, held.entry_id):
+            by_quote[quote.quote_id] = quote
+    latest = sorted(by_quote.values(), key=lambda q: (q.event_time, q.quote_id), reverse=True)
+    windows = {w.start: w for w in tally.windows}
+    for window in other.windows:
+        held_window = windows.get(window.start)
+        if held_window is not None:
+            window = window.model_copy(
+                update={"occurrences": held_window.occurrences + window.occurrences}
+            )
+        windows[window.start] = window
+    return tally.model_copy(
+        update={
+            "distinct_quotes": tally.distinct_quotes + other.distinct_quotes,
+            "occurrences": tally.occurrences + other.occurrences,
+            "first_seen": min(tally.first_seen, other.first_seen),
+            "last_seen": max(tally.last_seen, other.last_seen),
+            "outlets": sorted({*tally.outlets, *other.outlets}),
+            "latest_quotes": latest[:LATEST_QUOTES],
+            "windows": [windows[k] for k in sorted(windows)][-MAX_WINDOWS:],
         }
     )

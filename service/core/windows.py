@@ -168,3 +168,20 @@ def stored_windows(counts: Mapping[float, int], spec: WindowSpec) -> list[Window
         )
         for start, n in sorted(counts.items())
     ]
+
+
+def merge_series(series: SpeakerSeries, other: SpeakerSeries) -> SpeakerSeries:
+    """`series` with another id's window counts added (a surname-only id resolved to this
+    speaker): counts summed per window, the later stream time, late reports summed."""
+
+    def add(a: Mapping[float, int], b: Mapping[float, int]) -> dict[float, int]:
+        return {s: a.get(s, 0) + b.get(s, 0) for s in sorted({*a, *b})}
+
+    return series.model_copy(
+        update={
+            "stream_time": max(series.stream_time, other.stream_time),
+            "late": series.late + other.late,
+            "hopping": add(series.hopping, other.hopping),
+            "tumbling": add(series.tumbling, other.tumbling),
+        }
+    )

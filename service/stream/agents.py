@@ -6,7 +6,8 @@ Stages (topic -> agent -> topics):
   dedup-probes     -> claim_signatures    -> dedup-answers (one batch per entry, keyed by id)
   dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quote-mentions
   quote-mentions   -> record_quotes       -> canonical-quotes, quotes, speaker-mentions
-  speaker-mentions -> tally_speakers      -> speaker-updates
+  speaker-mentions -> tally_speakers      -> speaker-updates (keyed by a person's surname group:
+                      the speaker registry merges a surname-only id into the one full name known)
 
 Delivery is at-least-once; every step is idempotent by id, so a replay after a crash re-sends
 the same outputs (the sink upserts them) and counts nothing twice. An event that fails
@@ -30,8 +31,9 @@ from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, Holder, ProbeBatch
 from schemas.entries import EntryStatus, EntryVerdict, RawEntry
 from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
-from schemas.speakers import SpeakerSeries, SpeakerUpdate
+from schemas.speakers import SpeakerRegistryRow, SpeakerSeries, SpeakerUpdate
 from service import pipeline
+from service.core import registry
 from service.core.claims import Gathered, answer_batch, gather_batch
 from service.core.tallies import (
     add_occurrence,
@@ -284,8 +286,9 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         if publish:
             await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
         if occ.speaker_id is not None:
-            mention = SpeakerMention(occurrence=occ, new_quote=first == occ.occurrence_id)
-            await send(topics.speaker_mentions, occ.speaker_id, mention, at=occ.event_time)
+            mention = pipeline.speaker_mention(occ, new_quote=first == occ.occurrence_id)
+            assert mention.route_key is not None
+            await send(topics.speaker_mentions, mention.route_key, mention, at=occ.event_time)
 
     async def tally_speakers(event: faust.EventT, mention: SpeakerMention) -> None:
         """Per-speaker totals and event-time windows, each occurrence counted exactly once."""
@@ -333,8 +336,38 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
             # A moved count keeps the offset of the event that counted it.
             by = first_mark[1] if first_mark else offset
             tables.counted_occurrences[occ.occurrence_id] = [occ.event_time.timestamp(), by]
-        if tally is not None:
-            await send(topics.speaker_updates, tally.speaker_id, tally)
+        await publish_views(occ)
+
+    def load_tallies(ids: list[str]) -> dict[str, SpeakerUpdate]:
+        stored = {i: tables.speaker_tallies.get(i) for i in ids}
+        return {i: SpeakerUpdate.model_validate(row["row"]) for i, row in stored.items() if row}
+
+    async def publish_views(occ: QuoteOccurrence) -> None:
+        """Learn a full name under its surname, then publish the views this mention may have
+        changed (core/registry.py): a pure function of the registry row and the raw rows, so
+        they end the same in any arrival order. Written after the raw rows: a registry row
+        never names a speaker whose raw row was lost in a crash."""
+        assert occ.speaker_id is not None
+        key = occ.surname_key
+        row = None
+        if key is not None:
+            group = registry.unresolved_id(key)
+            stored = tables.speaker_registry.get(group)
+            before = SpeakerRegistryRow.model_validate(stored) if stored else None
+            row = registry.after_mention(before, key, occ.speaker_id, occ.speaker)
+            if row is not None and row != before:
+                tables.speaker_registry[group] = row.model_dump(mode="json")
+                log.info(
+                    "speaker_registry_learned",
+                    surname_group=group,
+                    speaker_id=occ.speaker_id,
+                    resolves_to=registry.sole_person(row),
+                    known=len(row.known),
+                )
+        ids = registry.affected_ids(occ.speaker_id, key, row)
+        raw = load_tallies(registry.needed_ids(ids, key))
+        for view in registry.views(ids, row, raw):
+            await send(topics.speaker_updates, view.speaker_id, view)
 
     dead = topics.dead_letters
     stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead, settings.max_entry_bytes)

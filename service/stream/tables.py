@@ -31,9 +31,12 @@ class Tables:
     gathering: faust.Table  # (entry_id, window) -> what its answers said so far
     canonical_quotes: faust.Table  # quote_id -> {"row": CanonicalQuote, "offset", "first"}
     recorded_occurrences: faust.Table  # (occurrence_id, window) -> earliest report, input offset
+    # Raw per-speaker rows, each under its own id; stored on the partition of the speaker's
+    # route key (a person's surname group, service/core/registry.py), where they are written.
     speaker_tallies: faust.Table  # speaker_id -> {"row": SpeakerUpdate, "offset": int}
     counted_occurrences: faust.Table  # (occurrence_id, window) -> [event time, input offset]
     speaker_series: faust.Table  # speaker_id -> SpeakerSeries (hopping and tumbling windows)
+    speaker_registry: faust.Table  # "surname:<key>" -> SpeakerRegistryRow (full names known)
 
 
 class EventTimeTable(faust.Table):
@@ -153,6 +156,8 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         # and expire by each speaker's own stream time (service/core/windows.py), which a
         # partition-wide windowed table cannot express.
         speaker_series=table("speaker-series"),
+        # The full names known per surname: grows with the people named, not with time.
+        speaker_registry=table("speaker-registry"),
     )
 
 

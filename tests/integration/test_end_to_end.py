@@ -61,13 +61,20 @@ def test_seeds_replayed_end_to_end_give_verdicts_quotes_and_speakers(
     quotes = rows(settings, "quotes")
     idea = [q for q in quotes if q["text"].startswith("The idea itself is the right one")]
     assert idea, "the Putin quote was not extracted"
-    # Named in full, or by surname alone where a document does (not yet resolved in the stream).
+    # Named in full, or by surname alone where a document does (each occurrence keeps the id its
+    # document gave; the speaker registry merges the tallies).
     assert {q["speaker_id"] for q in idea} <= {"vladimir-putin", "surname:putin"}
     assert "vladimir-putin" in {q["speaker_id"] for q in idea}
 
     speakers = {s["speaker_id"]: s for s in rows(settings, "speaker_updates")}
+    # The seeds name one Trump and one Putin in full: a surname alone is theirs.
+    for surname, person in (("trump", "donald-trump"), ("putin", "vladimir-putin")):
+        if f"surname:{surname}" in speakers:
+            assert speakers[f"surname:{surname}"]["resolved_to"] == person
+            assert speakers[person]["merged_from"] == [f"surname:{surname}"]
     for speaker_id in ("vladimir-putin", "volodymyr-zelensky", "donald-trump"):
-        attributed = [q for q in quotes if q["speaker_id"] == speaker_id]
+        ids = {speaker_id, *speakers[speaker_id]["merged_from"]}
+        attributed = [q for q in quotes if q["speaker_id"] in ids]
         assert speakers[speaker_id]["occurrences"] == len(attributed)
         assert speakers[speaker_id]["distinct_quotes"] == len({q["quote_id"] for q in attributed})
     assert speakers["vladimir-putin"]["occurrences"] > speakers["donald-trump"]["occurrences"] > 0

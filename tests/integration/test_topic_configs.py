@@ -32,7 +32,7 @@ WINDOWED_TABLES = (
     "counted-occurrences",
     "recorded-occurrences",
 )
-PLAIN_TABLES = ("canonical-quotes", "speaker-tallies", "speaker-series")
+PLAIN_TABLES = ("canonical-quotes", "speaker-tallies", "speaker-series", "speaker-registry")
 KEYS = ("cleanup.policy", "max.message.bytes", "retention.ms")
 
 

@@ -39,6 +39,7 @@ from service.progress import wait_until_processed
 from service.replay.producer import publish
 from service.replay.schedule import Pacing
 from service.replay.source import read_entries
+from service.settings import Settings
 from service.web.openapi import OPERATIONS, openapi_document
 from tests.integration.conftest import REPO, Broker, settings_for
 from tests.integration.service_runs import SEEDS, rows
@@ -76,8 +77,15 @@ def ranking(web: Web, query: str = "limit=100") -> SpeakerPage:
 # --- the API on one worker ------------------------------------------------------------------
 
 
+def ranked_rows(settings: Settings) -> dict[str, dict]:
+    """The sink's speaker rows a ranking shows: a surname-only row merged into a full name
+    (`resolved_to`) is counted in that name's row instead."""
+    found = rows(settings, "speaker_updates")
+    return {s["speaker_id"]: s for s in found if s["resolved_to"] is None}
+
+
 def test_speakers_rank_by_occurrences_exactly_as_the_sink_counted(seeded: Running) -> None:
-    sink = {s["speaker_id"]: s for s in rows(seeded.settings, "speaker_updates")}
+    sink = ranked_rows(seeded.settings)
 
     page = ranking(seeded.webs[0])
 
@@ -133,6 +141,29 @@ def test_speaker_detail_has_totals_series_and_recent_quotes(seeded: Running) -> 
     assert sum(w.occurrences for w in detail.tumbling.windows) == detail.occurrences
     assert max(w.occurrences for w in detail.hopping.windows) >= 1
     assert detail.served_by == seeded.webs[0].url == reply.served_by
+
+
+def test_a_surname_alone_is_served_inside_the_one_full_name_of_that_surname(
+    seeded: Running,
+) -> None:
+    # The seeds name one Trump in full (Donald) and, in other documents, Trump alone.
+    sink = {s["speaker_id"]: s for s in rows(seeded.settings, "speaker_updates")}
+    web = seeded.webs[0]
+
+    page = ranking(web)
+    trump = SpeakerDetail.model_validate(web.get("/speakers/donald-trump").body)
+    alone = SpeakerDetail.model_validate(web.get("/speakers/surname:trump").body)
+
+    assert "surname:trump" not in [r.speaker_id for r in page.items]
+    [ranked] = [r for r in page.items if r.speaker_id == "donald-trump"]
+    assert ranked.occurrences == trump.occurrences == sink["donald-trump"]["occurrences"]
+    assert trump.merged_from == ["surname:trump"]
+    assert (alone.resolved_to, alone.occurrences) == (
+        "donald-trump",
+        sink["surname:trump"]["occurrences"],
+    )
+    assert 0 < alone.occurrences < trump.occurrences
+    assert sum(w.occurrences for w in trump.tumbling.windows) == trump.occurrences
 
 
 def test_quotes_of_a_speaker_since_a_time_are_the_sinks_canonical_quotes(seeded: Running) -> None:
@@ -312,9 +343,10 @@ def test_two_workers_answer_for_each_others_speakers_and_rank_across_both(
 
         pages = [ranking(web) for web in running.webs]
         assert pages[0] == pages[1]
-        assert pages[0].total == len(speakers)
+        ranked = ranked_rows(settings)
+        assert pages[0].total == len(ranked)
         assert {r.speaker_id: r.occurrences for r in pages[0].items} == {
-            k: s["occurrences"] for k, s in speakers.items()
+            k: s["occurrences"] for k, s in ranked.items()
         }
         quotes = [web.get("/quotes?limit=1").body["total"] for web in running.webs]
         assert quotes == [len(rows(settings, "canonical_quotes"))] * 2

@@ -83,7 +83,7 @@ def test_the_worker_creates_each_tables_changelog_as_faust_would() -> None:
 
     windowed = topics["liveblog-ingest-shard-probes-changelog"]
     plain = topics["liveblog-ingest-speaker-tallies-changelog"]
-    assert len(topics) == 8
+    assert len(topics) == 9
     assert windowed.num_partitions == plain.num_partitions == SETTINGS.partitions
     assert windowed.topic_configs == {
         "cleanup.policy": "compact,delete",  # windows leave the broker two horizons on

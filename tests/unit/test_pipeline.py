@@ -454,3 +454,30 @@ def test_seed_002_second_copy_quotes_share_occurrence_ids_with_the_first(
 
     assert second
     assert {q.occurrence.occurrence_id for q in second} == first
+
+
+def test_a_full_name_and_a_surname_alone_travel_under_one_surname_group() -> None:
+    full = entry("full", ["“The locks close at dusk,” Ursula von der Leyen said on Friday."])
+    alone = entry("alone", ["“The canal stays open all summer,” Ms. von der Leyen told reporters."])
+    found = [located.occurrence for e in (full, alone) for located in pipeline.quote_occurrences(e)]
+
+    mentions = [pipeline.speaker_mention(occ, new_quote=True) for occ in found]
+
+    assert [m.occurrence.speaker_id for m in mentions] == [
+        "ursula-von-der-leyen",
+        "surname:von-der-leyen",
+    ]
+    assert {m.occurrence.surname_key for m in mentions} == {"von-der-leyen"}
+    assert {m.route_key for m in mentions} == {"surname:von-der-leyen"}
+
+
+def test_an_organisation_travels_under_its_own_id() -> None:
+    said = entry("org", ["“Repairs will take a week,” the Ukrainian Defense Ministry said."])
+
+    [mention] = [
+        pipeline.speaker_mention(located.occurrence, new_quote=True)
+        for located in pipeline.quote_occurrences(said)
+    ]
+
+    assert mention.occurrence.surname_key is None
+    assert mention.route_key == mention.occurrence.speaker_id
