@@ -138,8 +138,10 @@ class Settings(BaseSettings):
         gt=0,
         description="Event-time horizon of the dedup index: older entries leave it.",
     )
+    # Off until the two-worker layout of tests/integration/test_partitioning.py is understood
+    # with it on (lost speaker counts after a rebalance in 2 runs of 5 at 0.1 s).
     coalesce_interval_s: float = Field(
-        default=0.1,
+        default=0.0,
         ge=0,
         description="Updates of one key within this interval (a row of a coalescing table, a "
         "key of speaker-updates or canonical-quotes) are written once, with the latest value; "
