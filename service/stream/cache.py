@@ -42,6 +42,15 @@ class Unwritten:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One key's changelog record: its partition, key and value (None: a deletion)."""
+
+    partition: int
+    key: Any
+    value: Any
+
+
+@dataclass(frozen=True)
 class Flushed:
     """What one flush wrote: changelog records, and messages on coalesced output topics."""
 
@@ -80,22 +89,31 @@ class CoalescingTable(faust.Table):
         if self._unwritten:
             self._unwritten.pop(key, None)
 
-    def write_changelog(self) -> int:
-        """Send every changed key's current value (or its deletion) to the changelog through
-        the producer's buffer; returns how many records."""
+    def take_changes(self) -> list[Change]:
+        """Each key changed since the last flush with its value now (None: deleted); the
+        table forgets them. A key that left memory without a deletion is skipped."""
         unwritten, self._unwritten = self._unwritten or {}, {}
-        written = 0
+        changes = []
         for key, change in unwritten.items():
             if change.deleted:
-                self.send_changelog(change.partition, key, None, value_serializer="raw")
-            else:
-                try:
-                    value = self.data[key]
-                except KeyError:
-                    continue  # left memory since (forgotten without a deletion)
-                self.send_changelog(change.partition, key, value)
-            written += 1
-        return written
+                changes.append(Change(change.partition, key, None))
+            elif key in self.data:
+                changes.append(Change(change.partition, key, self.data[key]))
+        return changes
+
+    def write_changes(self, changes: list[Change]) -> list[asyncio.Future[Any]]:
+        """Send the changes to the changelog through the producer's buffer; one future per
+        record, done once the broker has it."""
+        return [
+            self.send_changelog(c.partition, c.key, None, value_serializer="raw")
+            if c.value is None
+            else self.send_changelog(c.partition, c.key, c.value)
+            for c in changes
+        ]
+
+    def write_changelog(self) -> list[asyncio.Future[Any]]:
+        """Send every change since the last flush (see `write_changes`)."""
+        return self.write_changes(self.take_changes())
 
     @property
     def unwritten(self) -> int:
@@ -131,6 +149,7 @@ class WriteCache:
 
     interval_s: float
     _tables: list[CoalescingTable] = field(default_factory=list)
+    _marks: list[CoalescingTable] = field(default_factory=list)
     _updates: dict[tuple[str, str], _Update] = field(default_factory=dict)
     _flushing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -138,10 +157,15 @@ class WriteCache:
     def coalescing(self) -> bool:
         return self.interval_s > 0
 
-    def track(self, table: CoalescingTable) -> None:
-        """Coalesce this table's changelog records."""
+    def track(self, table: CoalescingTable, *, marks: bool = False) -> None:
+        """Coalesce this table's changelog records.
+
+        marks: the table holds "already counted" marks for rows of the other tables. The
+        agents' replay guards (core/tallies.py, `settled_marks`) rely on a mark never being
+        durable before the row that applied it, as write-through order gives: a flush writes
+        marks only once the broker has acknowledged every row of that flush."""
         table.write_cache = self
-        self._tables.append(table)
+        (self._marks if marks else self._tables).append(table)
 
     async def send(
         self, topic: faust.TopicT, key: str, model: BaseModel, *, at: datetime | None = None
@@ -157,18 +181,30 @@ class WriteCache:
     @property
     def pending(self) -> int:
         """Changelog records and updates the next flush would write (at most)."""
-        return sum(table.unwritten for table in self._tables) + len(self._updates)
+        tables = (*self._tables, *self._marks)
+        return sum(table.unwritten for table in tables) + len(self._updates)
 
     async def flush(self) -> Flushed:
         """Write everything held back. One flush at a time: a commit that asks while a timer's
         flush is sending waits for it, so every write made before the commit is handed to the
         producer before the commit's producer flush waits for the acknowledgements."""
         async with self._flushing:
-            # Taken without an await in between: later writes belong to the next flush.
-            rows = sum(table.write_changelog() for table in self._tables)
+            # Rows, outputs and marks are taken without an await in between: later writes
+            # belong to the next flush.
+            rows = [sent for table in self._tables for sent in table.write_changelog()]
             updates, self._updates = self._updates, {}
+            # Values as they are now: a mark changed again while the rows are on their way
+            # belongs to a row of the next flush.
+            marks = {table: table.take_changes() for table in self._marks}
             for update in updates.values():
                 await send(update.topic, update.key, update.model, at=update.at)
-        if rows or updates:
-            log.debug("coalesced_writes_flushed", rows=rows, updates=len(updates))
-        return Flushed(rows=rows, updates=len(updates))
+            if rows:
+                # A failed row send fails the producer's flush too (service/stream/transport.py),
+                # so the commit stops there; here it only has to hold the marks back.
+                await asyncio.gather(*rows, return_exceptions=True)
+            written = len(rows)
+            for table, changes in marks.items():
+                written += len(table.write_changes(changes))
+        if written or updates:
+            log.debug("coalesced_writes_flushed", rows=written, updates=len(updates))
+        return Flushed(rows=written, updates=len(updates))

@@ -176,6 +176,8 @@ def create_tables(app: faust.App, settings: Settings, cache: WriteCache) -> Tabl
         tables.speaker_series,
     ):
         cache.track(rewritten)
+    for marks in (tables.recorded_occurrences, tables.counted_occurrences):
+        cache.track(marks.table, marks=True)
     return tables
 
 

@@ -40,9 +40,24 @@ def settings(tmp_path: Path) -> Settings:
 
 @dataclass
 class ChangelogRecorder:
-    """Every changelog record the tables hand to the producer: (table, key, value)."""
+    """Every changelog record the tables hand to the producer: (table, key, value). The
+    producer never runs here, so the recorder acknowledges each record as the broker would:
+    at once, or when `ack` is called if `auto_ack` is off."""
 
     records: list[tuple[str, Any, Any]] = field(default_factory=list)
+    auto_ack: bool = True
+    unacked: list[asyncio.Future[Any]] = field(default_factory=list)
+
+    def sent(self, future: asyncio.Future[Any]) -> None:
+        self.unacked.append(future)
+        if self.auto_ack:
+            self.ack()
+
+    def ack(self) -> None:
+        for future in self.unacked:
+            if not future.done():
+                future.set_result(None)
+        self.unacked.clear()
 
     def of(self, table: str) -> list[tuple[Any, Any]]:
         return [(key, value) for name, key, value in self.records if name == table]
@@ -55,7 +70,9 @@ def changelog(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChangelogRecorder]:
 
     def send_changelog(self: Collection, partition: int | None, key: Any, value: Any, **kw: Any):  # type: ignore[no-untyped-def]
         recorder.records.append((self.name, key, value))
-        return original(self, partition, key, value, **kw)
+        future = original(self, partition, key, value, **kw)
+        recorder.sent(future)
+        return future
 
     monkeypatch.setattr(Collection, "send_changelog", send_changelog)
     yield recorder
@@ -72,6 +89,12 @@ async def until(what: str, condition: Callable[[], bool]) -> None:
         await asyncio.wait_for(poll(), timeout=WAIT_S)
     except TimeoutError:
         raise AssertionError(f"not after {WAIT_S} s: {what}") from None
+
+
+def marked(app: faust.App, count: int) -> Callable[[], bool]:
+    """Whether `count` occurrences hold an "already counted" mark (in memory: marks are
+    written to their changelog at a flush, after the rows)."""
+    return lambda: len({key for key, _window in app.tables["counted-occurrences"].data}) == count
 
 
 def cache_of(app: faust.App) -> WriteCache:
@@ -111,8 +134,8 @@ def test_a_speaker_mentioned_three_times_between_flushes_is_written_and_sent_onc
         async with app.agents["tally_speakers"].test_context() as ctx:
             for mention in mentions:
                 await ctx.put(key=b"zelensky", value=encode(mention))
-            # The occurrence markers are written through; the last one comes after the rows.
-            await until("o:2 marked", lambda: len(changelog.of("counted-occurrences")) == 2)
+            # The occurrence marks are written last of all: o:2 marked, the agent is done.
+            await until("o:2 marked", marked(app, 2))
             seen["before"] = (list(recorder.to("speaker-updates")), changelog.of("speaker-tallies"))
             seen["flushed"] = await cache_of(app).flush()
             seen["tally"] = app.tables["speaker-tallies"]["zelensky"]
@@ -168,10 +191,10 @@ def test_a_key_changed_after_a_flush_is_written_again_at_the_next(
     async def scenario(app: faust.App) -> None:
         async with app.agents["tally_speakers"].test_context() as ctx:
             await ctx.put(key=b"zelensky", value=encode(first))
-            await until("o:1 marked", lambda: len(changelog.of("counted-occurrences")) == 1)
+            await until("o:1 marked", marked(app, 1))
             await cache_of(app).flush()
             await ctx.put(key=b"zelensky", value=encode(second))
-            await until("o:2 marked", lambda: len(changelog.of("counted-occurrences")) == 2)
+            await until("o:2 marked", marked(app, 2))
             await cache_of(app).flush()
 
     run_with_app(scenario)
@@ -180,3 +203,31 @@ def test_a_key_changed_after_a_flush_is_written_again_at_the_next(
     assert updates == [1, 2]
     tallies = [SpeakerUpdate.model_validate(v["row"]) for _, v in changelog.of("speaker-tallies")]
     assert [t.occurrences for t in tallies] == [1, 2]
+
+
+def test_marks_reach_their_changelog_only_after_the_broker_has_the_rows(
+    run_with_app: Run, recorder: SendRecorder, changelog: ChangelogRecorder
+) -> None:
+    """The replay guards count an occurrence again only if its mark is missing or was left by
+    the very event replayed: a mark must never be durable before the row that applied it."""
+    changelog.auto_ack = False
+    seen: dict[str, Any] = {}
+
+    async def scenario(app: faust.App) -> None:
+        async with app.agents["tally_speakers"].test_context() as ctx:
+            await ctx.put(
+                key=b"zelensky",
+                value=encode(SpeakerMention(occurrence=occurrence("o:1"), new_quote=True)),
+            )
+            await until("o:1 marked", marked(app, 1))
+            flush = asyncio.ensure_future(cache_of(app).flush())
+            await until("rows sent", lambda: bool(changelog.of("speaker-tallies")))
+            seen["marks before the ack"] = changelog.of("counted-occurrences")
+            changelog.ack()
+            await until("flushed", flush.done)
+            seen["marks after the ack"] = changelog.of("counted-occurrences")
+
+    run_with_app(scenario)
+
+    assert seen["marks before the ack"] == []
+    assert len(seen["marks after the ack"]) == 1
