@@ -79,6 +79,7 @@ def child_env(settings: Settings) -> dict[str, str]:
             "LIVEBLOG_MAX_MESSAGE_BYTES": str(settings.max_message_bytes),
             "LIVEBLOG_BROKER_RETRY_TIMEOUT_S": str(settings.broker_retry_timeout_s),
             "LIVEBLOG_SINK_RETRY_TIMEOUT_S": str(settings.sink_retry_timeout_s),
+            "LIVEBLOG_COALESCE_INTERVAL_S": str(settings.coalesce_interval_s),
             **security_env(settings),
         }
     )

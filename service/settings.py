@@ -138,6 +138,14 @@ class Settings(BaseSettings):
         gt=0,
         description="Event-time horizon of the dedup index: older entries leave it.",
     )
+    coalesce_interval_s: float = Field(
+        default=0.1,
+        ge=0,
+        description="Updates of one key within this interval (a row of a coalescing table, a "
+        "key of speaker-updates or canonical-quotes) are written once, with the latest value; "
+        "it bounds how stale those changelogs and outputs are. Offsets are committed only after "
+        "such a write. 0: every update is written at once.",
+    )
     sink_flush_interval_s: float = Field(default=0.5, gt=0)
     sink_retry_timeout_s: float = Field(
         default=120.0,

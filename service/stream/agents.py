@@ -44,32 +44,16 @@ from service.core.tallies import (
 )
 from service.core.windows import add_to_series, move_in_series
 from service.settings import Settings
-from service.stream.codec import decode, encode
+from service.stream.cache import WriteCache
+from service.stream.codec import decode
 from service.stream.failures import Failed, try_handler
+from service.stream.sending import send
 from service.stream.tables import Tables, series_specs
 from service.stream.topics import Topics
 
 log = structlog.get_logger(__name__)
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[faust.EventT, M], Awaitable[None]]
-
-
-async def send(
-    topic: faust.TopicT,
-    key: str,
-    model: BaseModel | None,
-    *,
-    at: datetime | None = None,
-    partition: int | None = None,
-) -> None:
-    """Send one model (None: a tombstone); `at` becomes the record timestamp (event time).
-    `partition` overrides the key's partition (probe batches go to the shard that owns them)."""
-    await topic.send(
-        key=key.encode("utf-8"),
-        value=encode(model) if model is not None else None,
-        timestamp=at.timestamp() if at else None,
-        partition=partition,
-    )
 
 
 def fold_row(
@@ -167,7 +151,11 @@ def stage_agent(
     app.agent(topic, name=name)(agent)
 
 
-def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Settings) -> None:
+def register_agents(
+    app: faust.App, topics: Topics, tables: Tables, cache: WriteCache, settings: Settings
+) -> None:
+    """Register every stage agent. Updates on the compacted outputs whose readers want the
+    latest value per key (canonical-quotes, speaker-updates) go through `cache`."""
     params = pipeline.PipelineParams.default()
     judge = pipeline.judge(params)
     horizon = settings.dedup_horizon_s
@@ -282,7 +270,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
             # (none when the row was written and the mark was lost: this event counted it).
             by = offset if counted or not marks else max(m[3] for m in marks)
             tables.recorded_occurrences[occ.occurrence_id] = [*base, by]
-        await send(topics.canonical_quotes, quote.quote_id, quote)
+        await cache.send(topics.canonical_quotes, quote.quote_id, quote)
         if publish:
             await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
         if occ.speaker_id is not None:
@@ -367,7 +355,7 @@ def register_agents(app: faust.App, topics: Topics, tables: Tables, settings: Se
         ids = registry.affected_ids(occ.speaker_id, key, row)
         raw = load_tallies(registry.needed_ids(ids, key))
         for view in registry.views(ids, row, raw):
-            await send(topics.speaker_updates, view.speaker_id, view)
+            await cache.send(topics.speaker_updates, view.speaker_id, view)
 
     dead = topics.dead_letters
     stage_agent(app, topics.raw_entries, RawEntry, validate_entries, dead, settings.max_entry_bytes)

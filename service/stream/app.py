@@ -48,13 +48,26 @@ def faust_settings(settings: Settings) -> dict[str, object]:
 def create_app(settings: Settings) -> faust.App:
     """The worker application: topics, tables and agents registered on a fresh faust.App."""
     from service.stream.agents import register_agents
+    from service.stream.cache import WriteCache
     from service.stream.tables import create_tables
     from service.stream.topics import create_topics
+    from service.stream.transport import before_every_flush
     from service.web.views import register_web
 
     app = faust.App(settings.app_id, **faust_settings(settings))  # type: ignore[arg-type]
     topics = create_topics(app, settings)
-    tables = create_tables(app, settings)
-    register_agents(app, topics, tables, settings)
+    cache = WriteCache(settings.coalesce_interval_s)
+    tables = create_tables(app, settings, cache)
+    register_agents(app, topics, tables, cache, settings)
     register_web(app, tables, settings)
+    # Held-back writes go out before every commit and rebalance, and at least every interval.
+    before_every_flush(app, cache.flush)
+    if cache.coalescing:
+
+        async def flush_coalesced_writes() -> None:
+            await cache.flush()
+
+        app.timer(settings.coalesce_interval_s, name="flush_coalesced_writes")(
+            flush_coalesced_writes
+        )
     return app

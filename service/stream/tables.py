@@ -1,7 +1,8 @@
 """The worker's tables. Each is written only by the agent whose stream is keyed like the table.
 
 Values are JSON (schemas models dumped in JSON mode); every table is backed by a changelog topic,
-so a restarted worker recovers it exactly.
+so a restarted worker recovers it exactly. The tables rewritten by every event of their agent
+coalesce their changelog records (service/stream/cache.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from schemas.dedup import ProbeBatch
 from service.core.claims import ClaimIndex
 from service.core.windows import SeriesSpecs, WindowSpec
 from service.settings import Settings
+from service.stream.cache import CoalescingTable, WriteCache
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Tables:
     speaker_registry: faust.Table  # "surname:<key>" -> SpeakerRegistryRow (full names known)
 
 
-class EventTimeTable(faust.Table):
+class EventTimeTable(CoalescingTable):
     """A windowed table whose old windows expire by event time, not by the wall clock.
 
     Faust drops a window once its end is `expires` behind time.time(), so replaying last
@@ -72,6 +74,7 @@ class EventTimeTable(faust.Table):
                 end = heappop(ends)
                 for key in self._partition_timestamp_keys.pop((partition, end), ()):
                     self.data.pop(key, None)
+                    self.forget_unwritten(key)
                     self.on_expired(key)
 
     def on_expired(self, key: Any) -> None:
@@ -120,9 +123,21 @@ def series_specs(settings: Settings) -> SeriesSpecs:
     )
 
 
-def create_tables(app: faust.App, settings: Settings) -> Tables:
+def create_tables(app: faust.App, settings: Settings, cache: WriteCache) -> Tables:
+    """The tables; those rewritten by every event of their agent (a gathering per answer
+    batch, a quote per occurrence, a speaker per mention) coalesce through `cache`. The others
+    are written once per key, or read by another agent (pending-entries), and write through."""
+
     def table(name: str, default: type | None = None) -> faust.Table:
-        return app.Table(name, default=default, partitions=settings.partitions)
+        return app.tables.add(
+            CoalescingTable(
+                app,
+                name=name,
+                default=default,
+                beacon=app.tables.beacon,
+                partitions=settings.partitions,
+            )
+        )
 
     def by_event_time(
         name: str, default: type, size_s: float, keep_s: float, kind: type = EventTimeTable
@@ -142,7 +157,7 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         )
 
     horizon = settings.dedup_horizon_s
-    return Tables(
+    tables = Tables(
         # The dedup index: a lookup reads this window and the one before, so everything
         # within the horizon is found and nothing older than two horizons is kept.
         pending_entries=by_event_time("pending-entries", dict, horizon, 2 * horizon),
@@ -159,6 +174,18 @@ def create_tables(app: faust.App, settings: Settings) -> Tables:
         # The full names known per surname: grows with the people named, not with time.
         speaker_registry=table("speaker-registry"),
     )
+    for rewritten in (
+        tables.gathering.table,
+        tables.canonical_quotes,
+        tables.speaker_tallies,
+        tables.speaker_series,
+    ):
+        cache.track(rewritten)
+    for marks in (tables.recorded_occurrences, tables.counted_occurrences):
+        cache.track(marks.table, marks=True)
+    # Written after the raw rows it names, as the marks are (tally_speakers).
+    cache.track(tables.speaker_registry, marks=True)
+    return tables
 
 
 def changelog_topics(app: faust.App, settings: Settings) -> list[NewTopic]:

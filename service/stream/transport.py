@@ -9,6 +9,8 @@ of the events before it were still unsent: a crash then loses them although the 
 consumed (tests/integration/test_transport.py shows it). `Producer` remembers every buffered
 record and its flush waits for those buffered before it; a failed one stops the commit.
 `Consumer` reads again the records Faust fetched but did not deliver (see its docstring).
+Writes held back in memory (stream/cache.py) are handed to the producer first: a flush runs
+the hooks registered with `before_every_flush`.
 
 Broker URLs `kafka://` select `KafkaTransport` (service/stream/app.py).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import structlog
@@ -38,6 +40,20 @@ WAIT_REPORT_S = 5.0  # a commit still waiting for its table writes is reported t
 REREAD_PAUSE_S = 5.0  # a partition is sought back at most this often
 STUCK_CHECK_S = 10.0  # how long a partition's commit may stand still before it is read again
 GAP_READINGS = 3  # readings that must show the same gap before it is taken as not in the log
+
+
+FlushHook = Callable[[], Awaitable[object]]
+# The app attribute holding what must reach the producer before it flushes (on the app, not
+# in a registry here: the hooks refer to the app's tables, and through them to the app).
+_HOOKS = "_before_producer_flush"
+
+
+def before_every_flush(app: Any, hook: FlushHook) -> None:
+    """Run `hook` at the start of every flush of `app`'s producer: Faust flushes it before it
+    commits offsets and before it gives partitions up, so whatever the hook sends is
+    acknowledged before the offsets of the events that made it are committed."""
+    hooks: list[FlushHook] = getattr(app, _HOOKS, [])
+    setattr(app, _HOOKS, [*hooks, hook])
 
 
 class Producer(faust_aiokafka.Producer):
@@ -62,8 +78,11 @@ class Producer(faust_aiokafka.Producer):
             self._failed.append(fut.exception())  # type: ignore[arg-type]
 
     async def flush(self) -> None:
-        """Return once every buffered record is acknowledged, then flush. A table write that
-        failed stops the commit: the events behind it are processed again after a restart."""
+        """Hand over what the hooks hold back, return once every buffered record is
+        acknowledged, then flush. A table write that failed stops the commit: the events
+        behind it are processed again after a restart."""
+        for hook in getattr(self.app, _HOOKS, ()):
+            await hook()
         await self._wait_buffered()
         if self._failed:
             failed, self._failed = self._failed, []

@@ -108,6 +108,9 @@ def settings(tmp_path: Path) -> Settings:
         partitions=1,
         state_dir=tmp_path,
         window_s=86_400,
+        # Every write and update goes out at once, so each event's effect can be seen; the
+        # coalescing of writes has its own tests (tests/agents/test_coalescing.py).
+        coalesce_interval_s=0,
     )
 
 
