@@ -650,8 +650,13 @@ _PARTICLES = frozenset(
     "de del della du dos das van von der den ter bin ibn al da di le la".split()  # noqa: SIM905
 )
 _CONNECTORS = f"(?:of|for|{'|'.join(sorted(_PARTICLES))})"
-# "Ursula von der Leyen": connectors may follow one another before the next capital.
-_SEQUENCE = re.compile(rf"{_WORD}(?:[ \u00a0](?:(?:{_CONNECTORS}[ \u00a0])+(?=[A-Z]))?{_WORD})*")
+# "Ursula von der Leyen": connectors may follow one another before the next capital. The
+# look-ahead after the space changes no match: it ends the run at an ordinary lower-case word
+# in one step, before `re` sets up the optional connector group and tries a name word there.
+_SEQUENCE = re.compile(
+    rf"{_WORD}(?:[ \u00a0](?=[A-Z]|{_CONNECTORS}[ \u00a0])(?:(?:{_CONNECTORS}[ \u00a0])+(?=[A-Z]))?"
+    rf"{_WORD})*"
+)
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
 PRONOUNS = ("he", "He", "she", "She")
 # The words find_mentions needs found (the quote extractor scans once for these and its cues).
