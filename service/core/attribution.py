@@ -792,10 +792,14 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
             start = max(start, offset + cut + len(marker))
     # "…, when Mr. Buchanan, who had lost, called for…": a subordinate clause with a subject
     # of its own holds the cue.
-    last_opener = -1
-    for subordinate in _SUBORDINATE_OPENER.finditer(masked, start, cue_start):
-        last_opener = subordinate.end()
-    start = max(start, last_opener)
+    # Only the last such clause counts, and every opener starts at a comma and holds no other:
+    # trying the commas from the cue backwards finds it without scanning the whole clause.
+    comma = masked.rfind(",", start, cue_start)
+    while comma != -1:
+        if subordinate := _SUBORDINATE_OPENER.match(masked, comma, cue_start):
+            start = subordinate.end()
+            break
+        comma = masked.rfind(",", start, comma)
     stripped = head.lstrip()
     if stripped.startswith(("“", '"', "‘", "'")):
         # Quoted words are masked, so the first closing mark after the opener closes it.
