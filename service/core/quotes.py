@@ -30,7 +30,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from schemas.quotes import QuoteKind, SpeakerType
 from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
@@ -70,29 +70,31 @@ class _Found(NamedTuple):
     continued_from_previous: bool
 
 
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
 # tuple.__new__ builds a NamedTuple without its Python-level constructor (every field given).
-_new_found = partial(tuple.__new__, _Found)
-_new_site = partial(tuple.__new__, QuoteSite)
+_new_found: Final = partial(tuple.__new__, _Found)
+_new_site: Final = partial(tuple.__new__, QuoteSite)
 
 
 # Found through scan.matches_from: every mark opens with one of _MARK_CHARS.
-_MARK = re.compile(r"''?|‘‘?|’’?|``|\"|“|”|„|«|»")
+_MARK: Final = re.compile(r"''?|‘‘?|’’?|``|\"|“|”|„|«|»")
 _MARK_CHARS = "'‘’`\"“”„«»"
-_DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
-_DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
-_DOUBLE_EITHER = frozenset({'"', "''"})
-_OPENING_CONTEXT = frozenset(" \t([{—–-/:")
+_DOUBLE_OPEN: Final = frozenset({"“", "„", "«", "``", "‘‘"})
+_DOUBLE_CLOSE: Final = frozenset({"”", "»", "’’"})
+_DOUBLE_EITHER: Final = frozenset({'"', "''"})
+_OPENING_CONTEXT: Final = frozenset(" \t([{—–-/:")
 _TRIM_TAIL = " \t,;:"
 # Words right before a mark that make the quoted words a name or term (any case; the test is
 # a str.endswith on the lower-cased text before the mark, far cheaper than a $-anchored search).
-_NAMING_BEFORE = (
+_NAMING_BEFORE: Final[tuple[str, ...]] = (
     "known as", "dubbed", "nicknamed", "titled", "entitled", "named", "the name", "so-called",
     "called",
     *(f"the {noun}{plural}" for noun in ("word", "term", "phrase", "slogan", "label", "hashtag")
       for plural in ("", "s")),
 )  # fmt: skip
 # Nouns for works and named undertakings, whose names are quoted: “Oppenheimer”, “Oreshnik”.
-_WORK_NOUNS = tuple(
+_WORK_NOUNS: Final = tuple(
     f" {noun}"
     for noun in (
         "film", "movie", "book", "novel", "song", "album", "show", "series", "documentary",
@@ -100,10 +102,10 @@ _WORK_NOUNS = tuple(
         "programme", "program", "campaign", "project", "initiative", "missile", "ship",
     )
 )  # fmt: skip
-_SMALL_WORDS = frozenset(
+_SMALL_WORDS: Final = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
-_WORD = re.compile(r"[\w’'-]+")
+_WORD: Final = re.compile(r"[\w’'-]+")
 
 
 def _can_open(text: str, index: int, floor: int) -> bool:
@@ -256,7 +258,7 @@ def _kind(text: str, quote: _Found, sentence_start: int) -> QuoteKind:
     return QuoteKind.FRAGMENT
 
 
-_CUE_BEFORE_COMMA = re.compile(
+_CUE_BEFORE_COMMA: Final = re.compile(
     r"\b(?:said|says|told \w+|added|adds|adding|stated|stating|wrote|writes|noted|asked|"
     r"replied|declared|continued|explained|warned|insisted|argued|\w+ly)\s*,$"
 )

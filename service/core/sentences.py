@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Final
 
 from service.core.scan import matches_from
 
 Span = tuple[int, int]
 
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
 # Words whose trailing period does not end a sentence (titles, initials, months, corp. forms).
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS: Final = frozenset(
     [
         "mr",
         "mrs",
@@ -76,7 +79,7 @@ _ABBREVIATIONS = frozenset(
 )
 # US state abbreviations of news style (AP): "Sen. Ann Lee (D-Ill.)", "Flint, Mich., said".
 # Only capitalised: "ill." and "miss." are words too.
-_STATES = frozenset(
+_STATES: Final = frozenset(
     [
         "ala",
         "ariz",
@@ -114,13 +117,15 @@ _STATES = frozenset(
     ]
 )
 # Initials written together: "G.K. Butterfield", "J.J. Abrams".
-_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+_INITIALS: Final = re.compile(r"(?:[a-z]\.)+[a-z]")
 
 # A sentence ends at . ! ? or … (plus any closing marks) followed by space and a capital,
 # a digit or up to two opening marks (wire copy opens with ''); group 1 is the sentence's
 # last characters. The space never includes a line break (paragraphs are lines). Found
 # through scan.matches_from: every boundary opens with one of _BOUNDARY_CHARS.
-_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'`(\[]{0,2}[A-Z0-9])")
+_BOUNDARY: Final = re.compile(
+    r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'`(\[]{0,2}[A-Z0-9])"
+)
 _BOUNDARY_CHARS = ".!?…"
 
 

@@ -32,14 +32,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from schemas.quotes import SpeakerType
 
 if TYPE_CHECKING:
     from service.core.mentions import Mention
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
+ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 
 # Transliteration folds of a lower-cased, accent-free word, written out in fold_word so that
 # each runs only where its letters occur. Surnames get the first, conservative two only (so
@@ -48,11 +50,11 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 # Given names also fold a final i after a, e or r (Dmitri / Dmitry, Yuri, Sergei; not Kofi),
 # ph -> f, j before a vowel -> y (Sergej), ie before a vowel -> ye, and a final -er -> r
 # (Aleksander / Aleksandr).
-_J_BEFORE_VOWEL = re.compile(r"(?<=[a-z])j(?=[aeiou])")
-_IE_BEFORE_VOWEL = re.compile(r"ie(?=[aeiou])")
+_J_BEFORE_VOWEL: Final = re.compile(r"(?<=[a-z])j(?=[aeiou])")
+_IE_BEFORE_VOWEL: Final = re.compile(r"ie(?=[aeiou])")
 
 # Country adjectives and short forms folded to one country key (for ids and nationality).
-COUNTRY_FORMS: dict[str, str] = {
+COUNTRY_FORMS: Final[dict[str, str]] = {
     "russia": "russia", "russian": "russia", "russians": "russia",
     "ukraine": "ukraine", "ukrainian": "ukraine", "ukrainians": "ukraine",
     "us": "us", "u.s": "us", "u.s.": "us", "usa": "us", "american": "us", "america": "us",
@@ -76,15 +78,15 @@ COUNTRY_FORMS: dict[str, str] = {
     "moldovan": "moldova", "romania": "romania", "romanian": "romania",
 }  # fmt: skip
 
-_LEADING_THE = re.compile(r"^(?:[Tt]he)\s+")
-_SPELLING = {"defence": "defense", "programme": "program", "centre": "center"}
-_ORG_DROP = frozenset({"the", "of", "for", "and", "in", "s"})
+_LEADING_THE: Final = re.compile(r"^(?:[Tt]he)\s+")
+_SPELLING: Final = {"defence": "defense", "programme": "program", "centre": "center"}
+_ORG_DROP: Final = frozenset({"the", "of", "for", "and", "in", "s"})
 
 
-_NOT_ID_CHAR = re.compile(r"[^a-z0-9-]")
-_ORG_WORD = re.compile(r"[A-Za-z0-9À-ÿ.]+")
-_NOT_KEY_CHAR = re.compile(r"[^a-z0-9]")
-_SURNAME_ENDINGS = ("yy", "iy", "ij", "ii", "yi")
+_NOT_ID_CHAR: Final = re.compile(r"[^a-z0-9-]")
+_ORG_WORD: Final = re.compile(r"[A-Za-z0-9À-ÿ.]+")
+_NOT_KEY_CHAR: Final = re.compile(r"[^a-z0-9]")
+_SURNAME_ENDINGS: Final[tuple[str, ...]] = ("yy", "iy", "ij", "ii", "yi")
 
 
 @lru_cache(maxsize=4096)
@@ -313,7 +315,7 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
     )
 
 
-_SPEAKER_KINDS = frozenset({"person", "organisation"})
+_SPEAKER_KINDS: Final = frozenset({"person", "organisation"})
 
 
 def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
