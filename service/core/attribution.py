@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Final, NamedTuple
 
+from schemas.quotes import SpeakerType
 from service.core.lexicon import SPEECH_PHRASES, SPEECH_VERBS
 from service.core.mentions import (
     MENTION_WORDS,
@@ -898,8 +899,6 @@ def _closed_off(masked: str, end: int, sentence_end: int) -> bool:
 
 
 def _compatible(entity: Entity, gender: str | None) -> bool:
-    from schemas.quotes import SpeakerType
-
     if entity.speaker.type is not SpeakerType.PERSON:
         return False
     return gender is None or entity.gender is None or entity.gender == gender
