@@ -1017,7 +1017,7 @@ def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]
             results[index] = _inherit(source)
             continue
         entity = resolver.antecedent(site.sentence, None)
-        results[index] = Attribution(entity, None, None, has_cue=False)
+        results[index] = _new_attribution((entity, None, None, False, False))
     return results
 
 
@@ -1046,7 +1046,7 @@ def _own_subject(resolver: _Resolver, site: QuoteSite) -> Attribution | None:
     if entity is None:
         return None
     as_written = masked[mention.start : mention.end]
-    return Attribution(entity, as_written, None, has_cue=False)
+    return _new_attribution((entity, as_written, None, False, False))
 
 
 def _label(resolver: _Resolver, start: int, quote_open: int) -> Mention | None:
@@ -1086,7 +1086,7 @@ def _grouped(sites: list[QuoteSite], site: QuoteSite) -> bool:
 
 
 def _inherit(source: Attribution) -> Attribution:
-    return Attribution(source.entity, source.as_written, source.cue, has_cue=False)
+    return _new_attribution((source.entity, source.as_written, source.cue, False, False))
 
 
 def _neighbour(

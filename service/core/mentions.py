@@ -885,7 +885,11 @@ def _possessive_at(masked: str, end: int) -> bool:
 
 
 def _organisation(start: int, end: int, text: str) -> Mention:
-    return Mention(start, end, text, "organisation", nationality=country_of(text))
+    # Every field, in order (see _new_hit): Mention's own constructor runs as Python code.
+    return _new_mention((
+        start, end, text, "organisation", None, None, _NO_ROLES, country_of(text), None, False,
+        True,
+    ))  # fmt: skip
 
 
 def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | None]:
@@ -1140,15 +1144,10 @@ def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention],
         match = _DESCRIPTION_HEAD.search(masked, max(0, role.start - 50), role.start)
         if match is None:
             continue
+        head = match.start()
         descriptions.append(
-            Mention(
-                match.start(),
-                role.end,
-                masked[match.start() : role.end],
-                "description",
-                roles=frozenset({role.text}),
-                nationality=country_of(match.group(1)),
-                possessive=_possessive_at(masked, role.end),
-            )
-        )
+            _new_mention((head, role.end, masked[head : role.end], "description", None, None,
+                          frozenset({role.text}), country_of(match.group(1)), None,
+                          _possessive_at(masked, role.end), True))
+        )  # fmt: skip
     return pronouns, descriptions
