@@ -35,7 +35,7 @@ from typing import Final, NamedTuple
 from schemas.quotes import QuoteKind, SpeakerType
 from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
 from service.core.mentions import name_mentions
-from service.core.scan import matches_from
+from service.core.scan import char_positions
 from service.core.sentences import Span, document_sentences, paragraph_spans
 from service.core.speakers import resolve_document
 
@@ -77,9 +77,41 @@ _new_found: Final = partial(tuple.__new__, _Found)
 _new_site: Final = partial(tuple.__new__, QuoteSite)
 
 
-# Found through scan.matches_from: every mark opens with one of _MARK_CHARS.
-_MARK: Final = re.compile(r"''?|‘‘?|’’?|``|\"|“|”|„|«|»")
 _MARK_CHARS = "'‘’`\"“”„«»"
+# '' ‘‘ ’’ `` are marks of their own, written as two characters; a lone ` is no mark.
+_DOUBLED: Final[dict[str, str]] = {"'": "''", "‘": "‘‘", "’": "’’", "`": "``"}
+
+
+class _Mark(NamedTuple):
+    at: int
+    text: str
+
+
+_new_mark: Final = partial(tuple.__new__, _Mark)
+
+
+def _marks(text: str) -> list[_Mark]:
+    """Every quote mark of `text` in order, a doubled one as one mark.
+
+    Read off the text at each mark character rather than matched with a regex: a document has
+    a hundred marks and each is one of a few fixed strings, so a Match object per mark was
+    most of the cost.
+    """
+    found: list[_Mark] = []
+    cursor = 0
+    for index in char_positions(text, _MARK_CHARS, 0, len(text)):
+        if index < cursor:
+            continue  # the second character of a doubled mark
+        char = text[index]
+        doubled = _DOUBLED.get(char)
+        if doubled is not None and text.startswith(doubled, index):
+            found.append(_new_mark((index, doubled)))
+            cursor = index + 2
+        elif char != "`":
+            found.append(_new_mark((index, char)))
+    return found
+
+
 _DOUBLE_OPEN: Final = frozenset({"“", "„", "«", "``", "‘‘"})
 _DOUBLE_CLOSE: Final = frozenset({"”", "»", "’’"})
 _DOUBLE_EITHER: Final = frozenset({'"', "''"})
@@ -117,21 +149,20 @@ def _single_closes(text: str, index: int, end: int) -> bool:
     return not after.isalnum()
 
 
-def _plural_possessive(text: str, index: int, end: int, marks: list[re.Match[str]]) -> bool:
+def _plural_possessive(text: str, index: int, end: int, marks: list[_Mark]) -> bool:
     """Russians’ plans: an s’ followed by a word, when a later closer exists instead."""
     after = text[index + 1] if index + 1 < end else " "
     return (
         text[index - 1] in "sS"
         and after == " "
         and any(
-            m.start() > index and m.group() in ("’", "'") and _single_closes(text, m.start(), end)
-            for m in marks
+            m.at > index and m.text in ("’", "'") and _single_closes(text, m.at, end) for m in marks
         )
     )
 
 
 def _scan(
-    text: str, paragraph: Span, marks: list[re.Match[str]]
+    text: str, paragraph: Span, marks: list[_Mark]
 ) -> tuple[list[tuple[int, int, int, int]], int | None]:
     """Top-level quotes of one paragraph (given its marks) as (open, close, start, end); plus a
     dangling opener."""
@@ -140,8 +171,7 @@ def _scan(
     open_at: int | None = None
     open_len = 0
     outer: str | None = None  # "double" or "single"
-    for match in marks:
-        mark, at = match.group(), match.start()
+    for at, mark in marks:
         if outer is None:
             if mark in _DOUBLE_OPEN or (mark in _DOUBLE_EITHER and _can_open(text, at, start)):
                 outer, open_at, open_len = "double", at, len(mark)
@@ -193,8 +223,8 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     # One scan for the whole text: every mark lies inside a paragraph, since paragraphs are the
     # lines trimmed of white space only. Only the paragraphs holding marks are visited (most
     # hold none), from the paragraph of each next mark.
-    marks = matches_from(_MARK, text, _MARK_CHARS)
-    mark_starts = [mark.start() for mark in marks]
+    marks = _marks(text)
+    mark_starts = [mark.at for mark in marks]
     paragraph_ends = [end for _, end in paragraphs]
     previous = -1
     next_mark = 0
