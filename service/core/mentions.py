@@ -689,6 +689,7 @@ _POSSESSIVE_ORG: Final = re.compile(rf"\b[A-Z][\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTE
 # The tail alone, tried at each apostrophe (scan.matches_from). _POSSESSIVE_ORG (which opens
 # with \b and is tried everywhere) then runs only over the lines where a tail occurs.
 _POSSESSIVE_ORG_TAIL: Final = re.compile(_ORG_NOUN_AFTER_POSSESSIVE)
+_S: Final = frozenset("s")  # the tail's second character: most apostrophes are no possessive
 _OF_COUNTRY: Final = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
 _COUNTRY_WORD: Final = re.compile(r"[A-Z][\w.]*")
 _COUNTRY_LETTERS: Final = re.compile(r"[A-Za-z.]+")
@@ -1069,7 +1070,7 @@ def _possessive_organisations(masked: str) -> list[Mention]:
     """ "Russia's foreign ministry": _POSSESSIVE_ORG over just the lines holding its tail."""
     found: list[Mention] = []
     searched_to = 0
-    for tail in matches_from(_POSSESSIVE_ORG_TAIL, masked, "’'"):
+    for tail in matches_from(_POSSESSIVE_ORG_TAIL, masked, "’'", 0, None, _S):
         tail_start, tail_end = tail.span()
         if tail_start < searched_to:
             continue  # its line is done

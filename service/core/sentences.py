@@ -127,6 +127,12 @@ _BOUNDARY: Final = re.compile(
     r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'`(\[]{0,2}[A-Z0-9])"
 )
 _BOUNDARY_CHARS = ".!?…"
+# What may follow a boundary's first character: more end punctuation, a closing mark or white
+# space other than a line break (str.isspace agrees with \s of `re`; no white space lies beyond
+# U+3000). Most periods are followed by none of them ("U.S.", "3.5"), and are passed over.
+_BOUNDARY_SECOND: Final = frozenset(".!?…”’\"')]") | frozenset(
+    char for char in map(chr, range(0x3001)) if char.isspace() and char != "\n"
+)
 
 
 def paragraph_spans(text: str) -> tuple[Span, ...]:
@@ -180,7 +186,10 @@ def document_sentences(
     start, end = paragraphs[0]
     cursor = start
     guard = 0  # the first protected span that does not end before the current boundary
-    for match in matches_from(_BOUNDARY, text, _BOUNDARY_CHARS, start, paragraphs[-1][1]):
+    boundaries = matches_from(
+        _BOUNDARY, text, _BOUNDARY_CHARS, start, paragraphs[-1][1], _BOUNDARY_SECOND
+    )
+    for match in boundaries:
         period_at = match.start()
         # Every boundary starts inside a paragraph (it opens with a non-space character):
         # close the paragraphs that end before it.
