@@ -676,6 +676,10 @@ _APPOSITIVE_AFTER: Final = re.compile(
     rf"^(?:’s|'s)?,\s+(?:the|a|an|his|her|[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?:’s|'s))\s+"
     rf"([^,;]{{0,80}}?)\b({_ROLE_ALTERNATION})\b([^,;]{{0,40}})"
 )
+_ROLE_WORD: Final = re.compile(rf"\b(?:{_ROLE_ALTERNATION})\b")
+# How far before the closing ", " of an appositive its role word may start: the 40 characters
+# _APPOSITIVE_BEFORE allows after the role, and the longest role noun.
+_ROLE_REACH: Final = 40 + max(map(len, _ROLE_SET))
 _APPOSITIVE_BEFORE: Final = re.compile(
     rf"(?:^|[,;.]\s*|\b(?:[Tt]he|[Aa]n?|[A-Z][\w.]*(?:’s|'s))\s+)([^,;]{{0,60}}?)\b({_ROLE_ALTERNATION})"
     rf"\b([^,;]{{0,40}}),\s+$"
@@ -910,7 +914,10 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
         # (`^` still means the start of `before`: search's pos does not move it.)
         closing = len(before) - 2
         floor = max(before.rfind(",", 0, closing), before.rfind(";", 0, closing), 0)
-        if match := _APPOSITIVE_BEFORE.search(before, floor):
+        # The role ends at most 40 characters before the closing comma: without a role word
+        # there, the search (several microseconds: lazy repeats tried at every start) is spared.
+        near_role = _ROLE_WORD.search(before, max(floor, closing - _ROLE_REACH), closing)
+        if near_role is not None and (match := _APPOSITIVE_BEFORE.search(before, floor)):
             roles.add(match.group(2).lower())
             nationality = country_of(before[match.start() : match.end()])
     if follower in (",", "’", "'"):
