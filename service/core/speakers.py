@@ -328,15 +328,32 @@ def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
         elif mention.kind == "organisation":
             organisations.append(mention)
     # Surnames repeat ("Putin" dozens of times): fold each distinct one once.
-    folds = {surname: fold_word(str(surname)) for surname in {m.surname for m in people}}
-    folded = [(m, folds[m.surname]) for m in people]
-    known_surnames = {surname for m, surname in folded if m.confirmed}
+    folds: dict[str | None, str] = {}
+    surnames: list[str] = []
+    known_surnames: set[str] = set()
+    for mention in people:
+        surname = folds.get(mention.surname)
+        if surname is None:
+            surname = folds[mention.surname] = fold_word(str(mention.surname))
+        surnames.append(surname)
+        if mention.confirmed:
+            known_surnames.add(surname)
     # A lone "Putin" is a person once the document has named a Putin somewhere.
-    kept = [(m, surname) for m, surname in folded if m.confirmed or surname in known_surnames]
-    persons = [m for m, _ in kept]
-    by_start = _person_ids(persons, [surname for _, surname in kept])
+    persons: list[Mention] = []
+    kept_surnames: list[str] = []
+    for mention, surname in zip(people, surnames, strict=True):
+        if mention.confirmed or surname in known_surnames:
+            persons.append(mention)
+            kept_surnames.append(surname)
+    by_start = _person_ids(persons, kept_surnames)
+    # Organisations repeat too ("the Kremlin"): a plain dict answers repeats more cheaply than
+    # the lru_cache behind organisation_id.
+    org_ids: dict[str, str] = {}
     for mention in organisations:
-        by_start[mention.start] = organisation_id(mention.text)
+        org = org_ids.get(mention.text)
+        if org is None:
+            org = org_ids[mention.text] = organisation_id(mention.text)
+        by_start[mention.start] = org
     grouped: dict[str, list[Mention]] = {}
     for mention in mentions:
         speaker_id = by_start.get(mention.start)
