@@ -137,14 +137,23 @@ _BOUNDARY_SECOND: Final = frozenset(".!?…”’\"')]") | frozenset(
 
 def paragraph_spans(text: str) -> tuple[Span, ...]:
     """One span per non-blank line, trimmed of surrounding whitespace."""
+    # Found with find() and trimmed by offsets: no copy of each line is made (str.strip()
+    # trims exactly the characters str.isspace() accepts).
     spans: list[Span] = []
     start = 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped:
-            lead = start + len(line) - len(line.lstrip())
-            spans.append((lead, lead + len(stripped)))
-        start += len(line) + 1
+    size = len(text)
+    while start <= size:
+        stop = text.find("\n", start)
+        if stop == -1:
+            stop = size
+        first, last = start, stop
+        while first < last and text[first].isspace():
+            first += 1
+        while last > first and text[last - 1].isspace():
+            last -= 1
+        if last > first:
+            spans.append((first, last))
+        start = stop + 1
     return tuple(spans)
 
 
