@@ -785,10 +785,22 @@ class _Resolver:
         return self.forward_subject(clause, cue.start) or inverted
 
 
+def _may_open_dateline(masked: str, start: int, end: int) -> bool:
+    """False where _DATELINE cannot match: a dateline opens with a capital and a second
+    capital, period, apostrophe, space or hyphen ("KYIV", "U.S."), unless white space leads.
+    Most sentences open with a capitalised word, which fails at its second letter."""
+    if end - start < 2:
+        return False
+    first = masked[start]
+    return first.isspace() or ("A" <= first <= "Z" and masked[start + 1] in _DATELINE_SECOND)
+
+
 def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
     """Where the clause holding a cue starts: after a dateline, a leading quote or a ", but"."""
     start = sentence_start
-    if dateline := _DATELINE.match(masked, sentence_start, cue_start):
+    if _may_open_dateline(masked, sentence_start, cue_start) and (
+        dateline := _DATELINE.match(masked, sentence_start, cue_start)
+    ):
         start = dateline.end()
     head = masked[start:cue_start]
     offset = start
@@ -883,6 +895,7 @@ _MODIFIED_NOUN: Final = re.compile(
 _POSSESSIVE_MARK: Final = re.compile(r"’s|'s|’|'")
 
 # A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
+_DATELINE_SECOND: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ.'’ -")
 _DATELINE: Final = re.compile(
     r"\s*[A-Z][A-Z.'’ -]*[A-Z.](?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)?(?: \([^()\n]{1,30}\))?"
     r" ?[—–-]{1,2} "
