@@ -817,7 +817,16 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
     # trying the commas from the cue backwards finds it without scanning the whole clause.
     comma = masked.rfind(",", start, cue_start)
     while comma != -1:
-        if subordinate := _SUBORDINATE_OPENER.match(masked, comma, cue_start):
+        # The opener's word follows the comma and its white space: a comma followed by one
+        # space and another letter (most of them) is passed over without the regex.
+        if (
+            masked[comma + 1 : comma + 2].isspace()
+            and (
+                masked[comma + 2 : comma + 3] in _SUBORDINATE_FIRST
+                or masked[comma + 2 : comma + 3].isspace()
+            )
+            and (subordinate := _SUBORDINATE_OPENER.match(masked, comma, cue_start))
+        ):
             start = subordinate.end()
             break
         comma = masked.rfind(",", start, comma)
@@ -879,8 +888,10 @@ _AFFILIATION: Final = re.compile(r"\s+(?:of|at|from|with)\s+(?:the\s+)?")
 # A capitalised word and a comma right before a chunk: "Columbia, | South Carolina".
 _PLACE_BEFORE: Final = re.compile(r"\b(?:in|of|from|at)\s+[A-Z][\w.]*(?:\s[A-Z][\w.]*)*,\s*$")
 _CAPITALS_ONLY: Final = re.compile(r"\s*(?:[A-Z][\w.]*\s+)*")
+_SUBORDINATE_WORDS = "when|as|after|while|because|since|although|though|before|until|once"
+_SUBORDINATE_FIRST: Final = frozenset(word[0] for word in _SUBORDINATE_WORDS.split("|"))
 _SUBORDINATE_OPENER: Final = re.compile(
-    r",\s+(?:when|as|after|while|because|since|although|though|before|until|once)\s+"
+    rf",\s+(?:{_SUBORDINATE_WORDS})\s+"
     r"(?=[A-Z][a-z]|(?:he|she|they)\b)"
 )
 _CLOSING_MARK: Final = re.compile(r"[”\"]|''")

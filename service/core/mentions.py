@@ -1140,7 +1140,7 @@ def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention],
     descriptions: list[Mention] = []
     for word in words:
         if word.text in PRONOUNS:
-            gender = "f" if word.text.lower() == "she" else "m"
+            gender = "f" if word.text in ("she", "She") else "m"
             pronouns.append(
                 _new_mention((word.start, word.end, word.text, "pronoun", None, None, _NO_ROLES,
                               None, gender, False, True))
