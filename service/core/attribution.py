@@ -23,8 +23,9 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import partial
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
+from schemas.quotes import SpeakerType
 from service.core.lexicon import SPEECH_PHRASES, SPEECH_VERBS
 from service.core.mentions import (
     MENTION_WORDS,
@@ -41,11 +42,13 @@ from service.core.speakers import DocumentSpeakers, Entity, entity_for_unknown
 
 Span = tuple[int, int]
 
-_CUE_SET = frozenset([*SPEECH_VERBS, *SPEECH_PHRASES])
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
+_CUE_SET: Final = frozenset([*SPEECH_VERBS, *SPEECH_PHRASES])
 # Every word the extractor looks for, found in one scan: speech cues (for build_document) and
 # role nouns and pronouns (for find_mentions).
-KEYWORDS = WordFinder([*_CUE_SET, *MENTION_WORDS])
-_TELL_WORDS = frozenset(
+KEYWORDS: Final = WordFinder([*_CUE_SET, *MENTION_WORDS])
+_TELL_WORDS: Final = frozenset(
     [
         "reporters",
         "journalists",
@@ -66,7 +69,7 @@ _TELL_WORDS = frozenset(
         "broadcaster",
     ]
 )
-_WEEKDAYS = frozenset(
+_WEEKDAYS: Final = frozenset(
     [
         "monday",
         "tuesday",
@@ -79,14 +82,14 @@ _WEEKDAYS = frozenset(
         "yesterday",
     ]
 )
-_CUE_WHERE = re.compile(
+_CUE_WHERE: Final = re.compile(
     r"\s+(?:in|on)\s+(?:a|an|his|her|their|its)?\s*(?:[A-Z][\w-]*\s+|[a-z-]+\s+)?"
     r"(?:post|statement|message|letter|tweet|article|op-ed|column|blog|interview|address|"
     r"social media|Telegram|Facebook|X)\b"
 )
 # "went on to say", "was prompted to say", "continued to say" report what was said, as do
 # "went so far as to say", "interjected to say", "paused to say", "took to Twitter to say".
-_MODAL_BEFORE = re.compile(
+_MODAL_BEFORE: Final = re.compile(
     r"\b(?:will|would|could|might|may|should|can|must|"
     r"(?<!\bon )(?<!continued )(?<!proceeded )(?<!prompted )(?<!used )"
     r"(?<!\bas )(?<!interjected )(?<!paused )(?<!stopped )(?<!Twitter )to)"
@@ -96,16 +99,16 @@ _MODAL_BEFORE = re.compile(
 # with a literal, so `re` skips straight to candidates (`[,;:—–]|\s-\s` is tried at every
 # position): the white space before a hyphen is checked by a look-behind, and chunks() puts
 # the separator's start back on it.
-_SEPARATOR = re.compile(r",|;|:|—|–|-(?<=\s-)\s")
-_GAP = re.compile(
+_SEPARATOR: Final = re.compile(r",|;|:|—|–|-(?<=\s-)\s")
+_GAP: Final = re.compile(
     r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|\([^()]{1,30}\)|"
     r"(?:also|then|again|simply|notably|later|earlier|previously|once|has|have|had|was|is|"
     r"just|now|today|yesterday|still|further|already|only|never|first|last|\w+ly)\b)*$"
 )
-_LEAD_CONJUNCTION = re.compile(
+_LEAD_CONJUNCTION: Final = re.compile(
     r"\s*(?:(?:But|And|Or|So|Yet|Still|Then|Also|Now|Thus|then|also|now|still)\b\s*)+"
 )
-_ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
+_ADVERBIAL_CHUNK: Final = re.compile(  # used with .match(text, pos): no ^ anchors
     r"\s*(?:When|While|After|Before|As|If|Although|Though|Since|Because|Until|Unless|Once|"
     r"Here\s+(?:in|at|on)|Asked|During|In|On|At|For|With|By|From|Of|To|Through|Among|Between|Within|Across|Without|Despite|Like|Unlike|Under|Over|Amid|Following|"
     r"According|Earlier|Later|Late|Last|Shortly|Meanwhile|Separately|However|Instead|Notably|"
@@ -115,16 +118,18 @@ _ADVERBIAL_CHUNK = re.compile(  # used with .match(text, pos): no ^ anchors
     r"where|when|whom|[A-Z]?[a-z]+ing|[a-z]+ed|in|on|at|during|with|for|from|by|after|before|"
     r"to|of)\b"
 )
-_SPEECH_NOUN = re.compile(
+_SPEECH_NOUN: Final = re.compile(
     r"(?:’s|'s)\s+(?:remarks|comments|statement|words|response|message|letter|post|reply|"
     r"address|speech|announcement|answer|account)\b"
 )
-_DETERMINERS = frozenset(
+_DETERMINERS: Final = frozenset(
     ["the", "The", "his", "her", "their", "its", "our", "my", "your", "a", "an", "these", "those"]
 )
-_LEAD_THE = re.compile(r"\b[Tt]he\s+$")
-_PREPOSITION_AFTER = re.compile(r",? (?:of|by|to|after|before|from|with|in|on|at|for|that)\b")
-_PREPOSITION_BEFORE = re.compile(
+_LEAD_THE: Final = re.compile(r"\b[Tt]he\s+$")
+_PREPOSITION_AFTER: Final = re.compile(
+    r",? (?:of|by|to|after|before|from|with|in|on|at|for|that)\b"
+)
+_PREPOSITION_BEFORE: Final = re.compile(
     r"\b(?:in|with|of|to|for|by|from|at|on|about|after|before|between|against|like|than|over|"
     r"under|into|toward|towards|alongside|and|or)\s+(?:the\s+)?$"
 )
@@ -145,7 +150,7 @@ class Cue(NamedTuple):
 
 # A NamedTuple's own constructor is a Python-level function; tuple.__new__ builds the same
 # value without it (every field given, in order).
-_new_cue = partial(tuple.__new__, Cue)
+_new_cue: Final = partial(tuple.__new__, Cue)
 
 
 def _cue(start: int, end: int, text: str) -> Cue:
@@ -156,7 +161,7 @@ def _cue(start: int, end: int, text: str) -> Cue:
     return _new_cue((start, end, text, participle, text in ("according to", "in the words of")))
 
 
-_LEADING_ACCORDING = frozenset({"According to", "In the words of"})
+_LEADING_ACCORDING: Final = frozenset({"According to", "In the words of"})
 
 
 class QuoteSite(NamedTuple):
@@ -178,7 +183,9 @@ class Attribution(NamedTuple):
     hypothetical: bool = False
 
 
-_new_attribution = partial(tuple.__new__, Attribution)  # every field, in order (see _new_cue)
+_new_attribution: Final = partial(
+    tuple.__new__, Attribution
+)  # every field, in order (see _new_cue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +216,9 @@ class _ParagraphWords(NamedTuple):
     cues: list[WordHit]  # speech-cue words, extended ("told reporters") when first read
 
 
-_ABBREVIATED_TITLES = frozenset({"mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "prof"})
+_ABBREVIATED_TITLES: Final = frozenset(
+    {"mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "prof"}
+)
 
 
 def _extend_cue(masked: str, start: int, end: int) -> Cue:
@@ -798,10 +807,22 @@ class _Resolver:
         return self.forward_subject(clause, cue.start) or inverted
 
 
+def _may_open_dateline(masked: str, start: int, end: int) -> bool:
+    """False where _DATELINE cannot match: a dateline opens with a capital and a second
+    capital, period, apostrophe, space or hyphen ("KYIV", "U.S."), unless white space leads.
+    Most sentences open with a capitalised word, which fails at its second letter."""
+    if end - start < 2:
+        return False
+    first = masked[start]
+    return first.isspace() or ("A" <= first <= "Z" and masked[start + 1] in _DATELINE_SECOND)
+
+
 def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
     """Where the clause holding a cue starts: after a dateline, a leading quote or a ", but"."""
     start = sentence_start
-    if dateline := _DATELINE.match(masked, sentence_start, cue_start):
+    if _may_open_dateline(masked, sentence_start, cue_start) and (
+        dateline := _DATELINE.match(masked, sentence_start, cue_start)
+    ):
         start = dateline.end()
     head = masked[start:cue_start]
     offset = start
@@ -814,10 +835,23 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
             start = max(start, offset + cut + len(marker))
     # "…, when Mr. Buchanan, who had lost, called for…": a subordinate clause with a subject
     # of its own holds the cue.
-    last_opener = -1
-    for subordinate in _SUBORDINATE_OPENER.finditer(masked, start, cue_start):
-        last_opener = subordinate.end()
-    start = max(start, last_opener)
+    # Only the last such clause counts, and every opener starts at a comma and holds no other:
+    # trying the commas from the cue backwards finds it without scanning the whole clause.
+    comma = masked.rfind(",", start, cue_start)
+    while comma != -1:
+        # The opener's word follows the comma and its white space: a comma followed by one
+        # space and another letter (most of them) is passed over without the regex.
+        if (
+            masked[comma + 1 : comma + 2].isspace()
+            and (
+                masked[comma + 2 : comma + 3] in _SUBORDINATE_FIRST
+                or masked[comma + 2 : comma + 3].isspace()
+            )
+            and (subordinate := _SUBORDINATE_OPENER.match(masked, comma, cue_start))
+        ):
+            start = subordinate.end()
+            break
+        comma = masked.rfind(",", start, comma)
     stripped = head.lstrip()
     if stripped.startswith(("“", '"', "‘", "'")):
         # Quoted words are masked, so the first closing mark after the opener closes it.
@@ -831,7 +865,7 @@ def _clause_start(masked: str, sentence_start: int, cue_start: int) -> int:
 # What follows a name and still belongs to it: "of Ukraine", "of the Kremlin".
 # What ends the name of an inverted speaker: a parenthesis ("(D-Conn.)"), "of"/"at"/"from" an
 # institution, or an age.
-_NAME_TAIL = re.compile(r"\s*\(| (?:of|at|from) |, \d")
+_NAME_TAIL: Final = re.compile(r"\s*\(| (?:of|at|from) |, \d")
 # Words between a cue and the name after it that keep one noun phrase ("said former Obama
 # adviser", "added his campaign manager"); a clause word or punctuation ends it.
 # Prepositions, relative words, conjunctions and auxiliaries: a word among them ends a phrase.
@@ -839,62 +873,65 @@ _CLAUSE_WORDS = (
     r"in|on|at|with|to|of|from|for|by|about|that|who|which|whose|after|before|during|"
     r"when|while|as|and|but|or|would|will|is|was|has|had|have|are|were"
 )
-_PHRASE_GAP = re.compile(
+_PHRASE_GAP: Final = re.compile(
     r"(?:\s+(?!(?i:" + _CLAUSE_WORDS + r"|be|been|could|"
     r"should|may|might|can|did|does|do|not|it|he|she|they|we|i|you|him|them|this|there|if|"
     r"because|than|then|also|later|earlier)\b)[\w’'&.-]+){0,6}\s*"
 )
 # "said former secretary of labor Dana Whitlow": an office held "of" or "for" something,
 # written in lower case before its holder's name, is still one noun phrase.
-_OFFICE_GAP = re.compile(
+_OFFICE_GAP: Final = re.compile(
     r"\s+(?:[a-z][\w-]*\s+){0,3}?(?:" + ROLE_NOUNS + r")\s+(?:of|for)\s+(?:the\s+)?"
     r"(?:[a-z][\w-]*\s+){1,3}"
 )
 # A chunk opening on a role in lower case: "president and CEO of …", "a spokesman for …",
 # "who is chairman of …".
-_ROLE_LEAD = re.compile(
+_ROLE_LEAD: Final = re.compile(
     r"\s*(?:who\s+(?:is|was|has\s+been)\s+)?(?:(?:a|an|the|its|his|her|their)\s+)?"
     r"(?:" + ROLE_NOUNS + r")\b"
 )
-_KNOWN_AS = re.compile(r",?\s+(?:known as|named|called|identified as|nicknamed)\s+")
+_KNOWN_AS: Final = re.compile(r",?\s+(?:known as|named|called|identified as|nicknamed)\s+")
 # Adverbs alone between a clause opener and its verb: "…, but now said", "but later added".
-_ADVERBS_ONLY = re.compile(
+_ADVERBS_ONLY: Final = re.compile(
     r"\s*(?:(?:[a-z]+ly|now|then|also|later|still|again|once|instead|even|just|only|soon|"
     r"since|already|repeatedly|often)\s+){1,2}"
 )
 # A noun phrase opened by a determiner: "Another delegate …", "An Israeli blogger …".
-_DETERMINER_LEAD = re.compile(r"\s*(?:A|An|The|Another|One|Two|Three|Some|Several)\s+[a-z]")
-_ROLE_THEN_COMMA = re.compile(
+_DETERMINER_LEAD: Final = re.compile(r"\s*(?:A|An|The|Another|One|Two|Three|Some|Several)\s+[a-z]")
+_ROLE_THEN_COMMA: Final = re.compile(
     r"(?:(?!\b(?:that|who|which|whose|was|is|were|are|has|had|have|would|will)\b)"
     r"[^,;:()“”\"\n]){1,80},\s+"
 )
-_WITH_LEAD = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
+_WITH_LEAD: Final = re.compile(r"\s*(?:[Ww]ith\s+|and\s+)?")
 # Between two names of one subject: "Berger and Moore" (the last one heads the phrase), a
 # quoted nickname, or an owner: "the Ledger's reporter Dana Whitlow".
-_JOINED = re.compile(
+_JOINED: Final = re.compile(
     r"\s+and\s+(?:[\w-]+\s+)?|\s*[“\"‘'`]+x*[”\"’'`]+\s*|(?:’s|'s|’|')\s+(?:[\w-]+\s+){0,3}"
 )
-_AFFILIATION = re.compile(r"\s+(?:of|at|from|with)\s+(?:the\s+)?")
+_AFFILIATION: Final = re.compile(r"\s+(?:of|at|from|with)\s+(?:the\s+)?")
 # A capitalised word and a comma right before a chunk: "Columbia, | South Carolina".
-_PLACE_BEFORE = re.compile(r"\b(?:in|of|from|at)\s+[A-Z][\w.]*(?:\s[A-Z][\w.]*)*,\s*$")
-_CAPITALS_ONLY = re.compile(r"\s*(?:[A-Z][\w.]*\s+)*")
-_SUBORDINATE_OPENER = re.compile(
-    r",\s+(?:when|as|after|while|because|since|although|though|before|until|once)\s+"
+_PLACE_BEFORE: Final = re.compile(r"\b(?:in|of|from|at)\s+[A-Z][\w.]*(?:\s[A-Z][\w.]*)*,\s*$")
+_CAPITALS_ONLY: Final = re.compile(r"\s*(?:[A-Z][\w.]*\s+)*")
+_SUBORDINATE_WORDS = "when|as|after|while|because|since|although|though|before|until|once"
+_SUBORDINATE_FIRST: Final = frozenset(word[0] for word in _SUBORDINATE_WORDS.split("|"))
+_SUBORDINATE_OPENER: Final = re.compile(
+    rf",\s+(?:{_SUBORDINATE_WORDS})\s+"
     r"(?=[A-Z][a-z]|(?:he|she|they)\b)"
 )
-_CLOSING_MARK = re.compile(r"[”\"]|''")
-_SUBORDINATOR = re.compile(
+_CLOSING_MARK: Final = re.compile(r"[”\"]|''")
+_SUBORDINATOR: Final = re.compile(
     r"\b(?:[Ww]hen|[Aa]fter|[Bb]efore|[Ww]hile|[Bb]ecause|[Ss]ince|[Oo]nce|[Uu]ntil|[Ii]f)\s+"
 )
-_AS_NAME = re.compile(r"\s*[Aa]s\s+")
-_MODIFIED_NOUN = re.compile(
+_AS_NAME: Final = re.compile(r"\s*[Aa]s\s+")
+_MODIFIED_NOUN: Final = re.compile(
     r"\s+(?!(?:" + _CLAUSE_WORDS + r"|said|says|also|later|"
     r"earlier|told|added|adding|referring|speaking|wrote|writing|this|last|on)\b)[a-z][a-z-]+[\s,]"
 )
-_POSSESSIVE_MARK = re.compile(r"’s|'s|’|'")
+_POSSESSIVE_MARK: Final = re.compile(r"’s|'s|’|'")
 
 # A wire dateline opening a story: "WASHINGTON — ", "KYIV, Ukraine (AP) — ", "MOSCOW (Reuters) - ".
-_DATELINE = re.compile(
+_DATELINE_SECOND: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ.'’ -")
+_DATELINE: Final = re.compile(
     r"\s*[A-Z][A-Z.'’ -]*[A-Z.](?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)?(?: \([^()\n]{1,30}\))?"
     r" ?[—–-]{1,2} "
 )
@@ -910,8 +947,6 @@ def _closed_off(masked: str, end: int, sentence_end: int) -> bool:
 
 
 def _compatible(entity: Entity, gender: str | None) -> bool:
-    from schemas.quotes import SpeakerType
-
     if entity.speaker.type is not SpeakerType.PERSON:
         return False
     return gender is None or entity.gender is None or entity.gender == gender
@@ -1044,7 +1079,7 @@ def attribute_quotes(doc: Document, sites: list[QuoteSite]) -> list[Attribution]
             results[index] = _inherit(source)
             continue
         entity = resolver.antecedent(site.sentence, None)
-        results[index] = Attribution(entity, None, None, has_cue=False)
+        results[index] = _new_attribution((entity, None, None, False, False))
     return results
 
 
@@ -1073,7 +1108,7 @@ def _own_subject(resolver: _Resolver, site: QuoteSite) -> Attribution | None:
     if entity is None:
         return None
     as_written = masked[mention.start : mention.end]
-    return Attribution(entity, as_written, None, has_cue=False)
+    return _new_attribution((entity, as_written, None, False, False))
 
 
 def _label(resolver: _Resolver, start: int, quote_open: int) -> Mention | None:
@@ -1105,7 +1140,7 @@ def _alone(resolver: _Resolver, chunk: Span) -> Mention | None:
 
 
 # "“…” — Dana Whitlow": a dash after the quote, on its line or opening the next one.
-_DASH_CREDIT = re.compile(r"[ .,]*\s*[—–-]+\s*")
+_DASH_CREDIT: Final = re.compile(r"[ .,]*\s*[—–-]+\s*")
 
 
 def _grouped(sites: list[QuoteSite], site: QuoteSite) -> bool:
@@ -1113,7 +1148,7 @@ def _grouped(sites: list[QuoteSite], site: QuoteSite) -> bool:
 
 
 def _inherit(source: Attribution) -> Attribution:
-    return Attribution(source.entity, source.as_written, source.cue, has_cue=False)
+    return _new_attribution((source.entity, source.as_written, source.cue, False, False))
 
 
 def _neighbour(

@@ -13,7 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache, partial
 from operator import itemgetter
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from service.core.scan import matches_from
 from service.core.speakers import COUNTRY_FORMS
@@ -28,20 +28,22 @@ ROLE_NOUNS = (
     "queen|head|chairman|chairwoman|representative|professor|researcher|economist|strategist|"
     "commentator|journalist|ruler|prosecutor|judge|admiral|colonel|sergeant|captain|pope"
 )
-_ROLE_EQUIVALENTS: dict[str, str] = {
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
+_ROLE_EQUIVALENTS: Final[dict[str, str]] = {
     "spokesman": "spokesperson", "spokeswoman": "spokesperson", "spokesperson": "spokesperson",
     "adviser": "adviser", "advisor": "adviser", "aide": "adviser",
     "gen": "general", "general": "general", "commander": "general",
 }  # fmt: skip
 # "The Russian leader" may be a president, a premier or a king; "the president" is no chancellor.
-_GENERIC_LEADER = frozenset({"leader", "ruler", "head"})
-_LEADER_TITLES = frozenset({"president", "premier", "chancellor", "king", "queen", "prime"})
+_GENERIC_LEADER: Final = frozenset({"leader", "ruler", "head"})
+_LEADER_TITLES: Final = frozenset({"president", "premier", "chancellor", "king", "queen", "prime"})
 
-_HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_HONORIFICS: Final = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+_NAME_SUFFIXES: Final = frozenset({"jr", "sr", "ii", "iii", "iv"})
 # Titles that stand only before a surname: the word after one is a name whatever it means.
-_HONORIFIC_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr"})
-_TITLE_WORDS = frozenset(
+_HONORIFIC_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "dr"})
+_TITLE_WORDS: Final = frozenset(
     [
         "mr",
         "mrs",
@@ -176,7 +178,7 @@ _TITLE_WORDS = frozenset(
     ]
 )
 # Groups of people, capitalised only where they open a sentence ("Critics said").
-_GROUP_NOUNS = (
+_GROUP_NOUNS: Final[tuple[str, ...]] = (
     "officials", "critics", "analysts", "experts", "residents", "witnesses", "protesters",
     "demonstrators", "lawmakers", "legislators", "diplomats", "sources", "observers",
     "investigators", "prosecutors", "authorities", "doctors", "scientists", "economists",
@@ -187,7 +189,7 @@ _GROUP_NOUNS = (
     "fighters", "militants", "rebels", "separatists", "insurgents", "lawyers", "judges",
 )  # fmt: skip
 # Capitalised words that start sentences or name places/things, never a person on their own.
-_NOT_NAMES = frozenset(
+_NOT_NAMES: Final = frozenset(
     [
         "the",
         "a",
@@ -444,7 +446,7 @@ _NOT_NAMES = frozenset(
         *_GROUP_NOUNS,
     ]
 )
-_ORG_HEADS = frozenset(
+_ORG_HEADS: Final = frozenset(
     [
         "house",
         "network",
@@ -511,15 +513,15 @@ _ORG_HEADS = frozenset(
     ]
 )
 # Words that are never part of an organisation's name, even before its noun.
-_PLAIN_WORDS = frozenset(
+_PLAIN_WORDS: Final = frozenset(
     ["the", "a", "an", "but", "and", "or", "so", "yet", "in", "on", "at", "when", "while",
      "after", "before", "as", "if", "for", "from", "with", "by", "this", "that", "his", "her",
      "its", "their", "our", "some", "many", "most", "all", "every", "no", "not", "also", "then",
      "another", "each", "both", "such", "these", "those", "it", "he", "she", "they", "we", "i"]
 )  # fmt: skip
-_ORG_SINGLE = frozenset({"Kremlin", "Pentagon", "NATO", "Hamas", "Hezbollah", "OPEC"})
-_COUNTRY_KEYS = frozenset(COUNTRY_FORMS)
-_PLACE_ONLY = _COUNTRY_KEYS | {"moscow", "kyiv", "kiev", "washington", "kursk"}
+_ORG_SINGLE: Final = frozenset({"Kremlin", "Pentagon", "NATO", "Hamas", "Hezbollah", "OPEC"})
+_COUNTRY_KEYS: Final = frozenset(COUNTRY_FORMS)
+_PLACE_ONLY: Final = _COUNTRY_KEYS | {"moscow", "kyiv", "kiev", "washington", "kursk"}
 
 
 def word_alternation(words: list[str]) -> str:
@@ -551,7 +553,7 @@ class WordHit(NamedTuple):
 # A NamedTuple's own constructor is a Python-level function; tuple.__new__ builds the same
 # value without it (all fields given, in order): about half the cost, for the tuples built by
 # the hundred per document.
-_new_hit = partial(tuple.__new__, WordHit)
+_new_hit: Final = partial(tuple.__new__, WordHit)
 
 
 # Characters that are neither an ASCII word character nor a space (non-ASCII letters are
@@ -622,14 +624,16 @@ class WordFinder:
         return hits
 
 
-_TITLE_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Adm",
-                        "Sgt", "Capt", "Prof", "St")  # fmt: skip
+_TITLE_ABBREVIATIONS: Final[tuple[str, ...]] = (
+    "Mr", "Mrs", "Ms", "Dr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Adm", "Sgt", "Capt", "Prof",
+    "St",
+)  # fmt: skip
 # One name word: a title abbreviation ("Mr."), initials ("U.S.", "V."), a capitalised word or
 # an acronym, tried in that order. Every alternative opens with the capital, so the pattern
 # is written as [A-Z] followed by the rest of each alternative (the title's first letter
 # checked by a look-behind): a pattern that opens with a character class lets `re` skip
 # straight to capitals instead of trying every position.
-_TITLE_TAILS = "|".join(f"(?<={title[0]}){title[1:]}" for title in _TITLE_ABBREVIATIONS)
+_TITLE_TAILS: Final = "|".join(f"(?<={title[0]}){title[1:]}" for title in _TITLE_ABBREVIATIONS)
 # The title alternatives are tried at every capital, one look-behind each; a look-ahead for
 # "a few lower-case letters and a period" (which every one of them needs) fails most words at
 # once and makes the whole scan about a quarter faster. It changes no match.
@@ -646,28 +650,37 @@ _WORD = (
     rf"(?:[’'-](?!s\b)(?:[A-Z]|{_LOWER})+)*|[A-Z]+\b)"
 )
 # Lower-case words inside a name: "Lula da Silva", "Ursula von der Leyen", "Mohammed bin Salman".
-_PARTICLES = frozenset(
+_PARTICLES: Final = frozenset(
     "de del della du dos das van von der den ter bin ibn al da di le la".split()  # noqa: SIM905
 )
 _CONNECTORS = f"(?:of|for|{'|'.join(sorted(_PARTICLES))})"
-# "Ursula von der Leyen": connectors may follow one another before the next capital.
-_SEQUENCE = re.compile(rf"{_WORD}(?:[ \u00a0](?:(?:{_CONNECTORS}[ \u00a0])+(?=[A-Z]))?{_WORD})*")
-_POSSESSIVE = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
-PRONOUNS = ("he", "He", "she", "She")
+# "Ursula von der Leyen": connectors may follow one another before the next capital. The
+# look-ahead after the space changes no match: it ends the run at an ordinary lower-case word
+# in one step, before `re` sets up the optional connector group and tries a name word there.
+_SEQUENCE: Final = re.compile(
+    rf"{_WORD}(?:[ \u00a0](?=[A-Z]|{_CONNECTORS}[ \u00a0])(?:(?:{_CONNECTORS}[ \u00a0])+(?=[A-Z]))?"
+    rf"{_WORD})*"
+)
+_POSSESSIVE: Final = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
+PRONOUNS: Final[tuple[str, ...]] = ("he", "He", "she", "She")
 # The words find_mentions needs found (the quote extractor scans once for these and its cues).
 MENTION_WORDS = (*ROLE_NOUNS.split("|"), *PRONOUNS)
-_MENTION_WORDS = WordFinder(MENTION_WORDS)
-_ROLE_ALTERNATION = word_alternation(ROLE_NOUNS.split("|"))
-_DESCRIPTION_HEAD = re.compile(
+_MENTION_WORDS: Final = WordFinder(MENTION_WORDS)
+_ROLE_ALTERNATION: Final = word_alternation(ROLE_NOUNS.split("|"))
+_DESCRIPTION_HEAD: Final = re.compile(
     r"\b(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Oo]ne|[Aa]n?)\s+((?:[\w.’'-]+\s+){0,4}?)$"
 )
-_ROLE_SET = frozenset(ROLE_NOUNS.split("|"))
-_COUNTRY_POSSESSIVE_BEFORE = re.compile(r"(?:[Tt]he\s+)?([A-Z][\w.]*(?:’s|'s))\s+$")
-_APPOSITIVE_AFTER = re.compile(
+_ROLE_SET: Final = frozenset(ROLE_NOUNS.split("|"))
+_COUNTRY_POSSESSIVE_BEFORE: Final = re.compile(r"(?:[Tt]he\s+)?([A-Z][\w.]*(?:’s|'s))\s+$")
+_APPOSITIVE_AFTER: Final = re.compile(
     rf"^(?:’s|'s)?,\s+(?:the|a|an|his|her|[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?:’s|'s))\s+"
     rf"([^,;]{{0,80}}?)\b({_ROLE_ALTERNATION})\b([^,;]{{0,40}})"
 )
-_APPOSITIVE_BEFORE = re.compile(
+_ROLE_WORD: Final = re.compile(rf"\b(?:{_ROLE_ALTERNATION})\b")
+# How far before the closing ", " of an appositive its role word may start: the 40 characters
+# _APPOSITIVE_BEFORE allows after the role, and the longest role noun.
+_ROLE_REACH: Final = 40 + max(map(len, _ROLE_SET))
+_APPOSITIVE_BEFORE: Final = re.compile(
     rf"(?:^|[,;.]\s*|\b(?:[Tt]he|[Aa]n?|[A-Z][\w.]*(?:’s|'s))\s+)([^,;]{{0,60}}?)\b({_ROLE_ALTERNATION})"
     rf"\b([^,;]{{0,40}}),\s+$"
 )
@@ -676,13 +689,14 @@ _ORG_NOUN_AFTER_POSSESSIVE = (
     r"(?:’s|'s)\s+(?:[a-z]+\s+)?"
     r"(?:administration|ministry|government|military|army|police|council|parliament|authorities)\b"
 )
-_POSSESSIVE_ORG = re.compile(rf"\b[A-Z][\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTER_POSSESSIVE}")
+_POSSESSIVE_ORG: Final = re.compile(rf"\b[A-Z][\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTER_POSSESSIVE}")
 # The tail alone, tried at each apostrophe (scan.matches_from). _POSSESSIVE_ORG (which opens
 # with \b and is tried everywhere) then runs only over the lines where a tail occurs.
-_POSSESSIVE_ORG_TAIL = re.compile(_ORG_NOUN_AFTER_POSSESSIVE)
-_OF_COUNTRY = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
-_COUNTRY_WORD = re.compile(r"[A-Z][\w.]*")
-_COUNTRY_LETTERS = re.compile(r"[A-Za-z.]+")
+_POSSESSIVE_ORG_TAIL: Final = re.compile(_ORG_NOUN_AFTER_POSSESSIVE)
+_S: Final = frozenset("s")  # the tail's second character: most apostrophes are no possessive
+_OF_COUNTRY: Final = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
+_COUNTRY_WORD: Final = re.compile(r"[A-Z][\w.]*")
+_COUNTRY_LETTERS: Final = re.compile(r"[A-Za-z.]+")
 
 
 class Mention(NamedTuple):
@@ -705,10 +719,10 @@ class Mention(NamedTuple):
     confirmed: bool = True  # False: a lone capitalised word that may be a person
 
 
-_new_mention = partial(tuple.__new__, Mention)  # every field, in order (see _new_hit)
-_NO_ROLES: frozenset[str] = frozenset()
-_START = itemgetter(0)
-_END = itemgetter(1)
+_new_mention: Final = partial(tuple.__new__, Mention)  # every field, in order (see _new_hit)
+_NO_ROLES: Final[frozenset[str]] = frozenset()
+_START: Final = itemgetter(0)
+_END: Final = itemgetter(1)
 
 
 def role_key(role: str) -> str:
@@ -876,7 +890,11 @@ def _possessive_at(masked: str, end: int) -> bool:
 
 
 def _organisation(start: int, end: int, text: str) -> Mention:
-    return Mention(start, end, text, "organisation", nationality=country_of(text))
+    # Every field, in order (see _new_hit): Mention's own constructor runs as Python code.
+    return _new_mention((
+        start, end, text, "organisation", None, None, _NO_ROLES, country_of(text), None, False,
+        True,
+    ))  # fmt: skip
 
 
 def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | None]:
@@ -896,7 +914,10 @@ def _context_roles(masked: str, start: int, end: int) -> tuple[set[str], str | N
         # (`^` still means the start of `before`: search's pos does not move it.)
         closing = len(before) - 2
         floor = max(before.rfind(",", 0, closing), before.rfind(";", 0, closing), 0)
-        if match := _APPOSITIVE_BEFORE.search(before, floor):
+        # The role ends at most 40 characters before the closing comma: without a role word
+        # there, the search (several microseconds: lazy repeats tried at every start) is spared.
+        near_role = _ROLE_WORD.search(before, max(floor, closing - _ROLE_REACH), closing)
+        if near_role is not None and (match := _APPOSITIVE_BEFORE.search(before, floor)):
             roles.add(match.group(2).lower())
             nationality = country_of(before[match.start() : match.end()])
     if follower in (",", "’", "'"):
@@ -929,9 +950,9 @@ def _person(masked: str, start: int, end: int, parts: _NameParts, possessive: bo
 
 
 # Capitalised words that are never a person when they stand alone.
-_NEVER_ALONE = _PLACE_ONLY | _TITLE_WORDS
+_NEVER_ALONE: Final = _PLACE_ONLY | _TITLE_WORDS
 # Words dropped from the front of a sequence ("But Mr. Putin" -> "Mr. Putin"); titles stay.
-_LEADING_NOISE = _NOT_NAMES - _TITLE_WORDS
+_LEADING_NOISE: Final = _NOT_NAMES - _TITLE_WORDS
 
 
 class _Sequence(NamedTuple):
@@ -962,7 +983,8 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
                 # "the Times", "the Post", "the Senate": an institution named by its head noun.
                 return _new_sequence(("organisation", 0, len(matched), None))
             return None  # the common case: a sentence-initial "The", "But", "Russia"
-        if _ACRONYM.fullmatch(matched) and lowered not in _NOT_ACRONYM_ORGS:
+        # isupper() first: it turns down most words without the cost of a regex call.
+        if matched.isupper() and _ACRONYM.fullmatch(matched) and lowered not in _NOT_ACRONYM_ORGS:
             return _new_sequence(("organisation", 0, len(matched), None))  # "the FBI", "CNN"
         if matched[-1] != "." and not matched.isupper():
             # A lone capitalised word: a person only if the document names it in full
@@ -1006,14 +1028,14 @@ def _analyse_sequence(matched: str) -> _Sequence | None:
     return None if parts is None else _new_sequence(("person", start, name_end, parts))
 
 
-_new_sequence = partial(tuple.__new__, _Sequence)
+_new_sequence: Final = partial(tuple.__new__, _Sequence)
 # An acronym standing alone names an organisation ("the FBI said", "CNN reported"); a few
 # capitalised short forms are no speaker.
-_ACRONYM = re.compile(r"[A-Z]{2,6}")
-_NOT_ACRONYM_ORGS = frozenset(
+_ACRONYM: Final = re.compile(r"[A-Z]{2,6}")
+_NOT_ACRONYM_ORGS: Final = frozenset(
     {"us", "uk", "tv", "ok", "am", "pm", "id", "dc", "usa", "ii", "iii"}
 )  # every field, in order (see _new_hit)
-_UNSEEN = _Sequence("lone")  # a sentinel, compared by identity
+_UNSEEN: Final = _Sequence("lone")  # a sentinel, compared by identity
 
 
 def _name_mentions(masked: str) -> list[Mention]:
@@ -1055,7 +1077,7 @@ def _possessive_organisations(masked: str) -> list[Mention]:
     """ "Russia's foreign ministry": _POSSESSIVE_ORG over just the lines holding its tail."""
     found: list[Mention] = []
     searched_to = 0
-    for tail in matches_from(_POSSESSIVE_ORG_TAIL, masked, "’'"):
+    for tail in matches_from(_POSSESSIVE_ORG_TAIL, masked, "’'", 0, None, _S):
         tail_start, tail_end = tail.span()
         if tail_start < searched_to:
             continue  # its line is done
@@ -1118,7 +1140,7 @@ def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention],
     descriptions: list[Mention] = []
     for word in words:
         if word.text in PRONOUNS:
-            gender = "f" if word.text.lower() == "she" else "m"
+            gender = "f" if word.text in ("she", "She") else "m"
             pronouns.append(
                 _new_mention((word.start, word.end, word.text, "pronoun", None, None, _NO_ROLES,
                               None, gender, False, True))
@@ -1130,15 +1152,10 @@ def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention],
         match = _DESCRIPTION_HEAD.search(masked, max(0, role.start - 50), role.start)
         if match is None:
             continue
+        head = match.start()
         descriptions.append(
-            Mention(
-                match.start(),
-                role.end,
-                masked[match.start() : role.end],
-                "description",
-                roles=frozenset({role.text}),
-                nationality=country_of(match.group(1)),
-                possessive=_possessive_at(masked, role.end),
-            )
-        )
+            _new_mention((head, role.end, masked[head : role.end], "description", None, None,
+                          frozenset({role.text}), country_of(match.group(1)), None,
+                          _possessive_at(masked, role.end), True))
+        )  # fmt: skip
     return pronouns, descriptions

@@ -37,12 +37,12 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from schemas.quotes import QuoteKind, SpeakerType
 from service.core.attribution import Attribution, QuoteSite, attribute_quotes, build_document
 from service.core.mentions import name_mentions
-from service.core.scan import matches_from
+from service.core.scan import char_positions
 from service.core.sentences import Span, document_sentences, paragraph_spans
 from service.core.speakers import resolve_document
 
@@ -79,30 +79,64 @@ class _Found(NamedTuple):
     continued_from_previous: bool
 
 
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
 # tuple.__new__ builds a NamedTuple without its Python-level constructor (every field given).
-_new_found = partial(tuple.__new__, _Found)
-_new_site = partial(tuple.__new__, QuoteSite)
+_new_found: Final = partial(tuple.__new__, _Found)
+_new_site: Final = partial(tuple.__new__, QuoteSite)
 
 
-# Found through scan.matches_from: every mark opens with one of _MARK_CHARS.
-_MARK = re.compile(r"''?|‘‘?|’’?|``|\"|“|”|„|«|»")
 _MARK_CHARS = "'‘’`\"“”„«»"
-_DOUBLE_OPEN = frozenset({"“", "„", "«", "``", "‘‘"})
-_DOUBLE_CLOSE = frozenset({"”", "»", "’’"})
-_DOUBLE_EITHER = frozenset({'"', "''"})
-_DOUBLE_MARKS = ('"', "”", "“", "''", "``", "‘‘")
-_OPENING_CONTEXT = frozenset(" \t\xa0([{—–-/:")
+# '' ‘‘ ’’ `` are marks of their own, written as two characters; a lone ` is no mark.
+_DOUBLED: Final[dict[str, str]] = {"'": "''", "‘": "‘‘", "’": "’’", "`": "``"}
+
+
+class _Mark(NamedTuple):
+    at: int
+    text: str
+
+
+_new_mark: Final = partial(tuple.__new__, _Mark)
+
+
+def _marks(text: str) -> list[_Mark]:
+    """Every quote mark of `text` in order, a doubled one as one mark.
+
+    Read off the text at each mark character rather than matched with a regex: a document has
+    a hundred marks and each is one of a few fixed strings, so a Match object per mark was
+    most of the cost.
+    """
+    found: list[_Mark] = []
+    cursor = 0
+    for index in char_positions(text, _MARK_CHARS, 0, len(text)):
+        if index < cursor:
+            continue  # the second character of a doubled mark
+        char = text[index]
+        doubled = _DOUBLED.get(char)
+        if doubled is not None and text.startswith(doubled, index):
+            found.append(_new_mark((index, doubled)))
+            cursor = index + 2
+        elif char != "`":
+            found.append(_new_mark((index, char)))
+    return found
+
+
+_DOUBLE_OPEN: Final = frozenset({"“", "„", "«", "``", "‘‘"})
+_DOUBLE_CLOSE: Final = frozenset({"”", "»", "’’"})
+_DOUBLE_EITHER: Final = frozenset({'"', "''"})
+_DOUBLE_MARKS: Final = ('"', "”", "“", "''", "``", "‘‘")
+_OPENING_CONTEXT: Final = frozenset(" \t\xa0([{—–-/:")
 _TRIM_TAIL = " \t,;:"
 # Words right before a mark that make the quoted words a name or term (any case; the test is
 # a str.endswith on the lower-cased text before the mark, far cheaper than a $-anchored search).
-_NAMING_BEFORE = (
+_NAMING_BEFORE: Final[tuple[str, ...]] = (
     "known as", "dubbed", "nicknamed", "titled", "entitled", "named", "the name", "so-called",
     "called",
     *(f"the {noun}{plural}" for noun in ("word", "term", "phrase", "slogan", "label", "hashtag")
       for plural in ("", "s")),
 )  # fmt: skip
 # Nouns for works and named undertakings, whose names are quoted: “Oppenheimer”, “Oreshnik”.
-_WORK_NOUNS = tuple(
+_WORK_NOUNS: Final = tuple(
     f" {noun}"
     for noun in (
         "film", "movie", "book", "novel", "song", "album", "show", "series", "documentary",
@@ -111,17 +145,17 @@ _WORK_NOUNS = tuple(
     )
 )  # fmt: skip
 # A relative clause whose subject labels something: "what Mr. Hedge called", "whom he dubbed".
-_LABELLING_CLAUSE = re.compile(
+_LABELLING_CLAUSE: Final = re.compile(
     r"\b(?:[Ww]hat|whom|who|which)\s+(?:[\w.’'-]+\s+){1,4}"
     r"(?:called|calls|dubbed|termed|labeled|labelled|nicknamed)\s*$"
 )
 # “Sam Mendes leaves the show” by Jo Lin, of the Ledger: a headline or a book credited to its
 # author is a title, not somebody's words (a quote with a cue is left alone: “shaken” by it).
-_CREDITED_TO = re.compile(r"[,.]?\s*by\s+(?:the\s+)?[A-Z]")
-_SMALL_WORDS = frozenset(
+_CREDITED_TO: Final = re.compile(r"[,.]?\s*by\s+(?:the\s+)?[A-Z]")
+_SMALL_WORDS: Final = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
-_WORD = re.compile(r"[\w’'-]+")
+_WORD: Final = re.compile(r"[\w’'-]+")
 
 
 def _can_open(text: str, index: int, floor: int) -> bool:
@@ -146,21 +180,20 @@ def _single_closes(text: str, index: int, end: int) -> bool:
     return not after.isalnum()
 
 
-def _plural_possessive(text: str, index: int, end: int, marks: list[re.Match[str]]) -> bool:
+def _plural_possessive(text: str, index: int, end: int, marks: list[_Mark]) -> bool:
     """Russians’ plans: an s’ followed by a word, when a later closer exists instead."""
     after = text[index + 1] if index + 1 < end else " "
     return (
         text[index - 1] in "sS"
         and after == " "
         and any(
-            m.start() > index and m.group() in ("’", "'") and _single_closes(text, m.start(), end)
-            for m in marks
+            m.at > index and m.text in ("’", "'") and _single_closes(text, m.at, end) for m in marks
         )
     )
 
 
 def _scan(
-    text: str, paragraph: Span, marks: list[re.Match[str]]
+    text: str, paragraph: Span, marks: list[_Mark]
 ) -> tuple[list[tuple[int, int, int, int]], Span | None]:
     """Top-level quotes of one paragraph (given its marks) as (open, close, start, end); plus a
     dangling opener as (open, start of its words)."""
@@ -169,8 +202,7 @@ def _scan(
     open_at: int | None = None
     open_len = 0
     outer: str | None = None  # "double" or "single"
-    for match in marks:
-        mark, at = match.group(), match.start()
+    for at, mark in marks:
         if outer is None:
             if (
                 mark in _DOUBLE_OPEN
@@ -248,8 +280,8 @@ def find_quotes(text: str, paragraphs: tuple[Span, ...]) -> list[_Found]:
     # One scan for the whole text: every mark lies inside a paragraph, since paragraphs are the
     # lines trimmed of white space only. Only the paragraphs holding marks are visited (most
     # hold none), from the paragraph of each next mark.
-    marks = matches_from(_MARK, text, _MARK_CHARS)
-    mark_starts = [mark.start() for mark in marks]
+    marks = _marks(text)
+    mark_starts = [mark.at for mark in marks]
     paragraph_ends = [end for _, end in paragraphs]
     previous = -1
     next_mark = 0
@@ -316,7 +348,7 @@ def _kind(text: str, quote: _Found, sentence_start: int) -> QuoteKind:
     return QuoteKind.FRAGMENT
 
 
-_CUE_BEFORE_COMMA = re.compile(
+_CUE_BEFORE_COMMA: Final = re.compile(
     r"\b(?:said|says|told \w+|added|adds|adding|stated|stating|wrote|writes|noted|asked|"
     r"replied|declared|continued|explained|warned|insisted|argued|\w+ly)\s*,$"
 )

@@ -25,7 +25,12 @@ def char_positions(text: str, chars: str, start: int, end: int) -> list[int]:
 
 
 def matches_from(
-    pattern: re.Pattern[str], text: str, first_chars: str, pos: int = 0, endpos: int | None = None
+    pattern: re.Pattern[str],
+    text: str,
+    first_chars: str,
+    pos: int = 0,
+    endpos: int | None = None,
+    second_chars: frozenset[str] | None = None,
 ) -> list[re.Match[str]]:
     """`list(pattern.finditer(text, pos, endpos))`, for a pattern whose matches are never empty
     and always open with one of `first_chars`.
@@ -33,6 +38,10 @@ def matches_from(
     `pattern.match` at a position behaves as the search does there (look-behinds and \\b see
     the text before `pos` either way), and a search resumes where the last match ended: so
     trying the candidates in order, skipping those inside the last match, finds the same ones.
+
+    `second_chars`: when every match has a second character and it is one of these, the
+    candidates followed by another character (or by none before `endpos`) are passed over
+    without a call to `re`; most candidates of a pattern that fails often fail there.
     """
     end = len(text) if endpos is None else endpos
     found: list[re.Match[str]] = []
@@ -40,6 +49,8 @@ def matches_from(
     match_at = pattern.match
     for index in char_positions(text, first_chars, pos, end):
         if index < cursor:
+            continue
+        if second_chars is not None and (index + 1 >= end or text[index + 1] not in second_chars):
             continue
         if match := match_at(text, index, end):
             found.append(match)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Final
 
 from service.core.scan import matches_from
 
 Span = tuple[int, int]
 
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
 # Words whose trailing period does not end a sentence (titles, initials, months, corp. forms).
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS: Final = frozenset(
     [
         "mr",
         "mrs",
@@ -76,7 +79,7 @@ _ABBREVIATIONS = frozenset(
 )
 # US state abbreviations of news style (AP): "Sen. Ann Lee (D-Ill.)", "Flint, Mich., said".
 # Only capitalised: "ill." and "miss." are words too.
-_STATES = frozenset(
+_STATES: Final = frozenset(
     [
         "ala",
         "ariz",
@@ -114,26 +117,43 @@ _STATES = frozenset(
     ]
 )
 # Initials written together: "G.K. Butterfield", "J.J. Abrams".
-_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+_INITIALS: Final = re.compile(r"(?:[a-z]\.)+[a-z]")
 
 # A sentence ends at . ! ? or … (plus any closing marks) followed by space and a capital,
 # a digit or up to two opening marks (wire copy opens with ''); group 1 is the sentence's
 # last characters. The space never includes a line break (paragraphs are lines). Found
 # through scan.matches_from: every boundary opens with one of _BOUNDARY_CHARS.
-_BOUNDARY = re.compile(r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'`(\[]{0,2}[A-Z0-9])")
+_BOUNDARY: Final = re.compile(
+    r"((?:\.|!|\?|…)[.!?…]*[”’\"')\]]*)[^\S\n]+(?=[“‘\"'`(\[]{0,2}[A-Z0-9])"
+)
 _BOUNDARY_CHARS = ".!?…"
+# What may follow a boundary's first character: more end punctuation, a closing mark or white
+# space other than a line break (str.isspace agrees with \s of `re`; no white space lies beyond
+# U+3000). Most periods are followed by none of them ("U.S.", "3.5"), and are passed over.
+_BOUNDARY_SECOND: Final = frozenset(".!?…”’\"')]") | frozenset(
+    char for char in map(chr, range(0x3001)) if char.isspace() and char != "\n"
+)
 
 
 def paragraph_spans(text: str) -> tuple[Span, ...]:
     """One span per non-blank line, trimmed of surrounding whitespace."""
+    # Found with find() and trimmed by offsets: no copy of each line is made (str.strip()
+    # trims exactly the characters str.isspace() accepts).
     spans: list[Span] = []
     start = 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped:
-            lead = start + len(line) - len(line.lstrip())
-            spans.append((lead, lead + len(stripped)))
-        start += len(line) + 1
+    size = len(text)
+    while start <= size:
+        stop = text.find("\n", start)
+        if stop == -1:
+            stop = size
+        first, last = start, stop
+        while first < last and text[first].isspace():
+            first += 1
+        while last > first and text[last - 1].isspace():
+            last -= 1
+        if last > first:
+            spans.append((first, last))
+        start = stop + 1
     return tuple(spans)
 
 
@@ -175,7 +195,10 @@ def document_sentences(
     start, end = paragraphs[0]
     cursor = start
     guard = 0  # the first protected span that does not end before the current boundary
-    for match in matches_from(_BOUNDARY, text, _BOUNDARY_CHARS, start, paragraphs[-1][1]):
+    boundaries = matches_from(
+        _BOUNDARY, text, _BOUNDARY_CHARS, start, paragraphs[-1][1], _BOUNDARY_SECOND
+    )
+    for match in boundaries:
         period_at = match.start()
         # Every boundary starts inside a paragraph (it opens with a non-space character):
         # close the paragraphs that end before it.

@@ -32,14 +32,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from schemas.quotes import SpeakerType
 
 if TYPE_CHECKING:
     from service.core.mentions import Mention
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
+# Constants are Final: compiled with mypyc, a Final name is read from a C static, not looked
+# up in the module's dict at every use.
+ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 
 # Transliteration folds of a lower-cased, accent-free word, written out in fold_word so that
 # each runs only where its letters occur. Surnames get the first, conservative two only (so
@@ -48,11 +50,11 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 # Given names also fold a final i after a, e or r (Dmitri / Dmitry, Yuri, Sergei; not Kofi),
 # ph -> f, j before a vowel -> y (Sergej), ie before a vowel -> ye, and a final -er -> r
 # (Aleksander / Aleksandr).
-_J_BEFORE_VOWEL = re.compile(r"(?<=[a-z])j(?=[aeiou])")
-_IE_BEFORE_VOWEL = re.compile(r"ie(?=[aeiou])")
+_J_BEFORE_VOWEL: Final = re.compile(r"(?<=[a-z])j(?=[aeiou])")
+_IE_BEFORE_VOWEL: Final = re.compile(r"ie(?=[aeiou])")
 
 # Country adjectives and short forms folded to one country key (for ids and nationality).
-COUNTRY_FORMS: dict[str, str] = {
+COUNTRY_FORMS: Final[dict[str, str]] = {
     "russia": "russia", "russian": "russia", "russians": "russia",
     "ukraine": "ukraine", "ukrainian": "ukraine", "ukrainians": "ukraine",
     "us": "us", "u.s": "us", "u.s.": "us", "usa": "us", "american": "us", "america": "us",
@@ -76,15 +78,15 @@ COUNTRY_FORMS: dict[str, str] = {
     "moldovan": "moldova", "romania": "romania", "romanian": "romania",
 }  # fmt: skip
 
-_LEADING_THE = re.compile(r"^(?:[Tt]he)\s+")
-_SPELLING = {"defence": "defense", "programme": "program", "centre": "center"}
-_ORG_DROP = frozenset({"the", "of", "for", "and", "in", "s"})
+_LEADING_THE: Final = re.compile(r"^(?:[Tt]he)\s+")
+_SPELLING: Final = {"defence": "defense", "programme": "program", "centre": "center"}
+_ORG_DROP: Final = frozenset({"the", "of", "for", "and", "in", "s"})
 
 
-_NOT_ID_CHAR = re.compile(r"[^a-z0-9-]")
-_ORG_WORD = re.compile(r"[A-Za-z0-9À-ÿ.]+")
-_NOT_KEY_CHAR = re.compile(r"[^a-z0-9]")
-_SURNAME_ENDINGS = ("yy", "iy", "ij", "ii", "yi")
+_NOT_ID_CHAR: Final = re.compile(r"[^a-z0-9-]")
+_ORG_WORD: Final = re.compile(r"[A-Za-z0-9À-ÿ.]+")
+_NOT_KEY_CHAR: Final = re.compile(r"[^a-z0-9]")
+_SURNAME_ENDINGS: Final[tuple[str, ...]] = ("yy", "iy", "ij", "ii", "yi")
 
 
 @lru_cache(maxsize=4096)
@@ -333,7 +335,7 @@ def _entity(speaker_id: str, mentions: list[Mention]) -> Entity:
     )
 
 
-_SPEAKER_KINDS = frozenset({"person", "organisation"})
+_SPEAKER_KINDS: Final = frozenset({"person", "organisation"})
 
 
 def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
@@ -346,15 +348,32 @@ def resolve_document(mentions: Sequence[Mention]) -> DocumentSpeakers:
         elif mention.kind == "organisation":
             organisations.append(mention)
     # Surnames repeat ("Putin" dozens of times): fold each distinct one once.
-    folds = {surname: fold_word(str(surname)) for surname in {m.surname for m in people}}
-    folded = [(m, folds[m.surname]) for m in people]
-    known_surnames = {surname for m, surname in folded if m.confirmed}
+    folds: dict[str | None, str] = {}
+    surnames: list[str] = []
+    known_surnames: set[str] = set()
+    for mention in people:
+        surname = folds.get(mention.surname)
+        if surname is None:
+            surname = folds[mention.surname] = fold_word(str(mention.surname))
+        surnames.append(surname)
+        if mention.confirmed:
+            known_surnames.add(surname)
     # A lone "Putin" is a person once the document has named a Putin somewhere.
-    kept = [(m, surname) for m, surname in folded if m.confirmed or surname in known_surnames]
-    persons = [m for m, _ in kept]
-    by_start = _person_ids(persons, [surname for _, surname in kept])
+    persons: list[Mention] = []
+    kept_surnames: list[str] = []
+    for mention, surname in zip(people, surnames, strict=True):
+        if mention.confirmed or surname in known_surnames:
+            persons.append(mention)
+            kept_surnames.append(surname)
+    by_start = _person_ids(persons, kept_surnames)
+    # Organisations repeat too ("the Kremlin"): a plain dict answers repeats more cheaply than
+    # the lru_cache behind organisation_id.
+    org_ids: dict[str, str] = {}
     for mention in organisations:
-        by_start[mention.start] = organisation_id(mention.text)
+        org = org_ids.get(mention.text)
+        if org is None:
+            org = org_ids[mention.text] = organisation_id(mention.text)
+        by_start[mention.start] = org
     grouped: dict[str, list[Mention]] = {}
     for mention in mentions:
         speaker_id = by_start.get(mention.start)
