@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ import faust.topics
 import pytest
 from pydantic import BaseModel
 
+from schemas.quotes import QuoteKind, QuoteOccurrence
 from service.settings import Settings
 from service.stream.app import create_app
 
@@ -128,3 +130,31 @@ def run_with_app(settings: Settings) -> Callable[[AppScenario], None]:
         asyncio.run(main())
 
     return run
+
+
+T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
+
+
+def occurrence(
+    occurrence_id: str = "o:1",
+    *,
+    speaker_id: str | None = "zelensky",
+    entry_id: str = "doc:1",
+    quote_id: str = "q:1",
+    minutes: float = 0,
+) -> QuoteOccurrence:
+    """One occurrence of the same words, by default Zelensky's, `minutes` after T0."""
+    return QuoteOccurrence(
+        occurrence_id=occurrence_id,
+        quote_id=quote_id,
+        entry_id=entry_id,
+        document_id="doc",
+        outlet="Example Times",
+        event_time=T0 + timedelta(minutes=minutes),
+        text="We will not give up",
+        start=0,
+        end=19,
+        kind=QuoteKind.FULL,
+        speaker="Volodymyr Zelensky" if speaker_id else None,
+        speaker_id=speaker_id,
+    )

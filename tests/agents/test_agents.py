@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import faust
@@ -14,16 +14,15 @@ from aiokafka.errors import KafkaTimeoutError
 from schemas.dead_letters import DeadLetter, Failure
 from schemas.dedup import AnswerBatch, Holder, ProbeBatch, Resemblance, SignatureKind
 from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
-from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
+from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service.core.claims import Gathered
 from service.stream import failures
 from service.stream.agents import _dump_gathered, _load_gathered
 from service.stream.codec import encode
-from tests.agents.conftest import PREFIX, AppScenario, SendRecorder
+from tests.agents.conftest import PREFIX, T0, AppScenario, SendRecorder, occurrence
 
 Run = Callable[[AppScenario], None]
-T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 AGENTS = {
     "validate_entries",
     "fingerprint_entries",
@@ -50,23 +49,6 @@ def raw_entry(entry_id: str = "doc:1", paragraphs: list[str] | None = None) -> R
         event_time=T0,
         headline="Talks end without a truce",
         paragraphs=paragraphs or PARAGRAPHS,
-    )
-
-
-def occurrence(occurrence_id: str = "o:1", speaker_id: str | None = "zelensky") -> QuoteOccurrence:
-    return QuoteOccurrence(
-        occurrence_id=occurrence_id,
-        quote_id="q:1",
-        entry_id="doc:1",
-        document_id="doc",
-        outlet="Example Times",
-        event_time=T0,
-        text="We will not give up",
-        start=0,
-        end=19,
-        kind=QuoteKind.FULL,
-        speaker="Volodymyr Zelensky" if speaker_id else None,
-        speaker_id=speaker_id,
     )
 
 
@@ -292,8 +274,8 @@ def test_record_quotes_links_each_quote_to_every_entry_that_carried_it(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
     first = occurrence("o:1")
-    rewrite = occurrence("o:2").model_copy(update={"entry_id": "doc:2"})
-    copy = occurrence("o:2").model_copy(update={"entry_id": "doc:3"})
+    rewrite = occurrence("o:2", entry_id="doc:2")
+    copy = occurrence("o:2", entry_id="doc:3")
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
@@ -313,7 +295,7 @@ def test_record_quotes_links_each_quote_to_every_entry_that_carried_it(
 def test_record_quotes_publishes_each_occurrence_as_its_earliest_report(
     run_with_app: Run, recorder: SendRecorder
 ) -> None:
-    copy = occurrence("o:1").model_copy(update={"entry_id": "doc:2"})
+    copy = occurrence("o:1", entry_id="doc:2")
     original = copy.model_copy(update={"entry_id": "doc:1", "event_time": T0 - timedelta(hours=1)})
     other = occurrence("o:2")
 

@@ -7,35 +7,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import faust
 import pytest
 from faust.tables.base import Collection
 
-from schemas.quotes import CanonicalQuote, QuoteKind, QuoteOccurrence, SpeakerMention
+from schemas.quotes import CanonicalQuote, SpeakerMention
 from schemas.speakers import SpeakerSeries, SpeakerUpdate
 from service.settings import Settings
 from service.stream.cache import WriteCache
 from service.stream.codec import encode
-from tests.agents.conftest import PREFIX, AppScenario, SendRecorder
+from tests.agents.conftest import T0, AppScenario, SendRecorder, occurrence
 
 Run = Callable[[AppScenario], None]
-T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 WAIT_S = 5.0
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        bootstrap_servers="127.0.0.1:9",  # never contacted in a test context
-        topic_prefix=PREFIX,
-        partitions=1,
-        state_dir=tmp_path,
-        coalesce_interval_s=0.1,  # only the explicit flushes below write (the app never starts)
-    )
+def settings(settings: Settings) -> Settings:
+    # Only the explicit flushes below write: the app, and so its flush timer, never starts.
+    return settings.with_overrides(coalesce_interval_s=0.1)
 
 
 @dataclass
@@ -103,23 +95,6 @@ def cache_of(app: faust.App) -> WriteCache:
     return cache
 
 
-def occurrence(occurrence_id: str, entry_id: str = "doc:1") -> QuoteOccurrence:
-    return QuoteOccurrence(
-        occurrence_id=occurrence_id,
-        quote_id="q:1",
-        entry_id=entry_id,
-        document_id="doc",
-        outlet="Example Times",
-        event_time=T0,
-        text="We will not give up",
-        start=0,
-        end=19,
-        kind=QuoteKind.FULL,
-        speaker="Volodymyr Zelensky",
-        speaker_id="zelensky",
-    )
-
-
 def test_a_speaker_mentioned_three_times_between_flushes_is_written_and_sent_once(
     run_with_app: Run, recorder: SendRecorder, changelog: ChangelogRecorder
 ) -> None:
@@ -156,7 +131,11 @@ def test_a_speaker_mentioned_three_times_between_flushes_is_written_and_sent_onc
 def test_a_quote_reported_three_times_between_flushes_is_written_and_sent_once(
     run_with_app: Run, recorder: SendRecorder, changelog: ChangelogRecorder
 ) -> None:
-    reports = [occurrence("o:1"), occurrence("o:2", "doc:2"), occurrence("o:2", "doc:3")]
+    reports = [
+        occurrence("o:1"),
+        occurrence("o:2", entry_id="doc:2"),
+        occurrence("o:2", entry_id="doc:3"),
+    ]
     seen: dict[str, Any] = {}
 
     async def scenario(app: faust.App) -> None:

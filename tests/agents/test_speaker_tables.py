@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import faust
 from faust.types.agents import AgentTestWrapperT
@@ -15,26 +15,14 @@ from schemas.quotes import QuoteKind, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerRegistryRow, SpeakerSeries, SpeakerUpdate
 from service import pipeline
 from service.stream.codec import encode
-from tests.agents.conftest import AppScenario, SendRecorder
+from tests.agents.conftest import T0, AppScenario, SendRecorder, occurrence
 
 Run = Callable[[AppScenario], None]
-T0 = datetime(2025, 3, 13, 12, tzinfo=UTC)
 
 
 def mention(occurrence_id: str, minutes: float, quote_id: str = "q:1") -> SpeakerMention:
-    occ = QuoteOccurrence(
-        occurrence_id=occurrence_id,
-        quote_id=quote_id,
-        entry_id=f"doc:{occurrence_id}",
-        document_id="doc",
-        outlet="Example Times",
-        event_time=T0 + timedelta(minutes=minutes),
-        text="We will not give up",
-        start=0,
-        end=19,
-        kind=QuoteKind.FULL,
-        speaker="Volodymyr Zelensky",
-        speaker_id="zelensky",
+    occ = occurrence(
+        occurrence_id, entry_id=f"doc:{occurrence_id}", quote_id=quote_id, minutes=minutes
     )
     return SpeakerMention(occurrence=occ, new_quote=True)  # each the first of its quote
 
