@@ -109,32 +109,36 @@ def tally_view(
         return None
     key = own.surname_key
     if key is None:  # an organisation (or a row from before surname keys): nothing to resolve
-        resolved = is_resolved(speaker_id)
-        return own.model_copy(
-            update={"resolved": resolved, "resolved_to": None, "merged_from": [], "candidates": []}
-        )
+        return _marked(own, resolved=is_resolved(speaker_id))
     surname_only = unresolved_id(key)
     sole = sole_person(row)
     if speaker_id == surname_only:
         if sole is not None:
-            return own.model_copy(
-                update={"resolved": True, "resolved_to": sole, "merged_from": [], "candidates": []}
-            )
-        return own.model_copy(
-            update={
-                "resolved": False,
-                "resolved_to": None,
-                "merged_from": [],
-                "candidates": _candidates(row),
-            }
-        )
-    merged = own.model_copy(
-        update={"resolved": True, "resolved_to": None, "merged_from": [], "candidates": []}
-    )
+            return _marked(own, resolved=True, resolved_to=sole)
+        return _marked(own, resolved=False, candidates=_candidates(row))
+    merged = _marked(own, resolved=True)
     extra = raw.get(surname_only)
     if sole == speaker_id and extra is not None:
         return merge_tallies(merged, extra).model_copy(update={"merged_from": [surname_only]})
     return merged
+
+
+def _marked(
+    own: SpeakerUpdate,
+    *,
+    resolved: bool,
+    resolved_to: str | None = None,
+    candidates: list[str] | None = None,
+) -> SpeakerUpdate:
+    """A raw row with the registry's verdict on it (whatever an older view carried)."""
+    return own.model_copy(
+        update={
+            "resolved": resolved,
+            "resolved_to": resolved_to,
+            "merged_from": [],
+            "candidates": candidates or [],
+        }
+    )
 
 
 def series_view(
