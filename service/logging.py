@@ -14,10 +14,12 @@ def configure_logging(settings: Settings) -> None:
     fmt = settings.log_format
     if fmt is LogFormat.AUTO:
         fmt = LogFormat.CONSOLE if sys.stderr.isatty() else LogFormat.JSON
-    renderer: structlog.typing.Processor = (
-        structlog.dev.ConsoleRenderer()
+    # The console renderer prints a traceback itself; JSON needs it as text, or an exception
+    # logged by any library (exc_info) would show as the repr of a traceback object.
+    rendering: list[structlog.typing.Processor] = (
+        [structlog.dev.ConsoleRenderer()]
         if fmt is LogFormat.CONSOLE
-        else structlog.processors.JSONRenderer()
+        else [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     )
     level = logging.getLevelName(settings.log_level.upper())
     shared: list[structlog.typing.Processor] = [
@@ -38,7 +40,7 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
         )
     )
     root = logging.getLogger()

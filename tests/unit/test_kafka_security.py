@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import logging
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +24,9 @@ from pydantic import SecretStr, ValidationError
 from service import cli
 from service.kafka import admin, lag
 from service.kafka.config import faust_credentials, kafka_python_config
-from service.logging import configure_logging
 from service.processes import child_env
 from service.replay import producer
-from service.settings import LogFormat, SaslMechanism, SecurityProtocol, Settings
+from service.settings import SaslMechanism, SecurityProtocol, Settings
 from service.sink import runner
 from service.stream.app import create_app
 from tests.unit.kafka_clients import Clients
@@ -257,20 +255,6 @@ def test_settings_repr_str_and_json_hide_the_password() -> None:
     for text in (repr(settings), str(settings), settings.model_dump_json()):
         assert PASSWORD not in text
     assert "**********" in settings.model_dump_json()
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """Everything structlog and the standard library log, as the service renders it (JSON)."""
-    structlog.reset_defaults()
-    configure_logging(Settings(log_format=LogFormat.JSON, log_level="DEBUG"))
-    stream = io.StringIO()
-    handler = logging.getLogger().handlers[0]
-    assert isinstance(handler, logging.StreamHandler)
-    previous = handler.setStream(stream)
-    yield stream
-    handler.setStream(previous)
-    structlog.reset_defaults()
 
 
 def test_the_startup_settings_log_hides_the_password(log_output: io.StringIO) -> None:
