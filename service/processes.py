@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import structlog
+from pydantic import AliasChoices, SecretStr
 
-from service.settings import Settings
+from service.settings import LogFormat, Settings, env_name
 
 log = structlog.get_logger(__name__)
 
@@ -64,46 +66,31 @@ class Child:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child process: every setting as the variable it is read from, so
+    the child runs with exactly the parent's settings (an unset one is removed, whatever the
+    parent's own environment says). Children log JSON: their output goes to a file."""
     env = dict(os.environ)
-    env.update(
-        {
-            "LIVEBLOG_BOOTSTRAP_SERVERS": settings.bootstrap_servers or "",
-            "LIVEBLOG_TOPIC_PREFIX": settings.topic_prefix,
-            "LIVEBLOG_PARTITIONS": str(settings.partitions),
-            "LIVEBLOG_OUT_DIR": str(settings.out_dir),
-            "LIVEBLOG_STATE_DIR": str(settings.state_dir),
-            "LIVEBLOG_APP_ID": settings.app_id,
-            "LIVEBLOG_WEB_PORT": str(settings.web_port),
-            "LIVEBLOG_LOG_FORMAT": "json",
-            "LIVEBLOG_MAX_ENTRY_BYTES": str(settings.max_entry_bytes),
-            "LIVEBLOG_MAX_MESSAGE_BYTES": str(settings.max_message_bytes),
-            "LIVEBLOG_BROKER_RETRY_TIMEOUT_S": str(settings.broker_retry_timeout_s),
-            "LIVEBLOG_SINK_RETRY_TIMEOUT_S": str(settings.sink_retry_timeout_s),
-            "LIVEBLOG_COALESCE_INTERVAL_S": str(settings.coalesce_interval_s),
-            **security_env(settings),
-        }
-    )
-    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        for name in alias.choices if isinstance(alias, AliasChoices) else [env_name(field)]:
+            env.pop(str(name), None)
+        value = _env_value(getattr(settings, field))
+        if value is not None:
+            env[env_name(field)] = value
+    env["LIVEBLOG_LOG_FORMAT"] = LogFormat.JSON.value
     return env
 
 
-def security_env(settings: Settings) -> dict[str, str]:
-    """The security settings as LIVEBLOG_* variables (a child reads them like the parent)."""
-    optional = {
-        "LIVEBLOG_SASL_USERNAME": settings.sasl_username,
-        "LIVEBLOG_SASL_PASSWORD": (
-            settings.sasl_password.get_secret_value() if settings.sasl_password else None
-        ),
-        "LIVEBLOG_SSL_CAFILE": settings.ssl_cafile,
-        "LIVEBLOG_SSL_CERTFILE": settings.ssl_certfile,
-        "LIVEBLOG_SSL_KEYFILE": settings.ssl_keyfile,
-    }
-    return {
-        "LIVEBLOG_SECURITY_PROTOCOL": settings.security_protocol.value,
-        "LIVEBLOG_SASL_MECHANISM": settings.sasl_mechanism.value,
-        "LIVEBLOG_SSL_CHECK_HOSTNAME": str(settings.ssl_check_hostname).lower(),
-        **{name: str(value) for name, value in optional.items() if value is not None},
-    }
+def _env_value(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
 
 
 def spawn(name: str, args: list[str], settings: Settings) -> Child:

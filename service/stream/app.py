@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import faust
 from faust.transport.drivers import TRANSPORTS
 from faust.web.drivers import DRIVERS
@@ -13,6 +15,24 @@ from service.settings import Settings
 TRANSPORTS.aliases["kafka"] = "service.stream.transport:KafkaTransport"
 # Faust's web driver (the `web` setting's default, aiohttp://) without Faust's own routes.
 DRIVERS.aliases["aiohttp"] = "service.web.server:ProjectRoutesOnly"
+
+
+def canonical_url(settings: Settings) -> str:
+    # Faust derives it from web_host when unset; bound to 0.0.0.0, that names no worker.
+    return settings.canonical_url or f"http://{settings.web_host}:{settings.web_port}"
+
+
+def group_instance_id(settings: Settings) -> str | None:
+    """The worker's static member id: its instance id and a digest of its canonical URL.
+
+    A static member restarted under its id is handed its previous assignment without a
+    rebalance, and that assignment carries the URL the member had (Faust routes table
+    lookups to it and refuses an assignment made for another URL). A worker that comes back
+    at another address therefore joins as a new member instead."""
+    if settings.instance_id is None:
+        return None
+    digest = hashlib.blake2b(canonical_url(settings).encode(), digest_size=4).hexdigest()
+    return f"{settings.instance_id}-{digest}"
 
 
 def faust_settings(settings: Settings) -> dict[str, object]:
@@ -27,12 +47,11 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         "web_port": settings.web_port,
         "web_host": settings.web_host,
         "web_bind": settings.web_host,
-        # Faust derives it from web_host when unset; bound to 0.0.0.0, that names no worker.
-        "canonical_url": settings.canonical_url
-        or f"http://{settings.web_host}:{settings.web_port}",
+        "canonical_url": canonical_url(settings),
         "consumer_auto_offset_reset": "earliest",
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
+        "consumer_group_instance_id": group_instance_id(settings),
         "producer_linger_ms": 5,
         "broker_commit_every": 100,
         "broker_commit_interval": 1.0,

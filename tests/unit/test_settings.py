@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from service.processes import child_env
 from service.settings import LogFormat, Settings
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -170,3 +171,45 @@ def test_a_topic_retention_smaller_than_one_message_is_refused(retention: int) -
 def test_topics_keep_everything_unless_told_a_size() -> None:
     assert Settings().topic_retention_bytes == -1
     assert Settings(topic_retention_bytes=2**30).topic_retention_bytes == 2**30
+
+
+def test_a_child_process_runs_with_every_setting_of_its_parent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every field away from its default, so a field the child does not receive shows.
+    parent = Settings().with_overrides(
+        bootstrap_servers="kafka-1:9092",
+        partitions=6,
+        session_timeout_s=42.5,
+        heartbeat_interval_s=2.5,
+        instance_id="worker-7",
+        dedup_horizon_s=3600.0,
+        coalesce_interval_s=0.25,
+        window_s=7200.0,
+        web_host="0.0.0.0",
+        canonical_url="http://worker-7:6066",
+        security_protocol="SASL_SSL",
+        sasl_username="svc",
+        sasl_password="not-a-real-one",
+        ssl_check_hostname=False,
+        log_level="DEBUG",
+    )
+    monkeypatch.setenv("LIVEBLOG_INSTANCE_ID", "stale")  # the parent's environment loses
+    for name, value in child_env(parent).items():
+        if name.startswith(("LIVEBLOG_", "KAFKA_")):
+            monkeypatch.setenv(name, value)
+
+    child = Settings()
+
+    assert child.log_format is LogFormat.JSON  # its output goes to a log file
+    assert child.with_overrides(log_format=parent.log_format) == parent
+
+
+def test_an_unset_setting_stays_unset_in_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIVEBLOG_INSTANCE_ID", "worker-1")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092")
+
+    env = child_env(Settings().model_copy(update={"instance_id": None}))
+
+    assert "LIVEBLOG_INSTANCE_ID" not in env
+    assert "KAFKA_BOOTSTRAP_SERVERS" not in env
