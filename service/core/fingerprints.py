@@ -15,7 +15,6 @@ from functools import lru_cache
 from itertools import chain, filterfalse
 
 import numpy as np
-from datasketch.lsh import _optimal_param
 from rensa import RMinHash
 
 from service.core.normalise import (
@@ -73,14 +72,36 @@ def _normal_digest(normal: str) -> str:
     return hashlib.blake2b(normal.encode("utf-8"), digest_size=16).hexdigest()
 
 
+# Gauss-Legendre nodes and weights on [-1, 1]: the banding curve is a smooth polynomial in the
+# similarity, so 64 nodes integrate it to float precision.
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
+
+
+def _integral(
+    lower: float, upper: float, bands: np.ndarray, rows: np.ndarray, *, miss: bool
+) -> np.ndarray:
+    """The integral over [lower, upper] of the probability that two sets of similarity s
+    share a band (1 - (1 - s^r)^b), or with `miss` of the probability that they do not."""
+    half = (upper - lower) / 2
+    s = lower + half * (_NODES + 1)
+    shared = 1 - (1 - s[None, :] ** rows[:, None]) ** bands[:, None]
+    return half * ((1 - shared if miss else shared) @ _WEIGHTS)
+
+
 @lru_cache(maxsize=32)
 def lsh_bands(params: FingerprintParams) -> tuple[int, int]:
-    """(bands, rows) minimising false positives + negatives at params.lsh_threshold.
-
-    Same optimisation MinHashLSH runs in its constructor; cached because it integrates
-    numerically over every (b, r) pair.
-    """
-    return _optimal_param(params.lsh_threshold, params.num_perm, 0.5, 0.5)
+    """(bands, rows) minimising false positives + negatives at params.lsh_threshold, weighted
+    equally: the optimisation datasketch's MinHashLSH runs in its constructor (the first
+    minimum in the order bands, then rows, ascending), without the SciPy it imports, which
+    took most of a worker's start-up."""
+    pairs = [
+        (b, r) for b in range(1, params.num_perm + 1) for r in range(1, params.num_perm // b + 1)
+    ]
+    bands, rows = (np.array(column, dtype=np.float64) for column in zip(*pairs, strict=True))
+    threshold = params.lsh_threshold
+    false_positive = _integral(0.0, threshold, bands, rows, miss=False)
+    false_negative = _integral(threshold, 1.0, bands, rows, miss=True)
+    return pairs[int(np.argmin(0.5 * false_positive + 0.5 * false_negative))]
 
 
 def shingles(tokens: Sequence[str], size: int) -> set[str]:

@@ -3,12 +3,16 @@
 import subprocess
 import sys
 
+import pytest
+from datasketch.lsh import _optimal_param
+
 from service.core.fingerprints import (
     EntryFingerprint,
     FingerprintParams,
     containment,
     fingerprint_entry,
     jaccard,
+    lsh_bands,
     pack_minhash,
     text_digest,
     unpack_minhash,
@@ -133,3 +137,22 @@ def test_packed_minhash_round_trips_exactly() -> None:
     values = fingerprint_entry(HURRY).minhash
 
     assert unpack_minhash(pack_minhash(values)) == values
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+@pytest.mark.parametrize("threshold", [0.2, 0.35, 0.5, 0.6, 0.75, 0.9])
+def test_lsh_bands_are_those_datasketch_would_choose(threshold: float, num_perm: int) -> None:
+    params = FingerprintParams(lsh_threshold=threshold, num_perm=num_perm)
+
+    assert lsh_bands(params) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def test_a_worker_starts_without_importing_scipy() -> None:
+    # SciPy (through datasketch) took most of a restarted worker's import time.
+    code = "import sys, service.stream.agents; print('scipy' in sys.modules)"
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=SEEDS.parent
+    ).stdout
+
+    assert out.strip() == "False"
