@@ -226,6 +226,7 @@ def worker(
     Refuses to start if a topic it uses has another partition count than --partitions."""
     from service.kafka.admin import ensure_topics
     from service.stream.worker import run_worker
+    from service.web.views import register_web
 
     settings = _connected(
         _settings(
@@ -238,7 +239,8 @@ def worker(
         )
     )
     ensure_topics(settings)
-    run_worker(settings)  # a partition-count mismatch ends in main(), as every user error
+    # A partition-count mismatch ends in main(), as every user error.
+    run_worker(settings, register_web)
 
 
 @app.command()

@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.core.windows import SeriesSpecs, WindowSpec
+
 
 class LogFormat(StrEnum):
     AUTO = "auto"  # console on a terminal, JSON otherwise
@@ -245,6 +247,16 @@ class Settings(BaseSettings):
             if getattr(self, name) < self.window_grace_s:
                 raise ValueError(f"{env_name(name)} must be at least {env_name('window_grace_s')}")
         return self
+
+    @property
+    def series_specs(self) -> SeriesSpecs:
+        """The per-speaker event-time windows these settings ask for (service/core/windows.py)."""
+        grace = self.window_grace_s
+        hopping = WindowSpec(
+            self.hopping_window_s, self.hopping_step_s, grace, self.hopping_expires_s
+        )
+        tumbling = WindowSpec(self.window_s, self.window_s, grace, self.window_expires_s)
+        return SeriesSpecs(hopping=hopping, tumbling=tumbling)
 
     @property
     def embedded(self) -> bool:

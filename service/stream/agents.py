@@ -48,7 +48,7 @@ from service.stream.cache import WriteCache
 from service.stream.codec import decode
 from service.stream.failures import Failed, try_handler
 from service.stream.sending import send
-from service.stream.tables import Tables, series_specs
+from service.stream.tables import Tables
 from service.stream.topics import Topics
 
 log = structlog.get_logger(__name__)
@@ -159,7 +159,7 @@ def register_agents(
     params = pipeline.PipelineParams.default()
     judge = pipeline.judge(params)
     horizon = settings.dedup_horizon_s
-    specs = series_specs(settings)
+    specs = settings.series_specs
 
     async def validate_entries(_event: faust.EventT, entry: RawEntry) -> None:
         """Re-key valid entries by entry id, whatever key the producer used."""

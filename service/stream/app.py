@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import faust
 from faust.transport.drivers import TRANSPORTS
-from faust.web.drivers import DRIVERS
 
 from service.kafka.config import faust_credentials
 from service.settings import Settings
+from service.stream.tables import Tables
 
 # aiokafka's transport with commits that wait for every table write (service/stream/transport.py).
 TRANSPORTS.aliases["kafka"] = "service.stream.transport:KafkaTransport"
-# Faust's web driver (the `web` setting's default, aiohttp://) without Faust's own routes.
-DRIVERS.aliases["aiohttp"] = "service.web.server:ProjectRoutesOnly"
+# What the worker serves over HTTP, given its app, tables and settings (service/web/views.py);
+# the entry point passes it, so the stream shell never imports the web one.
+WebRoutes = Callable[[faust.App, Tables, Settings], None]
 
 
 def canonical_url(settings: Settings) -> str:
@@ -64,21 +66,22 @@ def faust_settings(settings: Settings) -> dict[str, object]:
     }
 
 
-def create_app(settings: Settings) -> faust.App:
-    """The worker application: topics, tables and agents registered on a fresh faust.App."""
+def create_app(settings: Settings, web: WebRoutes | None = None) -> faust.App:
+    """The worker application: topics, tables and agents registered on a fresh faust.App, and
+    the routes `web` registers (none: Faust's own web server, as in tests of the stream)."""
     from service.stream.agents import register_agents
     from service.stream.cache import WriteCache
     from service.stream.tables import create_tables
     from service.stream.topics import create_topics
     from service.stream.transport import before_every_flush
-    from service.web.views import register_web
 
     app = faust.App(settings.app_id, **faust_settings(settings))  # type: ignore[arg-type]
     topics = create_topics(app, settings)
     cache = WriteCache(settings.coalesce_interval_s)
     tables = create_tables(app, settings, cache)
     register_agents(app, topics, tables, cache, settings)
-    register_web(app, tables, settings)
+    if web is not None:
+        web(app, tables, settings)
     # Held-back writes go out before every commit and rebalance, and at least every interval.
     before_every_flush(app, cache.flush)
     if cache.coalescing:

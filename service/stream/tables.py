@@ -20,7 +20,6 @@ from mode.utils.times import want_seconds
 
 from schemas.dedup import ProbeBatch
 from service.core.claims import ClaimIndex
-from service.core.windows import SeriesSpecs, WindowSpec
 from service.settings import Settings
 from service.stream.cache import CoalescingTable, WriteCache
 
@@ -110,17 +109,6 @@ class ProbeTable(EventTimeTable):
 
     def on_expired(self, key: Any) -> None:
         self.index.remove(key)
-
-
-def series_specs(settings: Settings) -> SeriesSpecs:
-    """The per-speaker event-time windows the settings ask for."""
-    grace = settings.window_grace_s
-    return SeriesSpecs(
-        hopping=WindowSpec(
-            settings.hopping_window_s, settings.hopping_step_s, grace, settings.hopping_expires_s
-        ),
-        tumbling=WindowSpec(settings.window_s, settings.window_s, grace, settings.window_expires_s),
-    )
 
 
 def create_tables(app: faust.App, settings: Settings, cache: WriteCache) -> Tables:

@@ -7,7 +7,7 @@ import faust
 from service.kafka.admin import check_partitions, create_missing, expected_partitions
 from service.logging import configure_logging
 from service.settings import Settings
-from service.stream.app import create_app
+from service.stream.app import WebRoutes, create_app
 from service.stream.tables import changelog_topics
 
 
@@ -20,12 +20,13 @@ class _Worker(faust.Worker):
         configure_logging(self.settings)
 
 
-def run_worker(settings: Settings) -> None:
-    """Blocks until SIGTERM/SIGINT, then stops the worker cleanly.
+def run_worker(settings: Settings, web: WebRoutes) -> None:
+    """Blocks until SIGTERM/SIGINT, then stops the worker cleanly; `web` registers what it
+    serves over HTTP.
 
     Raises PartitionCountMismatch, before Faust starts, if a topic it uses has another
     partition count than configured."""
-    app = create_app(settings)
+    app = create_app(settings, web)
     # Before Faust starts, so its partition assignor finds them all (see changelog_topics).
     changelogs = changelog_topics(app, settings)
     create_missing(settings, changelogs, "creating changelog topics")

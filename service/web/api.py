@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
+import faust
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from schemas.api import (
@@ -43,7 +44,6 @@ from service.core.ranking import (
     speaker_share,
 )
 from service.core.windows import SeriesSpecs
-from service.stream.tables import Tables
 from service.web.routing import Cluster, Unavailable, same_worker
 
 M = TypeVar("M", bound=BaseModel)
@@ -68,10 +68,23 @@ class Answer:
         return cls(status, model.model_dump_json().encode("utf-8"), served_by)
 
 
+class ServedTables(Protocol):
+    """The worker's tables the API reads (the worker's own Tables has them, among others)."""
+
+    @property
+    def canonical_quotes(self) -> faust.Table: ...
+    @property
+    def speaker_tallies(self) -> faust.Table: ...
+    @property
+    def speaker_series(self) -> faust.Table: ...
+    @property
+    def speaker_registry(self) -> faust.Table: ...
+
+
 @dataclass
 class Api:
     cluster: Cluster
-    tables: Tables
+    tables: ServedTables
     specs: SeriesSpecs
 
     # --- what this worker holds ------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 import faust
 import structlog
 from aiohttp import web as aioweb
+from faust.web.drivers import DRIVERS
 from pydantic import BaseModel
 
 from schemas.api import DashboardQuery, Liveness
@@ -24,8 +25,7 @@ from schemas.topics import DEAD_LETTERS
 from service import __version__
 from service.core.ranking import BadQuery, error_body, parse_query
 from service.settings import Settings
-from service.stream.tables import Tables, series_specs
-from service.web.api import Answer, Api, NotFound
+from service.web.api import Answer, Api, NotFound, ServedTables
 from service.web.health import readiness
 from service.web.metrics import install_metrics
 from service.web.openapi import STATIC_FILES, openapi_document
@@ -102,10 +102,12 @@ def _static(name: str) -> aioweb.Response:
     return aioweb.Response(body=body, headers={"Content-Type": STATIC_FILES[name]})
 
 
-def register_web(app: faust.App, tables: Tables, settings: Settings) -> None:
-    """Routes on the worker's web server (started by Faust with the worker)."""
+def register_web(app: faust.App, tables: ServedTables, settings: Settings) -> None:
+    """Routes on the worker's web server (started by Faust with the worker); Faust's own
+    routes are not served. Called by the worker's entry point, before the web server exists."""
+    DRIVERS.aliases["aiohttp"] = "service.web.server:ProjectRoutesOnly"
     cluster = Cluster(app, settings.partitions, settings.api_gather_timeout_s)
-    api = Api(cluster, tables, series_specs(settings))
+    api = Api(cluster, tables, settings.series_specs)
     metrics = install_metrics(app, DEAD_LETTERS.full_name(settings.topic_prefix))
     app.web.web_app.middlewares.append(json_errors)
     document = json.dumps(openapi_document(__version__)).encode("utf-8")

@@ -40,7 +40,6 @@ from service.core.windows import add_to_series
 from service.replay.source import read_entries
 from service.settings import Settings
 from service.stream.codec import decode
-from service.stream.tables import series_specs
 from service.web.health import is_ready
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -140,7 +139,7 @@ def _instances() -> dict[str, BaseModel]:
 def _api_instances(occ: QuoteOccurrence) -> dict[str, BaseModel]:
     """The API's answers, built by the functions the worker answers with."""
     assert occ.speaker_id is not None
-    specs = series_specs(Settings())
+    specs = Settings().series_specs
     update = add_to_tally(None, occ, count=True, new_quote=True, window_s=86_400)
     series = add_to_series(None, occ.speaker_id, occ.event_time, 0, specs)
     worker = "http://127.0.0.1:6066"

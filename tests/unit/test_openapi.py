@@ -19,8 +19,9 @@ DOCUMENT = openapi_document(__version__)
 def served_routes(tmp_path: Path) -> set[str]:
     """The routes a worker's web server would serve, read from its aiohttp router."""
     from service.stream.app import create_app
+    from service.web.views import register_web
 
-    app = create_app(Settings(bootstrap_servers="127.0.0.1:9", state_dir=tmp_path))
+    app = create_app(Settings(bootstrap_servers="127.0.0.1:9", state_dir=tmp_path), register_web)
     app.web.init_server()  # mounts whatever Faust adds at start (its blueprints)
     return {resource.canonical for resource in app.web.web_app.router.resources()}
 
