@@ -556,12 +556,6 @@ class WordHit(NamedTuple):
 _new_hit: Final = partial(tuple.__new__, WordHit)
 
 
-# Characters that are neither an ASCII word character nor a space (non-ASCII letters are
-# weeded out afterwards). [^\w ] would cost a Unicode category look-up at every position of
-# the text; negated ASCII ranges, lower-case letters first, reject most characters at once.
-_GLUE = r"[^a-zA-Z0-9_ ]"
-
-
 def _without_overlaps(hits: list[WordHit]) -> list[WordHit]:
     """Sorted hits less every one that starts inside the previous kept one (multi-word)."""
     kept: list[WordHit] = []
@@ -571,19 +565,49 @@ def _without_overlaps(hits: list[WordHit]) -> list[WordHit]:
     return kept
 
 
+_SPACE: Final = 32
+_SEVERAL_WORDS: Final = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+_LETTER_CODES: Final = ord("z") - ord("A") + 1  # A-Z, a few signs, a-z
+
+
+def _shape(length: int, first: int, last: int) -> int:
+    """Where a run of ASCII letters (its length, first and last codes) sits in a shape table."""
+    return (length * _LETTER_CODES + first - 65) * _LETTER_CODES + last - 65
+
+
+def _shape_table(words: frozenset[str]) -> str:
+    """A string with "\\x01" at the _shape of each word and "\\x00" elsewhere: five runs of
+    letters in six are turned down by one look-up, before any string is made of them."""
+    longest = max(map(len, words), default=0)
+    table = bytearray(_shape(longest + 1, 65, 65))
+    for word in words:
+        table[_shape(len(word), ord(word[0]), ord(word[-1]))] = 1
+    return table.decode("latin-1")
+
+
 class WordFinder:
     """Finds the words of a list where `\\b(?:words)\\b` would, about twice as fast.
 
-    A pattern opening with \\b is tried at every position of the text. Here one pattern opens
-    with a space, a literal prefix that `re` jumps between cheaply, and a second covers the
-    rarer words glued to other punctuation (and the text's first word).
+    A pattern opening with \\b is tried at every position of the text, and even one opening
+    with a space is tried at every space. Here a loop over the text stops only where a letter
+    follows a character that is no word character and reads the run of letters there: its
+    shape (length, first and last letter) turns most runs down, a set look-up settles the
+    others, and `re` is called only where they open an entry of several words.
+
+    Hits after a space and hits glued to other punctuation (or opening the text) are two
+    left-to-right scans, each resuming after its own last hit; where a hit of one overlaps a
+    hit of the other, the earlier one is kept.
     """
 
     def __init__(self, words: Iterable[str]) -> None:
-        alternation = word_alternation(list(words))
-        self._at_start = re.compile(rf"{alternation}\b")
-        self._after_space = re.compile(rf" ({alternation})\b")
-        self._after_other = re.compile(rf"{_GLUE}({alternation})\b")
+        listed = list(words)
+        if not all(_SEVERAL_WORDS.fullmatch(word) for word in listed):
+            raise ValueError("WordFinder words are ASCII letters, several words one space apart")
+        self._words = frozenset(word for word in listed if " " not in word)
+        self._heads = frozenset(word.split(" ", 1)[0] for word in listed if " " in word)
+        self._longest = max(map(len, self._words | self._heads), default=0)
+        self._shapes = _shape_table(self._words | self._heads)
+        self._at = re.compile(rf"{word_alternation(listed)}\b")
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[WordHit]:
         """Non-overlapping hits in text order, as re.finditer would find them.
@@ -592,13 +616,35 @@ class WordFinder:
         opens the text or the character before it is in the stretch).
         """
         end = len(text) if endpos is None else endpos
-        found = self._after_space.finditer(text, pos, end)
-        hits = [_new_hit((m.start(1), m.end(1), m[1])) for m in found]
-        glued = self._glued(text, pos, end)
-        if pos == 0 and (first := self._at_start.match(text, 0, end)):
-            glued.append(WordHit(0, first.end(), first.group()))
+        hits: list[WordHit] = []  # after a space
+        glued: list[WordHit] = []  # after any other character that is no word character
+        if pos == 0 and end > 0 and (first := self._word_at(text, 0, end)) is not None:
+            glued.append(first)
+        spaced_from = glued_from = pos  # where each scan resumes: no hit starts inside another
+        previous = ord(text[pos]) if pos < end else _SPACE
+        # The character tests are written out: mypyc would call a helper once per character.
+        for index in range(pos + 1, end):
+            code = ord(text[index])
+            if (97 <= code <= 122 or 65 <= code <= 90) and not (
+                97 <= previous <= 122
+                or 65 <= previous <= 90
+                or 48 <= previous <= 57
+                or previous == 95
+            ):
+                if previous == _SPACE:
+                    if index > spaced_from and (hit := self._word_at(text, index, end)):
+                        hits.append(hit)
+                        spaced_from = hit.end
+                elif (
+                    index > glued_from
+                    and (previous < 128 or not _is_word_char(text[index - 1]))
+                    and (hit := self._word_at(text, index, end))
+                ):
+                    glued.append(hit)
+                    glued_from = hit.end
+            previous = code
         if not glued:
-            return hits  # the hits of one pattern never overlap
+            return hits  # the hits of one scan never overlap
         merged = sorted(hits + glued)
         # The hits of each kind never overlap one another, so any overlap puts a glued hit
         # next to one it overlaps: checking their neighbours spares a loop over every hit.
@@ -610,18 +656,28 @@ class WordFinder:
                 return _without_overlaps(merged)
         return merged
 
-    def _glued(self, text: str, pos: int, endpos: int) -> list[WordHit]:
-        """Hits right after a character that is neither a word character nor a space."""
-        hits: list[WordHit] = []
-        position = pos
-        while match := self._after_other.search(text, position, endpos):
-            before = text[match.start()]
-            if not before.isascii() and (before.isalnum() or before == "_"):
-                position = match.start() + 1  # a letter such as é: no word boundary here
-                continue
-            hits.append(_new_hit((match.start(1), match.end(1), match[1])))
-            position = match.end()
-        return hits
+    def _word_at(self, text: str, start: int, end: int) -> WordHit | None:
+        """The longest word of the list at `start` that a word boundary ends, if any."""
+        stop = start
+        while stop < end and (97 <= (code := ord(text[stop])) <= 122 or 65 <= code <= 90):
+            stop += 1
+        length = stop - start
+        if not 0 < length <= self._longest or not ord(
+            self._shapes[_shape(length, ord(text[start]), ord(text[stop - 1]))]
+        ):
+            return None
+        letters = text[start:stop]
+        if letters in self._heads:
+            match = self._at.match(text, start, end)
+            return None if match is None else _new_hit((start, match.end(), match.group()))
+        if letters in self._words and (stop == end or not _is_word_char(text[stop])):
+            return _new_hit((start, stop, letters))
+        return None
+
+
+def _is_word_char(char: str) -> bool:
+    """Whether `re` counts `char` as a word character (\\w, in a str pattern)."""
+    return char.isalnum() or char == "_"
 
 
 _TITLE_ABBREVIATIONS: Final[tuple[str, ...]] = (
