@@ -428,20 +428,24 @@ def extract_quotes(text: str) -> list[ExtractedQuote]:
         kind = _kind(text, quote, sentences[site.sentence][0])
         if not _keep(text, quote, kind, attribution):
             continue
-        entity = attribution.entity
-        results.append(
-            ExtractedQuote(
-                text=text[quote.start : quote.end],
-                start=quote.start,
-                end=quote.end,
-                kind=kind,
-                speaker=entity.speaker.name if entity else None,
-                speaker_id=entity.speaker.id if entity else None,
-                speaker_as_written=attribution.as_written,
-                speaker_type=entity.speaker.type if entity else None,
-                cue=attribution.cue,
-                speaker_resolved=entity.speaker.resolved if entity else None,
-                surname_key=entity.speaker.surname_key if entity else None,
-            )
-        )
+        results.append(_extracted(text, quote, kind, attribution))
     return results
+
+
+def _extracted(
+    text: str, quote: _Found, kind: QuoteKind, attribution: Attribution
+) -> ExtractedQuote:
+    # Every field positional, in order: the frozen dataclass's __init__ runs as Python code,
+    # and binding eleven keyword arguments there costs about a quarter of the call.
+    entity = attribution.entity
+    if entity is None:
+        return ExtractedQuote(
+            text[quote.start : quote.end], quote.start, quote.end, kind, None, None,
+            attribution.as_written, None, attribution.cue, None, None,
+        )  # fmt: skip
+    speaker = entity.speaker
+    return ExtractedQuote(
+        text[quote.start : quote.end], quote.start, quote.end, kind, speaker.name, speaker.id,
+        attribution.as_written, speaker.type, attribution.cue, speaker.resolved,
+        speaker.surname_key,
+    )  # fmt: skip
