@@ -954,7 +954,25 @@ def _compatible(entity: Entity, gender: str | None) -> bool:
 
 def _hypothetical(masked: str, subject: Mention | None, cue: Cue) -> bool:
     floor = subject.end if subject is not None else max(0, cue.start - 30)
-    return bool(_MODAL_BEFORE.search(masked, floor, cue.start))
+    return _may_be_modal(masked, floor, cue.start) and bool(
+        _MODAL_BEFORE.search(masked, floor, cue.start)
+    )
+
+
+_MODALS: Final = ("will", "would", "could", "might", "may", "should", "can", "must", "to")
+
+
+def _may_be_modal(masked: str, start: int, end: int) -> bool:
+    """False where _MODAL_BEFORE cannot match masked[start:end]: the word ending in a modal
+    that it needs would be the last one that is no adverb ("-ly", "not", "probably").
+
+    Most cues have no modal before them, and the search, tried at every position of the
+    stretch, costs several times this test.
+    """
+    for word in reversed(masked[start:end].split()):
+        if not (word.endswith("ly") or word in ("not", "probably")):
+            return word.endswith(_MODALS)
+    return False
 
 
 # A relative clause with a subject of its own before its verb: "what Mr. Hedge", "whom he".
