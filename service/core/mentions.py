@@ -745,9 +745,14 @@ _ORG_NOUN_AFTER_POSSESSIVE = (
     r"(?:’s|'s)\s+(?:[a-z]+\s+)?"
     r"(?:administration|ministry|government|military|army|police|council|parliament|authorities)\b"
 )
-_POSSESSIVE_ORG: Final = re.compile(rf"\b[A-Z][\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTER_POSSESSIVE}")
-# The tail alone, tried at each apostrophe (scan.matches_from). _POSSESSIVE_ORG (which opens
-# with \b and is tried everywhere) then runs only over the lines where a tail occurs.
+# A capital that opens a word: `\b[A-Z]`, written with the boundary checked after the capital
+# (no word character before it) so that the pattern opens with a character set and `re` tries
+# it only at capitals; opening with \b, it is tried at every position, and runs 1.6x as long.
+_POSSESSIVE_ORG: Final = re.compile(
+    rf"[A-Z](?<!\w[A-Z])[\w-]*(?:\s[a-z]+)?{_ORG_NOUN_AFTER_POSSESSIVE}"
+)
+# The tail alone, tried at each apostrophe (scan.matches_from). _POSSESSIVE_ORG then runs only
+# over the lines where a tail occurs.
 _POSSESSIVE_ORG_TAIL: Final = re.compile(_ORG_NOUN_AFTER_POSSESSIVE)
 _S: Final = frozenset("s")  # the tail's second character: most apostrophes are no possessive
 _OF_COUNTRY: Final = re.compile(r"\bof\s+(?:the\s+)?([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)")
@@ -1117,7 +1122,7 @@ def _name_mentions(masked: str) -> list[Mention]:
             found.append(_organisation(start, end, matched))
         elif sequence.kind == "owned_organisation":
             # "Russia's Defense Ministry" is the same body as "the Russian Defense Ministry".
-            owner = _COUNTRY_POSSESSIVE_BEFORE.search(masked, max(0, start - 30), start)
+            owner = _possessive_before(masked, start)
             if owner is not None and country_of(owner.group(1)):
                 start = owner.start(1)
             found.append(_organisation(start, end, masked[start:end]))
@@ -1127,6 +1132,16 @@ def _name_mentions(masked: str) -> list[Mention]:
             possessive = name_end == end and _possessive_at(masked, end)
             found.append(_person(masked, start, name_end, sequence.parts, possessive))
     return found
+
+
+def _possessive_before(masked: str, start: int) -> re.Match[str] | None:
+    """_COUNTRY_POSSESSIVE_BEFORE in the 30 characters before `start`, searched only when they
+    end in "’s" or "'s" and white space, as every match does (most do not: "the Defense
+    Ministry"); the search is tried at each of the 30 positions."""
+    floor = max(0, start - 30)
+    if not masked[floor:start].rstrip().endswith(("’s", "'s")):
+        return None
+    return _COUNTRY_POSSESSIVE_BEFORE.search(masked, floor, start)
 
 
 def _possessive_organisations(masked: str) -> list[Mention]:
