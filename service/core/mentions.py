@@ -618,31 +618,43 @@ class WordFinder:
         end = len(text) if endpos is None else endpos
         hits: list[WordHit] = []  # after a space
         glued: list[WordHit] = []  # after any other character that is no word character
-        if pos == 0 and end > 0 and (first := self._word_at(text, 0, end)) is not None:
+        if (
+            pos == 0
+            and end > 0
+            and (first := self._word_at(text, 0, _letters_end(text, 0, end), end))
+        ):
             glued.append(first)
         spaced_from = glued_from = pos  # where each scan resumes: no hit starts inside another
         previous = ord(text[pos]) if pos < end else _SPACE
+        index = pos + 1
         # The character tests are written out: mypyc would call a helper once per character.
-        for index in range(pos + 1, end):
+        while index < end:
             code = ord(text[index])
-            if (97 <= code <= 122 or 65 <= code <= 90) and not (
+            if not (97 <= code <= 122 or 65 <= code <= 90):
+                previous = code
+                index += 1
+                continue
+            # A run of letters, read once: no word starts inside it.
+            stop = _letters_end(text, index, end)
+            if not (
                 97 <= previous <= 122
                 or 65 <= previous <= 90
                 or 48 <= previous <= 57
                 or previous == 95
             ):
                 if previous == _SPACE:
-                    if index > spaced_from and (hit := self._word_at(text, index, end)):
+                    if index > spaced_from and (hit := self._word_at(text, index, stop, end)):
                         hits.append(hit)
                         spaced_from = hit.end
                 elif (
                     index > glued_from
                     and (previous < 128 or not _is_word_char(text[index - 1]))
-                    and (hit := self._word_at(text, index, end))
+                    and (hit := self._word_at(text, index, stop, end))
                 ):
                     glued.append(hit)
                     glued_from = hit.end
-            previous = code
+            previous = ord(text[stop - 1])
+            index = stop
         if not glued:
             return hits  # the hits of one scan never overlap
         merged = sorted(hits + glued)
@@ -656,11 +668,9 @@ class WordFinder:
                 return _without_overlaps(merged)
         return merged
 
-    def _word_at(self, text: str, start: int, end: int) -> WordHit | None:
-        """The longest word of the list at `start` that a word boundary ends, if any."""
-        stop = start
-        while stop < end and (97 <= (code := ord(text[stop])) <= 122 or 65 <= code <= 90):
-            stop += 1
+    def _word_at(self, text: str, start: int, stop: int, end: int) -> WordHit | None:
+        """The longest word of the list at `start` that a word boundary ends, if any
+        (text[start:stop]: the run of ASCII letters there)."""
         length = stop - start
         if not 0 < length <= self._longest or not ord(
             self._shapes[_shape(length, ord(text[start]), ord(text[stop - 1]))]
@@ -673,6 +683,14 @@ class WordFinder:
         if letters in self._words and (stop == end or not _is_word_char(text[stop])):
             return _new_hit((start, stop, letters))
         return None
+
+
+def _letters_end(text: str, start: int, end: int) -> int:
+    """Where the run of ASCII letters at text[start] ends (`start` when there is none)."""
+    stop = start
+    while stop < end and (97 <= (code := ord(text[stop])) <= 122 or 65 <= code <= 90):
+        stop += 1
+    return stop
 
 
 def _is_word_char(char: str) -> bool:
