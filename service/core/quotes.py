@@ -173,6 +173,10 @@ _WORK_NOUNS: Final = tuple(
         "programme", "program", "campaign", "project", "initiative", "missile", "ship",
     )
 )  # fmt: skip
+# The last characters of those phrases: most text before a quote ends in none of them ("said",
+# a comma), and is turned down without trying each phrase in turn.
+_NAMING_LAST: Final = frozenset(phrase[-1] for phrase in _NAMING_BEFORE)
+_WORK_LAST: Final = frozenset(noun[-1] for noun in _WORK_NOUNS)
 # A relative clause whose subject labels something: "what Mr. Hedge called", "whom he dubbed".
 _LABELLING_CLAUSE: Final = re.compile(
     r"\b(?:[Ww]hat|whom|who|which)\s+(?:[\w.’'-]+\s+){1,4}"
@@ -389,13 +393,14 @@ def _after_cue(before: str) -> bool:
 
 def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
     before = text[max(0, quote.open - 30) : quote.open].rstrip().lower()
-    if before.endswith(_NAMING_BEFORE):
+    if before[-1:] in _NAMING_LAST and before.endswith(_NAMING_BEFORE):
         # "what Mr. Hedge called “…”" labels in someone's words; "a film called “…”" names.
         return not _LABELLING_CLAUSE.search(text, max(0, quote.open - 60), quote.open)
     if kind is not QuoteKind.FRAGMENT:
         return False
     # The film “Oppenheimer”: one capitalised word is enough after the noun for a work.
-    return _title_cased(text, quote, 1 if before.endswith(_WORK_NOUNS) else 2)
+    named_work = before[-1:] in _WORK_LAST and before.endswith(_WORK_NOUNS)
+    return _title_cased(text, quote, 1 if named_work else 2)
 
 
 def _title_cased(text: str, quote: _Found, min_words: int) -> bool:
