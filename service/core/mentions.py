@@ -1220,6 +1220,20 @@ def name_mentions(masked: str) -> tuple[Mention, ...]:
     return in_order(mentions)
 
 
+def _description_head(masked: str, role_start: int) -> re.Match[str] | None:
+    """_DESCRIPTION_HEAD in the 50 characters before a role noun.
+
+    A match is a determiner and at most four words, each followed by white space, up to the
+    noun: it starts inside one of the last five words (white space apart) before it, so the
+    search, tried at each position, starts there.
+    """
+    floor = max(0, role_start - 50)
+    words = masked[floor:role_start].rsplit(None, 5)
+    if len(words) == 6:
+        floor += len(words[0])  # where the sixth word from the end stops
+    return _DESCRIPTION_HEAD.search(masked, floor, role_start)
+
+
 def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention], list[Mention]]:
     """(pronouns, role descriptions such as "the Russian leader") among WordFinder hits.
 
@@ -1238,7 +1252,7 @@ def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention],
     for role in words:
         if role.text not in _ROLE_SET:
             continue
-        match = _DESCRIPTION_HEAD.search(masked, max(0, role.start - 50), role.start)
+        match = _description_head(masked, role.start)
         if match is None:
             continue
         head = match.start()
