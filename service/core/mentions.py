@@ -737,6 +737,7 @@ _SEQUENCE: Final = re.compile(
 )
 _POSSESSIVE: Final = re.compile(r"(?:’s|'s|’|')(?![A-Za-z])")
 PRONOUNS: Final[tuple[str, ...]] = ("he", "He", "she", "She")
+_PRONOUN_SET: Final = frozenset(PRONOUNS)  # a hashed look-up: `in` a tuple compares each one
 # The words find_mentions needs found (the quote extractor scans once for these and its cues).
 MENTION_WORDS = (*ROLE_NOUNS.split("|"), *PRONOUNS)
 _MENTION_WORDS: Final = WordFinder(MENTION_WORDS)
@@ -1242,7 +1243,7 @@ def word_mentions(masked: str, words: Sequence[WordHit]) -> tuple[list[Mention],
     pronouns: list[Mention] = []
     descriptions: list[Mention] = []
     for word in words:
-        if word.text in PRONOUNS:
+        if word.text in _PRONOUN_SET:
             gender = "f" if word.text in ("she", "She") else "m"
             pronouns.append(
                 _new_mention((word.start, word.end, word.text, "pronoun", None, None, _NO_ROLES,
