@@ -95,11 +95,6 @@ _MODAL_BEFORE: Final = re.compile(
     r"(?<!\bas )(?<!interjected )(?<!paused )(?<!stopped )(?<!Twitter )to)"
     r"\s+(?:\w+ly\s+|not\s+|probably\s+)*$"
 )
-# Clause separators: , ; : — – or a " - " set off by white space. Every alternative opens
-# with a literal, so `re` skips straight to candidates (`[,;:—–]|\s-\s` is tried at every
-# position): the white space before a hyphen is checked by a look-behind, and chunks() puts
-# the separator's start back on it.
-_SEPARATOR: Final = re.compile(r",|;|:|—|–|-(?<=\s-)\s")
 _GAP: Final = re.compile(
     r"^(?:\s+|of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|on\s+[A-Z]\w+|\([^()]{1,30}\)|"
     r"(?:also|then|again|simply|notably|later|earlier|previously|once|has|have|had|was|is|"
@@ -288,6 +283,17 @@ def _paragraph_words(masked: str, paragraph: Span) -> _ParagraphWords:
         and not _after_determiner(masked, hit.start)
     ]
     return _ParagraphWords(pronouns, descriptions, cues)
+
+
+def _spaced_hyphen(masked: str, index: int, end: int) -> bool:
+    """Whether the hyphen at `index` has white space on both sides, the one after it before
+    `end` (the one before it may precede the stretch looked at)."""
+    return (
+        index > 0
+        and index + 1 < end
+        and masked[index - 1].isspace()
+        and masked[index + 1].isspace()
+    )
 
 
 def _after_determiner(masked: str, start: int) -> bool:
@@ -495,16 +501,29 @@ class _Resolver:
         return found
 
     def chunks(self, start: int, end: int) -> list[Span]:
+        """text[start:end] cut at the clause separators: , ; : — – or a " - " set off by white
+        space (the white space goes with it).
+
+        Found by a compiled loop over the characters: `re` would test each one against the
+        separators' first characters, a slower generic test.
+        """
         spans: list[Span] = []
         cursor = start
-        for match in _SEPARATOR.finditer(self.doc.masked, start, end):
-            cut = match.start()
-            if match[0][0] == "-":
-                cut -= 1  # the white space before the hyphen
-                if cut < cursor:
-                    continue  # that white space ended the previous separator, or precedes start
-            spans.append((cursor, cut))
-            cursor = match.end()
+        masked = self.doc.masked
+        index = start
+        while index < end:
+            code = ord(masked[index])
+            if code in (44, 59, 58, 0x2014, 0x2013):  # , ; : — –
+                spans.append((cursor, index))
+                cursor = index = index + 1
+            elif code == 45 and _spaced_hyphen(masked, index, end):
+                # Unless that white space ended the previous separator, or precedes start.
+                if index - 1 >= cursor:
+                    spans.append((cursor, index - 1))
+                    cursor = index + 2
+                index += 2
+            else:
+                index += 1
         spans.append((cursor, end))
         return spans
 
@@ -954,7 +973,25 @@ def _compatible(entity: Entity, gender: str | None) -> bool:
 
 def _hypothetical(masked: str, subject: Mention | None, cue: Cue) -> bool:
     floor = subject.end if subject is not None else max(0, cue.start - 30)
-    return bool(_MODAL_BEFORE.search(masked, floor, cue.start))
+    return _may_be_modal(masked, floor, cue.start) and bool(
+        _MODAL_BEFORE.search(masked, floor, cue.start)
+    )
+
+
+_MODALS: Final = ("will", "would", "could", "might", "may", "should", "can", "must", "to")
+
+
+def _may_be_modal(masked: str, start: int, end: int) -> bool:
+    """False where _MODAL_BEFORE cannot match masked[start:end]: the word ending in a modal
+    that it needs would be the last one that is no adverb ("-ly", "not", "probably").
+
+    Most cues have no modal before them, and the search, tried at every position of the
+    stretch, costs several times this test.
+    """
+    for word in reversed(masked[start:end].split()):
+        if not (word.endswith("ly") or word in ("not", "probably")):
+            return word.endswith(_MODALS)
+    return False
 
 
 # A relative clause with a subject of its own before its verb: "what Mr. Hedge", "whom he".

@@ -178,6 +178,25 @@ class Speaker:
     resolved: bool = True  # False: known only by surname (see the id policy)
     surname_key: str | None = None  # a person's folded surname (surname_key()); None: organisation
 
+    # The __init__ @dataclass would generate, written out so that mypyc compiles it (see
+    # quotes.ExtractedQuote).
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        type: SpeakerType,
+        aliases: frozenset[str] = frozenset(),
+        resolved: bool = True,
+        surname_key: str | None = None,
+    ) -> None:
+        set_field = object.__setattr__  # frozen: plain assignment raises
+        set_field(self, "id", id)
+        set_field(self, "name", name)
+        set_field(self, "type", type)
+        set_field(self, "aliases", aliases)
+        set_field(self, "resolved", resolved)
+        set_field(self, "surname_key", surname_key)
+
 
 def _better_name(current: str, candidate: str) -> str:
     # More name words wins (Putin -> Vladimir Putin); ties keep the earlier one, so the result
@@ -223,6 +242,16 @@ class Entity:
     roles: frozenset[str]
     nationality: str | None
     gender: str | None
+
+    # Written out so that mypyc compiles it (see quotes.ExtractedQuote).
+    def __init__(
+        self, speaker: Speaker, roles: frozenset[str], nationality: str | None, gender: str | None
+    ) -> None:
+        set_field = object.__setattr__  # frozen: plain assignment raises
+        set_field(self, "speaker", speaker)
+        set_field(self, "roles", roles)
+        set_field(self, "nationality", nationality)
+        set_field(self, "gender", gender)
 
 
 @dataclass(frozen=True, slots=True)
