@@ -51,11 +51,30 @@ async def try_handler(
     """attempt(), tried again while it fails transiently (TRANSIENT_ATTEMPTS tries in all).
     None once it succeeded; else how it failed last and after how many tries. Trying again is
     safe: every handler is idempotent, as it must be for Kafka's redeliveries anyway."""
+    # The first try runs bare: setting up the retries costs far more than most handlers.
+    try:
+        await attempt()
+    except Exception as exc:  # one bad event must not stop the stream
+        if not transient(exc):
+            return Failed(exc, Failure.PERMANENT, 1)
+        return await _try_again(attempt, exc, on_retry)
+    return None
+
+
+async def _try_again(
+    attempt: Callable[[], Awaitable[None]],
+    first: Exception,
+    on_retry: Callable[[RetryCallState], None],
+) -> Failed | None:
+    """The tries after a first that failed with `first`, which may pass."""
     tries = 0
 
     async def counted() -> None:
         nonlocal tries
         tries += 1
+        if tries == 1:
+            # The try already made, replayed, so that the waits and reports are as for any.
+            raise first
         await attempt()
 
     retrying = AsyncRetrying(
@@ -68,7 +87,7 @@ async def try_handler(
     )
     try:
         await retrying(counted)
-    except Exception as exc:  # one bad event must not stop the stream
+    except Exception as exc:
         kind = Failure.TRANSIENT if transient(exc) else Failure.PERMANENT
         return Failed(exc, kind, tries)
     return None
