@@ -11,6 +11,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from schemas.dedup import Claimant, ProbeBatch, Resemblance, SignatureKind, SignatureRef
 from schemas.entries import EntryVerdict, RawEntry
 from schemas.quotes import QuoteOccurrence, SpeakerMention, SpeakerType
@@ -30,9 +32,9 @@ from service.core.fingerprints import (
     EntryFingerprint,
     FingerprintParams,
     fingerprint_entry,
+    minhash_array,
     pack_minhash,
     text_digest,
-    unpack_minhash,
 )
 from service.core.normalise import words
 from service.core.quotes import ExtractedQuote, extract_quotes
@@ -88,14 +90,14 @@ def probe_batches(entry: RawEntry, params: PipelineParams, shards: int) -> list[
 @dataclass(frozen=True, slots=True)
 class _Sketch:
     digest: str
-    minhash: tuple[int, ...]
+    minhash: np.ndarray
     shingle_count: int
 
 
 @lru_cache(maxsize=8192)
 def _unpacked(digest: str, minhash: str, shingle_count: int) -> _Sketch:
     """An owner scores the same recent sketches against many entries: unpack each once."""
-    return _Sketch(digest, unpack_minhash(minhash), shingle_count)
+    return _Sketch(digest, minhash_array(minhash), shingle_count)
 
 
 def judge(params: PipelineParams) -> Judge:

@@ -255,6 +255,7 @@ def _answer_batch(
 ) -> AnswerBatch:
     recipient = answers[0].entry_id
     holders: dict[str, Holder] = {}
+    ref = _Refs()
     for answer in answers:
         for held in (*answer.earlier, *answer.closest):
             named = holders.get(held.entry_id)
@@ -280,16 +281,24 @@ def _answer_batch(
             KeyAnswer(
                 key=a.key,
                 kind=a.kind,
-                earlier=[_ref(c) for c in a.earlier],
-                closest=[_ref(c) for c in a.closest],
+                earlier=[ref(c) for c in a.earlier],
+                closest=[ref(c) for c in a.closest],
             )
             for a in answers
         ],
     )
 
 
-def _ref(claimant: Claimant) -> HolderRef:
-    return HolderRef(entry_id=claimant.entry_id, paragraph_index=claimant.paragraph_index)
+class _Refs(dict[tuple[str, int | None], HolderRef]):
+    """HolderRefs made once per holder and paragraph: the same few holders answer most keys of
+    an entry, and building a model is most of the cost of an answer."""
+
+    def __call__(self, claimant: Claimant) -> HolderRef:
+        at = (claimant.entry_id, claimant.paragraph_index)
+        found = self.get(at)
+        if found is None:
+            found = self[at] = HolderRef(entry_id=at[0], paragraph_index=at[1])
+        return found
 
 
 # A holder as the index keeps it: (event time in epoch seconds, entry id, paragraph index or -1,

@@ -175,9 +175,12 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
     """Jaccard estimate from two stored MinHash value sequences (fraction of equal slots)."""
     if len(a) != len(b):
         raise ValueError(f"MinHash sizes differ: {len(a)} != {len(b)}")
-    if not a:
+    if len(a) == 0:
         return 0.0
-    # map(eq) counts in C: an owner scores an entry against every holder of its hot bands.
+    # An owner scores an entry against every holder of its hot bands: arrays (minhash_array)
+    # compare in one numpy step, several times as fast as map(eq) over tuples.
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return int(np.count_nonzero(a == b)) / len(a)
     return sum(map(operator.eq, a, b)) / len(a)
 
 
@@ -217,4 +220,9 @@ def pack_minhash(values: Sequence[int]) -> str:
 
 
 def unpack_minhash(packed: str) -> tuple[int, ...]:
-    return tuple(int(v) for v in np.frombuffer(base64.b64decode(packed), dtype="<u4"))
+    return tuple(minhash_array(packed).tolist())
+
+
+def minhash_array(packed: str) -> np.ndarray:
+    """The packed MinHash values as a read-only uint32 array (what `jaccard` compares fastest)."""
+    return np.frombuffer(base64.b64decode(packed), dtype="<u4")

@@ -5,6 +5,8 @@ import sys
 
 import pytest
 from datasketch.lsh import _optimal_param
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.core.fingerprints import (
     EntryFingerprint,
@@ -13,6 +15,7 @@ from service.core.fingerprints import (
     fingerprint_entry,
     jaccard,
     lsh_bands,
+    minhash_array,
     pack_minhash,
     text_digest,
     unpack_minhash,
@@ -156,3 +159,15 @@ def test_a_worker_starts_without_importing_scipy() -> None:
     ).stdout
 
     assert out.strip() == "False"
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1), st.booleans()), min_size=1, max_size=64))
+def test_jaccard_of_stored_minhash_arrays_equals_jaccard_of_their_values(
+    slots: list[tuple[int, bool]],
+) -> None:
+    a = tuple(value for value, _ in slots)
+    b = tuple(value if same else (value + 1) % 2**32 for value, same in slots)
+
+    from_arrays = jaccard(minhash_array(pack_minhash(a)), minhash_array(pack_minhash(b)))
+
+    assert from_arrays == jaccard(a, b)
