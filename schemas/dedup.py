@@ -4,7 +4,6 @@ On the wire, the probes of one entry travel as one ProbeBatch per shard (the par
 owns their keys) and the owner replies with one AnswerBatch per entry it has news for: a few
 messages per entry instead of one per signature. The probe carries the entry's sketch; the
 answer carries only how much the entry resembles each holder, scored by the owner.
-SignatureProbe and SignatureAnswer are the per-signature values the owner's fold works on.
 """
 
 from __future__ import annotations
@@ -35,39 +34,6 @@ class Claimant(Contract):
         description="MinHash values as base64 of little-endian uint32s (compact on the wire).",
     )
     shingle_count: int | None = None
-
-
-class SignatureProbe(Contract):
-    """Asks the owner of `key`: who carried this signature before me? Key = the signature."""
-
-    schema_version: Literal[1] = SCHEMA_VERSION
-    key: str
-    kind: SignatureKind
-    expected: int = Field(ge=1, description="How many probes the entry sent in all.")
-    claimant: Claimant
-
-
-class SignatureAnswer(Contract):
-    """The owner's reply, keyed by entry id so the answers of one entry meet in one place."""
-
-    schema_version: Literal[1] = SCHEMA_VERSION
-    entry_id: Id
-    event_time: AwareDatetime = Field(description="Event time of the entry answered.")
-    key: str
-    kind: SignatureKind
-    expected: int = Field(ge=1)
-    paragraph_index: int | None = None
-    earlier: list[Claimant] = Field(
-        description="Other entries holding the signature, oldest first."
-    )
-    closest: list[Claimant] = Field(
-        default_factory=list,
-        description="The earliest near-duplicate and duplicate of the entry among them.",
-    )
-    revision: bool = Field(
-        default=False,
-        description="Sent unasked to a later holder when an earlier entry arrived after it.",
-    )
 
 
 class SignatureRef(Contract):

@@ -31,9 +31,7 @@ from schemas.dedup import (
     KeyAnswer,
     ProbeBatch,
     Resemblance,
-    SignatureAnswer,
     SignatureKind,
-    SignatureProbe,
     SignatureRef,
 )
 
@@ -42,6 +40,34 @@ Scorer = Callable[[Claimant, Claimant], Resemblance | None]
 # How close a copy of the second claimant's entry the first's is: 0 none, 1 a near-duplicate,
 # 2 a duplicate (dedup.Match). Only the owner can tell: it holds both sketches.
 Rank = Callable[[Claimant, Claimant], int]
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureProbe:
+    """Asks the owner of `key`: who carried this signature before the claimant?"""
+
+    key: str
+    kind: SignatureKind
+    expected: int  # how many probe batches the entry sent in all
+    claimant: Claimant
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureAnswer:
+    """The owner's answer about one key to one recipient (the prober, or a later holder told
+    of an earlier one). The answers to one recipient travel as one AnswerBatch; these values
+    never leave the fold, so they are plain dataclasses: a pydantic model for each was a
+    fifth of an owner's CPU."""
+
+    entry_id: str
+    event_time: datetime
+    key: str
+    kind: SignatureKind
+    expected: int
+    paragraph_index: int | None
+    earlier: list[Claimant]  # other entries holding the key, oldest first
+    closest: list[Claimant] = field(default_factory=list)  # its earliest (near-)duplicates
+    revision: bool = False  # sent unasked to a later holder when an earlier entry arrived
 
 
 @dataclass(frozen=True)
@@ -181,12 +207,12 @@ def probe_batches(
     ]
 
 
-def _prober(batch: ProbeBatch, ref: SignatureRef) -> Claimant:
+def _prober(batch: ProbeBatch, paragraph_index: int | None) -> Claimant:
     # What the owner remembers per key is small; the sketch is kept once per entry and shard.
     return Claimant(
         entry_id=batch.entry_id,
         event_time=batch.sketch.event_time,
-        paragraph_index=ref.paragraph_index,
+        paragraph_index=paragraph_index,
     )
 
 
@@ -204,11 +230,14 @@ def answer_batch(
     scores = _Scores(batch, sketches, judge)
     by_recipient: dict[str, list[SignatureAnswer]] = {}
     changed: dict[str, list[Claimant]] = {}
+    # One claimant per paragraph (None: the entry's and band keys), shared by its keys.
+    probers: dict[int | None, Claimant] = {}
     for ref in batch.signatures:
         before = known.get(ref.key, [])
-        probe = SignatureProbe(
-            key=ref.key, kind=ref.kind, expected=batch.shards, claimant=_prober(batch, ref)
-        )
+        prober = probers.get(ref.paragraph_index)
+        if prober is None:
+            prober = probers[ref.paragraph_index] = _prober(batch, ref.paragraph_index)
+        probe = SignatureProbe(key=ref.key, kind=ref.kind, expected=batch.shards, claimant=prober)
         answers, memory = answer_probe(before, probe, scores.rank, horizon_s)
         if len(memory) != len(before):  # the prober is new to the key (not a replay)
             changed[ref.key] = memory

@@ -19,9 +19,7 @@ from schemas.dedup import (
     KeyAnswer,
     ProbeBatch,
     Resemblance,
-    SignatureAnswer,
     SignatureKind,
-    SignatureProbe,
     SignatureRef,
 )
 from service.core.claims import (
@@ -29,6 +27,8 @@ from service.core.claims import (
     ClaimIndex,
     Gathered,
     Judge,
+    SignatureAnswer,
+    SignatureProbe,
     answer_batch,
     answer_probe,
     gather_batch,
