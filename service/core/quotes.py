@@ -23,7 +23,8 @@ Not quotes (nobody's words), dropped:
 - names, titles and terms: marks right after "known as", "dubbed", "called", "titled",
   "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
   capitalised (a title such as “Meet the Press”), or, with no speech cue, such a title opening
-  a sentence or following a comma (“Gifted Hands” is his memoir); but a relative clause with
+  a sentence or following a comma (“Gifted Hands” is his memoir), or, cue or not, right after
+  a noun for a work (his memoir, “Gifted Hands”); but a relative clause with
   a subject of its own labels in that subject's words (“what Mr. Berg called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
 - credited titles: a quote without a speech cue followed by "by" and a name (“Leaving the
@@ -171,6 +172,8 @@ _WORK_NOUNS: Final = tuple(
         "film", "movie", "book", "novel", "song", "album", "show", "series", "documentary",
         "play", "opera", "newspaper", "magazine", "podcast", "exhibition", "operation",
         "programme", "program", "campaign", "project", "initiative", "missile", "ship",
+        "memoir", "autobiography", "biography", "ad", "video", "comedy", "drama", "sitcom",
+        "musical", "poem",
     )
 )  # fmt: skip
 # The last characters of those phrases: most text before a quote ends in none of them ("said",
@@ -396,11 +399,12 @@ def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
     if before[-1:] in _NAMING_LAST and before.endswith(_NAMING_BEFORE):
         # "what Mr. Hedge called “…”" labels in someone's words; "a film called “…”" names.
         return not _LABELLING_CLAUSE.search(text, max(0, quote.open - 60), quote.open)
-    if kind is not QuoteKind.FRAGMENT:
-        return False
-    # The film “Oppenheimer”: one capitalised word is enough after the noun for a work.
-    named_work = before[-1:] in _WORK_LAST and before.endswith(_WORK_NOUNS)
-    return _title_cased(text, quote, 1 if named_work else 2)
+    # The film “Oppenheimer”, or in apposition, his memoir, “Tough Choices”: one capitalised
+    # word is enough after the noun for a work, whatever the sentence around it says.
+    noun = before[:-1].rstrip() if before.endswith(",") else before
+    if noun[-1:] in _WORK_LAST and noun.endswith(_WORK_NOUNS):
+        return _title_cased(text, quote, 1)
+    return kind is QuoteKind.FRAGMENT and _title_cased(text, quote, 2)
 
 
 def _title_cased(text: str, quote: _Found, min_words: int) -> bool:

@@ -161,6 +161,22 @@ def test_title_opening_a_sentence_or_after_a_comma_is_not_a_quote() -> None:
     assert _texts(text) == ["We Stay Open"]
 
 
+def test_title_in_apposition_to_a_work_is_not_a_quote_even_beside_a_speech_cue() -> None:
+    text = (
+        "She wrote in her memoir, “Open Water.” She later hosted a radio show, “Harbor "
+        "Hours,” for a decade. In his new book, “Tides,” and in an interview, Mr. Berg said "
+        "the port would “outlast us all.”"
+    )
+
+    assert _texts(text) == ["outlast us all."]
+
+
+def test_sentence_quoted_after_a_comma_following_a_work_noun_is_still_a_quote() -> None:
+    text = "On his radio show, “We open at dawn,” Mr. Berg said."
+
+    assert _texts(text) == ["We open at dawn"]
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
