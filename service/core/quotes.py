@@ -24,7 +24,8 @@ Not quotes (nobody's words), dropped:
   "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
   capitalised (a title such as “Meet the Press”), or, with no speech cue, such a title opening
   a sentence or following a comma (“Gifted Hands” is his memoir), or, cue or not, right after
-  a noun for a work (his memoir, “Gifted Hands”); but a relative clause with
+  a noun for a work (his memoir, “Gifted Hands”) or owned by a name (NBC’s “Today”); but a
+  relative clause with
   a subject of its own labels in that subject's words (“what Mr. Berg called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
 - credited titles: a quote without a speech cue followed by "by" and a name (“Leaving the
@@ -188,6 +189,9 @@ _LABELLING_CLAUSE: Final = re.compile(
 # “Sam Mendes leaves the show” by Jo Lin, of the Ledger: a headline or a book credited to its
 # author is a title, not somebody's words (a quote with a cue is left alone: “shaken” by it).
 _CREDITED_TO: Final = re.compile(r"[,.]?\s*by\s+(?:the\s+)?[A-Z]")
+# NBC’s “Today”, the Ledger’s “Harbor Notes”: a capitalised quote owned by a name is the name of
+# something that name runs or made (a programme, a column, a slogan), not words it said.
+_NAME_POSSESSIVE: Final = re.compile(r"[A-Z][\w.&-]*(?:’s|'s|’|')\s*$")
 _SMALL_WORDS: Final = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -399,6 +403,12 @@ def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
     if before[-1:] in _NAMING_LAST and before.endswith(_NAMING_BEFORE):
         # "what Mr. Hedge called “…”" labels in someone's words; "a film called “…”" names.
         return not _LABELLING_CLAUSE.search(text, max(0, quote.open - 60), quote.open)
+    if (
+        text[quote.end - 1] not in ".?!"
+        and _NAME_POSSESSIVE.search(text, max(0, quote.open - 40), quote.open)
+        and _title_cased(text, quote, 1)
+    ):
+        return True
     # The film “Oppenheimer”, or in apposition, his memoir, “Tough Choices”: one capitalised
     # word is enough after the noun for a work, whatever the sentence around it says.
     noun = before[:-1].rstrip() if before.endswith(",") else before

@@ -177,6 +177,21 @@ def test_sentence_quoted_after_a_comma_following_a_work_noun_is_still_a_quote() 
     assert _texts(text) == ["We open at dawn"]
 
 
+def test_capitalised_quote_owned_by_a_name_is_the_name_of_its_programme() -> None:
+    text = (
+        "“We will reopen the port,” Mayor Ana Ortiz told Harbor Radio’s “Morning Tide” on "
+        "Monday, and she repeated it on the Ledger's ''Town Hall'' later."
+    )
+
+    assert _texts(text) == ["We will reopen the port"]
+
+
+def test_sentence_quoted_after_a_possessive_name_is_still_a_quote() -> None:
+    text = "The crowd cheered Mayor Ana Ortiz’s “Never!” when she said it."
+
+    assert _texts(text) == ["Never!"]
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
