@@ -24,9 +24,10 @@ Not quotes (nobody's words), dropped:
   "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
   capitalised (a title such as “Meet the Press”), or, with no speech cue, such a title opening
   a sentence or following a comma (“Gifted Hands” is his memoir), or, cue or not, right after
-  a noun for a work (his memoir, “Gifted Hands”) or owned by a name (NBC’s “Today”); but a
-  relative clause with
-  a subject of its own labels in that subject's words (“what Mr. Berg called “the old model””);
+  a noun for a work (his memoir, “Gifted Hands”) or owned by a name (NBC’s “Today”), and a
+  capitalised quote modifying a noun for a work's people (the “Harbor Lights” star); but a
+  relative clause with a subject of its own labels in that subject's words (“what Mr. Berg
+  called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
 - credited titles: a quote without a speech cue followed by "by" and a name (“Leaving the
   stage” by Jo Lin: a headline or a book and its author);
@@ -192,6 +193,12 @@ _CREDITED_TO: Final = re.compile(r"[,.]?\s*by\s+(?:the\s+)?[A-Z]")
 # NBC’s “Today”, the Ledger’s “Harbor Notes”: a capitalised quote owned by a name is the name of
 # something that name runs or made (a programme, a column, a slogan), not words it said.
 _NAME_POSSESSIVE: Final = re.compile(r"[A-Z][\w.&-]*(?:’s|'s|’|')\s*$")
+# “Harbor Lights” star Jo Lin, the “Tides” author: a capitalised quote modifying a noun for the
+# people of a work is that work's title.
+_WORK_PEOPLE_AFTER: Final = re.compile(
+    r" (?:star|co-star|actor|actress|creator|showrunner|director|producer|author|writer|"
+    r"franchise|episode|sequel|cast)\b"
+)
 _SMALL_WORDS: Final = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -407,6 +414,12 @@ def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
         text[quote.end - 1] not in ".?!"
         and _NAME_POSSESSIVE.search(text, max(0, quote.open - 40), quote.open)
         and _title_cased(text, quote, 1)
+    ):
+        return True
+    if (
+        text[quote.start].isupper()
+        and text[quote.end - 1] not in ".?!"
+        and _WORK_PEOPLE_AFTER.match(text, quote.close)
     ):
         return True
     # The film “Oppenheimer”, or in apposition, his memoir, “Tough Choices”: one capitalised

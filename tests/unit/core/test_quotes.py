@@ -192,6 +192,21 @@ def test_sentence_quoted_after_a_possessive_name_is_still_a_quote() -> None:
     assert _texts(text) == ["Never!"]
 
 
+def test_capitalised_quote_before_a_noun_for_a_works_people_is_a_title() -> None:
+    text = (
+        "“Harbor Lights in the Fog” star Jo Lin backed the plan. Later the “Tides” author "
+        "said she was “very pleased.”"
+    )
+
+    assert _texts(text) == ["very pleased."]
+
+
+def test_quote_before_a_works_people_noun_ending_a_sentence_is_still_a_quote() -> None:
+    text = "“We will stay!” cast members chanted, the director said."
+
+    assert _texts(text) == ["We will stay!"]
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
