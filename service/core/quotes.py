@@ -3,7 +3,8 @@
 One job: find the quoted passages of a text and assemble `ExtractedQuote` values (the speaker
 comes from `attribution`, the canonical ids from `speakers`). Pure: text in, values out.
 
-Marks: curly “ ” and ‘ ’, straight " and ', and '' / `` used as double marks in wire copy. The
+Marks: curly “ ” and ‘ ’, straight " and ', and '' / `` used as double marks in wire copy (a
+straight " after = or before > belongs to markup left in the text, and is no mark). The
 outermost pair wins; marks nested inside it (‘no’ inside “…”) are part of the quoted words. An
 opening double mark left open at the end of a paragraph continues when the next paragraph opens
 with a double mark again (the news convention for quotes running over paragraphs); each
@@ -148,9 +149,17 @@ def _marks(text: str) -> list[_Mark]:
         if doubled is not None and text.startswith(doubled, index):
             found.append(_new_mark((index, doubled)))
             cursor = index + 2
-        elif char != "`":
+        elif char != "`" and not _markup_quote(text, index):
             found.append(_new_mark((index, char)))
     return found
+
+
+def _markup_quote(text: str, index: int) -> bool:
+    """A " after = or before > delimits an attribute of markup left in the text
+    (<a href="…">), not anybody's words."""
+    return text[index] == '"' and (
+        (index > 0 and text[index - 1] == "=") or text.startswith(">", index + 1)
+    )
 
 
 _DOUBLE_OPEN: Final = frozenset({"“", "„", "«", "``", "‘‘"})

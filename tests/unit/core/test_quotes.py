@@ -207,6 +207,15 @@ def test_quote_before_a_works_people_noun_ending_a_sentence_is_still_a_quote() -
     assert _texts(text) == ["We will stay!"]
 
 
+def test_straight_marks_of_markup_attributes_are_not_quote_marks() -> None:
+    text = (
+        '<post author="@harborcity" date="May 2, 2025 / ">Ferry back on schedule today.</post>\n'
+        'Mayor Ana Ortiz said the ferry was "back for good."'
+    )
+
+    assert _texts(text) == ["back for good."]
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
