@@ -3,7 +3,8 @@
 One job: find the quoted passages of a text and assemble `ExtractedQuote` values (the speaker
 comes from `attribution`, the canonical ids from `speakers`). Pure: text in, values out.
 
-Marks: curly “ ” and ‘ ’, straight " and ', and '' / `` used as double marks in wire copy. The
+Marks: curly “ ” and ‘ ’, straight " and ', and '' / `` used as double marks in wire copy (a
+straight " after = or before > belongs to markup left in the text, and is no mark). The
 outermost pair wins; marks nested inside it (‘no’ inside “…”) are part of the quoted words. An
 opening double mark left open at the end of a paragraph continues when the next paragraph opens
 with a double mark again (the news convention for quotes running over paragraphs); each
@@ -23,8 +24,11 @@ Not quotes (nobody's words), dropped:
 - names, titles and terms: marks right after "known as", "dubbed", "called", "titled",
   "named", "the name", "so-called", "the word/term/phrase" or a fragment whose every word is
   capitalised (a title such as “Meet the Press”), or, with no speech cue, such a title opening
-  a sentence or following a comma (“Gifted Hands” is his memoir); but a relative clause with
-  a subject of its own labels in that subject's words (“what Mr. Berg called “the old model””);
+  a sentence or following a comma (“Gifted Hands” is his memoir), or, cue or not, right after
+  a noun for a work (his memoir, “Gifted Hands”) or owned by a name (NBC’s “Today”), and a
+  capitalised quote modifying a noun for a work's people (the “Harbor Lights” star); but a
+  relative clause with a subject of its own labels in that subject's words (“what Mr. Berg
+  called “the old model””);
 - scare quotes: a fragment of at most three words in a sentence with no speech cue;
 - credited titles: a quote without a speech cue followed by "by" and a name (“Leaving the
   stage” by Jo Lin: a headline or a book and its author);
@@ -145,9 +149,17 @@ def _marks(text: str) -> list[_Mark]:
         if doubled is not None and text.startswith(doubled, index):
             found.append(_new_mark((index, doubled)))
             cursor = index + 2
-        elif char != "`":
+        elif char != "`" and not _markup_quote(text, index):
             found.append(_new_mark((index, char)))
     return found
+
+
+def _markup_quote(text: str, index: int) -> bool:
+    """A " after = or before > delimits an attribute of markup left in the text
+    (<a href="…">), not anybody's words."""
+    return text[index] == '"' and (
+        (index > 0 and text[index - 1] == "=") or text.startswith(">", index + 1)
+    )
 
 
 _DOUBLE_OPEN: Final = frozenset({"“", "„", "«", "``", "‘‘"})
@@ -171,6 +183,8 @@ _WORK_NOUNS: Final = tuple(
         "film", "movie", "book", "novel", "song", "album", "show", "series", "documentary",
         "play", "opera", "newspaper", "magazine", "podcast", "exhibition", "operation",
         "programme", "program", "campaign", "project", "initiative", "missile", "ship",
+        "memoir", "autobiography", "biography", "ad", "video", "comedy", "drama", "sitcom",
+        "musical", "poem",
     )
 )  # fmt: skip
 # The last characters of those phrases: most text before a quote ends in none of them ("said",
@@ -185,6 +199,15 @@ _LABELLING_CLAUSE: Final = re.compile(
 # “Sam Mendes leaves the show” by Jo Lin, of the Ledger: a headline or a book credited to its
 # author is a title, not somebody's words (a quote with a cue is left alone: “shaken” by it).
 _CREDITED_TO: Final = re.compile(r"[,.]?\s*by\s+(?:the\s+)?[A-Z]")
+# NBC’s “Today”, the Ledger’s “Harbor Notes”: a capitalised quote owned by a name is the name of
+# something that name runs or made (a programme, a column, a slogan), not words it said.
+_NAME_POSSESSIVE: Final = re.compile(r"[A-Z][\w.&-]*(?:’s|'s|’|')\s*$")
+# “Harbor Lights” star Jo Lin, the “Tides” author: a capitalised quote modifying a noun for the
+# people of a work is that work's title.
+_WORK_PEOPLE_AFTER: Final = re.compile(
+    r" (?:star|co-star|actor|actress|creator|showrunner|director|producer|author|writer|"
+    r"franchise|episode|sequel|cast)\b"
+)
 _SMALL_WORDS: Final = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "at", "by", "with", "from"]
 )
@@ -396,11 +419,24 @@ def _is_name_or_title(text: str, quote: _Found, kind: QuoteKind) -> bool:
     if before[-1:] in _NAMING_LAST and before.endswith(_NAMING_BEFORE):
         # "what Mr. Hedge called “…”" labels in someone's words; "a film called “…”" names.
         return not _LABELLING_CLAUSE.search(text, max(0, quote.open - 60), quote.open)
-    if kind is not QuoteKind.FRAGMENT:
-        return False
-    # The film “Oppenheimer”: one capitalised word is enough after the noun for a work.
-    named_work = before[-1:] in _WORK_LAST and before.endswith(_WORK_NOUNS)
-    return _title_cased(text, quote, 1 if named_work else 2)
+    if (
+        text[quote.end - 1] not in ".?!"
+        and _NAME_POSSESSIVE.search(text, max(0, quote.open - 40), quote.open)
+        and _title_cased(text, quote, 1)
+    ):
+        return True
+    if (
+        text[quote.start].isupper()
+        and text[quote.end - 1] not in ".?!"
+        and _WORK_PEOPLE_AFTER.match(text, quote.close)
+    ):
+        return True
+    # The film “Oppenheimer”, or in apposition, his memoir, “Tough Choices”: one capitalised
+    # word is enough after the noun for a work, whatever the sentence around it says.
+    noun = before[:-1].rstrip() if before.endswith(",") else before
+    if noun[-1:] in _WORK_LAST and noun.endswith(_WORK_NOUNS):
+        return _title_cased(text, quote, 1)
+    return kind is QuoteKind.FRAGMENT and _title_cased(text, quote, 2)
 
 
 def _title_cased(text: str, quote: _Found, min_words: int) -> bool:

@@ -161,6 +161,61 @@ def test_title_opening_a_sentence_or_after_a_comma_is_not_a_quote() -> None:
     assert _texts(text) == ["We Stay Open"]
 
 
+def test_title_in_apposition_to_a_work_is_not_a_quote_even_beside_a_speech_cue() -> None:
+    text = (
+        "She wrote in her memoir, “Open Water.” She later hosted a radio show, “Harbor "
+        "Hours,” for a decade. In his new book, “Tides,” and in an interview, Mr. Berg said "
+        "the port would “outlast us all.”"
+    )
+
+    assert _texts(text) == ["outlast us all."]
+
+
+def test_sentence_quoted_after_a_comma_following_a_work_noun_is_still_a_quote() -> None:
+    text = "On his radio show, “We open at dawn,” Mr. Berg said."
+
+    assert _texts(text) == ["We open at dawn"]
+
+
+def test_capitalised_quote_owned_by_a_name_is_the_name_of_its_programme() -> None:
+    text = (
+        "“We will reopen the port,” Mayor Ana Ortiz told Harbor Radio’s “Morning Tide” on "
+        "Monday, and she repeated it on the Ledger's ''Town Hall'' later."
+    )
+
+    assert _texts(text) == ["We will reopen the port"]
+
+
+def test_sentence_quoted_after_a_possessive_name_is_still_a_quote() -> None:
+    text = "The crowd cheered Mayor Ana Ortiz’s “Never!” when she said it."
+
+    assert _texts(text) == ["Never!"]
+
+
+def test_capitalised_quote_before_a_noun_for_a_works_people_is_a_title() -> None:
+    text = (
+        "“Harbor Lights in the Fog” star Jo Lin backed the plan. Later the “Tides” author "
+        "said she was “very pleased.”"
+    )
+
+    assert _texts(text) == ["very pleased."]
+
+
+def test_quote_before_a_works_people_noun_ending_a_sentence_is_still_a_quote() -> None:
+    text = "“We will stay!” cast members chanted, the director said."
+
+    assert _texts(text) == ["We will stay!"]
+
+
+def test_straight_marks_of_markup_attributes_are_not_quote_marks() -> None:
+    text = (
+        '<post author="@harborcity" date="May 2, 2025 / ">Ferry back on schedule today.</post>\n'
+        'Mayor Ana Ortiz said the ferry was "back for good."'
+    )
+
+    assert _texts(text) == ["back for good."]
+
+
 def test_hypothetical_speech_is_not_a_quote() -> None:
     text = "Officials would probably say, “We did everything we could,” analysts believe."
 
