@@ -134,8 +134,6 @@ class Bench:
         self.children: list[Child] = []
         self.folder = Path(tempfile.mkdtemp(prefix=f"liveblog-bench-{name}-"))
         self.started_broker = False
-        # Each worker's HTTP port, kept across its restarts: (app id, worker number) -> port.
-        self._ports: dict[tuple[str, int], int] = {}
         self.broker_pid: int | None = None  # the embedded broker's, when this bench started it
         self.broker_data_dir: Path | None = None
         self.bootstrap_servers: str | None = args.bootstrap_servers
@@ -195,13 +193,8 @@ class Bench:
 
     def spawn_worker(self, settings: Settings, number: int = 0) -> Child:
         """A `liveblog worker` process with its own state folder and HTTP port."""
-        # A restarted worker keeps its address and instance id, as in a deployment (compose:
-        # its host name): it takes its partitions back without waiting for the session timeout.
-        port = self._ports.setdefault((settings.app_id, number), free_port())
         own = settings.with_overrides(
-            state_dir=settings.state_dir / f"worker-{number}",
-            web_port=port,
-            instance_id=f"worker-{number}",
+            state_dir=settings.state_dir / f"worker-{number}", web_port=free_port()
         )
         return self.adopt(spawn("worker", ["worker"], own))
 

@@ -114,16 +114,6 @@ class Settings(BaseSettings):
         description="Consumer session timeout: how soon a dead worker's partitions move.",
     )
     heartbeat_interval_s: float = Field(default=1.0, gt=0)
-    instance_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=240,  # Kafka allows 249; the worker appends a 9-character digest
-        pattern=r"^[A-Za-z0-9._-]+$",
-        description="This worker's static member id in the consumer group (Kafka's "
-        "group.instance.id), e.g. its host name. A worker restarted with the same id takes its "
-        "partitions back at once instead of after the session timeout; each running worker "
-        "needs its own. Unset: partitions move only by rebalancing.",
-    )
     window_s: float = Field(
         default=86_400.0, gt=0, description="Tumbling per-speaker window (event time)."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import faust
@@ -24,19 +23,6 @@ def canonical_url(settings: Settings) -> str:
     return settings.canonical_url or f"http://{settings.web_host}:{settings.web_port}"
 
 
-def group_instance_id(settings: Settings) -> str | None:
-    """The worker's static member id: its instance id and a digest of its canonical URL.
-
-    A static member restarted under its id is handed its previous assignment without a
-    rebalance, and that assignment carries the URL the member had (Faust routes table
-    lookups to it and refuses an assignment made for another URL). A worker that comes back
-    at another address therefore joins as a new member instead."""
-    if settings.instance_id is None:
-        return None
-    digest = hashlib.blake2b(canonical_url(settings).encode(), digest_size=4).hexdigest()
-    return f"{settings.instance_id}-{digest}"
-
-
 def faust_settings(settings: Settings) -> dict[str, object]:
     """Faust configuration derived from Settings, including the broker workarounds."""
     broker = settings.bootstrap_servers or "127.0.0.1:9092"
@@ -53,7 +39,6 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         "consumer_auto_offset_reset": "earliest",
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
-        "consumer_group_instance_id": group_instance_id(settings),
         "producer_linger_ms": 5,
         "broker_commit_every": 100,
         "broker_commit_interval": 1.0,

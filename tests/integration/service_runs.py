@@ -21,19 +21,10 @@ from service.sink.writers import read_rows
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
-# Each worker's HTTP port, kept across its restarts: (app id, worker number) -> port.
-_PORTS: dict[tuple[str, int], int] = {}
-
-
 def spawn_worker(settings: Settings, number: int = 0) -> Child:
-    """A worker process; each has its own state folder, HTTP port and static member id, as on
-    separate hosts. A restarted one comes back at the same address under the same id, as in a
-    deployment, so it takes its partitions back at once."""
-    port = _PORTS.setdefault((settings.app_id, number), free_port())
+    """A worker process; each has its own state folder and HTTP port, as on separate hosts."""
     own = settings.with_overrides(
-        state_dir=settings.state_dir / f"worker-{number}",
-        web_port=port,
-        instance_id=f"worker-{number}",
+        state_dir=settings.state_dir / f"worker-{number}", web_port=free_port()
     )
     return spawn("worker", ["worker"], own)
 

@@ -101,19 +101,3 @@ def test_worker_killed_at_random_points_loses_and_doubles_nothing(
     # A replay that fails is dead-lettered, and its outputs are then missing or counted anew.
     assert rows(crashed, "dead_letters") == []
     assert final_state(crashed) == final_state(clean)
-
-
-def test_a_restarted_worker_takes_its_partitions_back_before_the_session_times_out(
-    broker: Broker, tmp_path: Path
-) -> None:
-    """With its static member id, a worker restarted after a kill is given its partitions at
-    once; without it, the group would wait for the dead member's session to expire first."""
-    entries = read_entries(SEEDS)
-    first, second = entries[:4], entries[4:8]
-    # A session far longer than a restart takes, so waiting for it could not pass the test.
-    settings = settings_for(broker, tmp_path).with_overrides(session_timeout_s=90.0)
-    with worker_and_sink(settings) as children:
-        replay_and_wait(settings, first, children)
-        _kill_and_restart(settings, children)
-        publish(settings, second, Pacing(), progress=False)
-        wait_until_processed(settings, {e.entry_id for e in second}, children, timeout_s=60)

@@ -28,26 +28,3 @@ def test_without_one_the_canonical_url_is_the_web_host_and_port() -> None:
 def test_a_canonical_url_must_be_scheme_host_and_port() -> None:
     with pytest.raises(ValidationError):
         Settings(canonical_url="worker-2:6066")
-
-
-def test_without_an_instance_id_membership_is_dynamic() -> None:
-    assert faust_settings(Settings())["consumer_group_instance_id"] is None
-
-
-def test_the_static_member_id_is_the_instance_id_at_its_address() -> None:
-    here = Settings(instance_id="worker-1", canonical_url="http://worker-1:6066")
-    moved = here.with_overrides(canonical_url="http://worker-1:7077")
-
-    ids = [faust_settings(s)["consumer_group_instance_id"] for s in (here, here, moved)]
-
-    # Stable across restarts at one address; another address is another member (the cached
-    # assignment a static member gets back names the address it had).
-    assert ids[0] == ids[1]
-    assert ids[0] != ids[2]
-    assert all(str(i).startswith("worker-1-") for i in ids)
-
-
-@pytest.mark.parametrize("bad", ["", "worker 1", "worker/1", "w" * 250])
-def test_an_instance_id_kafka_would_refuse_is_refused(bad: str) -> None:
-    with pytest.raises(ValidationError):
-        Settings(instance_id=bad)

@@ -182,7 +182,7 @@ def test_a_child_process_runs_with_every_setting_of_its_parent(
         partitions=6,
         session_timeout_s=42.5,
         heartbeat_interval_s=2.5,
-        instance_id="worker-7",
+        app_id="liveblog-7",
         dedup_horizon_s=3600.0,
         coalesce_interval_s=0.25,
         window_s=7200.0,
@@ -194,7 +194,7 @@ def test_a_child_process_runs_with_every_setting_of_its_parent(
         ssl_check_hostname=False,
         log_level="DEBUG",
     )
-    monkeypatch.setenv("LIVEBLOG_INSTANCE_ID", "stale")  # the parent's environment loses
+    monkeypatch.setenv("LIVEBLOG_SASL_USERNAME", "stale")  # the parent's environment loses
     for name, value in child_env(parent).items():
         if name.startswith(("LIVEBLOG_", "KAFKA_")):
             monkeypatch.setenv(name, value)
@@ -206,10 +206,10 @@ def test_a_child_process_runs_with_every_setting_of_its_parent(
 
 
 def test_an_unset_setting_stays_unset_in_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LIVEBLOG_INSTANCE_ID", "worker-1")
+    monkeypatch.setenv("LIVEBLOG_CANONICAL_URL", "http://worker-1:6066")
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092")
 
-    env = child_env(Settings().model_copy(update={"instance_id": None}))
+    env = child_env(Settings().model_copy(update={"canonical_url": None}))
 
-    assert "LIVEBLOG_INSTANCE_ID" not in env
+    assert "LIVEBLOG_CANONICAL_URL" not in env
     assert "KAFKA_BOOTSTRAP_SERVERS" not in env
