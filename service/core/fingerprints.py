@@ -219,10 +219,6 @@ def pack_minhash(values: Sequence[int]) -> str:
     return base64.b64encode(np.asarray(values, dtype="<u4").tobytes()).decode("ascii")
 
 
-def unpack_minhash(packed: str) -> tuple[int, ...]:
-    return tuple(minhash_array(packed).tolist())
-
-
 def minhash_array(packed: str) -> np.ndarray:
     """The packed MinHash values as a read-only uint32 array (what `jaccard` compares fastest)."""
     return np.frombuffer(base64.b64decode(packed), dtype="<u4")

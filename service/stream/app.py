@@ -18,11 +18,6 @@ TRANSPORTS.aliases["kafka"] = "service.stream.transport:KafkaTransport"
 WebRoutes = Callable[[faust.App, Tables, Settings], None]
 
 
-def canonical_url(settings: Settings) -> str:
-    # Faust derives it from web_host when unset; bound to 0.0.0.0, that names no worker.
-    return settings.canonical_url or f"http://{settings.web_host}:{settings.web_port}"
-
-
 def faust_settings(settings: Settings) -> dict[str, object]:
     """Faust configuration derived from Settings, including the broker workarounds."""
     broker = settings.bootstrap_servers or "127.0.0.1:9092"
@@ -35,7 +30,9 @@ def faust_settings(settings: Settings) -> dict[str, object]:
         "web_port": settings.web_port,
         "web_host": settings.web_host,
         "web_bind": settings.web_host,
-        "canonical_url": canonical_url(settings),
+        # Faust derives it from web_host when unset; bound to 0.0.0.0, that names no worker.
+        "canonical_url": settings.canonical_url
+        or f"http://{settings.web_host}:{settings.web_port}",
         "consumer_auto_offset_reset": "earliest",
         "broker_session_timeout": settings.session_timeout_s,
         "broker_heartbeat_interval": settings.heartbeat_interval_s,
