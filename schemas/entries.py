@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field
 
@@ -31,6 +34,23 @@ class RawEntry(Contract):
     paragraphs: list[NonBlankText] = Field(
         min_length=1, description="Body paragraphs, noise removed; no control characters."
     )
+    updated_time: AwareDatetime | None = Field(
+        default=None,
+        description="When the entry was last edited (a page's dateModified); None when never "
+        "edited. A later version of an entry replaces an earlier one: the later updated_time "
+        "wins, then the larger content digest.",
+    )
+
+    def content_digest(self) -> str:
+        """Digest of what the entry says (headline, byline, dateline, paragraphs): two versions
+        with the same words have the same digest, whatever their times."""
+        words = [self.headline, self.byline, self.dateline, list(self.paragraphs)]
+        raw = json.dumps(words, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+    def version(self) -> EntryVersion:
+        """The order of versions of one entry, the same in any arrival order."""
+        return EntryVersion(self.updated_time or self.event_time, self.content_digest())
 
     def text(self) -> str:
         """The entry as one document: headline (if any) then paragraphs, one per line.
@@ -39,6 +59,13 @@ class RawEntry(Contract):
         """
         lines = ([self.headline] if self.headline else []) + list(self.paragraphs)
         return "\n".join(lines)
+
+
+class EntryVersion(NamedTuple):
+    """Which version of an entry: later `updated` wins, then the larger digest."""
+
+    updated: datetime
+    digest: str
 
 
 class EntryStatus(StrEnum):
