@@ -53,6 +53,11 @@ class ProbeBatch(Contract):
     shards: int = Field(ge=1, description="How many batches the entry sent in all.")
     sketch: Claimant = Field(description="The entry: event time, digest and MinHash, once.")
     signatures: list[SignatureRef] = Field(min_length=1)
+    version: str | None = Field(
+        default=None,
+        description="The entry version probed (RawEntry.version().tag): a later version "
+        "replaces what the owner holds for the entry.",
+    )
 
 
 class Resemblance(Contract):
@@ -114,3 +119,8 @@ class AnswerBatch(Contract):
         "band keys, how much the answered entry resembles it."
     )
     answers: list[KeyAnswer]
+    version: str | None = Field(
+        default=None,
+        description="On the entry's own answers, the version it probed with (ProbeBatch.version); "
+        "answers to a version since replaced are dropped. None on revisions.",
+    )

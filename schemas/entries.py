@@ -67,6 +67,12 @@ class EntryVersion(NamedTuple):
     updated: datetime
     digest: str
 
+    @property
+    def tag(self) -> str:
+        """The version as one string that sorts as the versions do (for keys and messages)."""
+        millis = max(0, round(self.updated.timestamp() * 1000))
+        return f"{millis:015d}-{self.digest}"
+
 
 class EntryStatus(StrEnum):
     UNIQUE = "unique"

@@ -57,6 +57,11 @@ class QuoteOccurrence(Contract):
         'for "Boris Johnson" and a lone "Johnson": the worker\'s speaker registry groups '
         "people by it. None for organisations and without a speaker.",
     )
+    corrected: bool = Field(
+        default=False,
+        description="The entry that carries it was edited after it was published "
+        "(RawEntry.updated_time): this is the corrected version's quote.",
+    )
 
 
 class QuoteReport(Contract):
@@ -95,6 +100,22 @@ class CanonicalQuote(Contract):
     )
     first_seen: AwareDatetime
     last_seen: AwareDatetime
+    corrected: bool = Field(
+        default=False,
+        description="Reported by an edited entry, or a report of it was retracted by one.",
+    )
+
+
+class QuoteMention(Contract):
+    """An occurrence on its way to its canonical quote, keyed by quote id: reported, or
+    retracted because the entry's new version no longer carries it."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    occurrence: QuoteOccurrence
+    retracted: bool = Field(
+        default=False,
+        description="True: the entry's new version no longer carries this occurrence.",
+    )
 
 
 class SpeakerMention(Contract):
@@ -102,7 +123,15 @@ class SpeakerMention(Contract):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     occurrence: QuoteOccurrence
-    new_quote: bool = Field(description="True for the occurrence that introduced its quote.")
+    new_quote: bool = Field(
+        description="True for the occurrence that introduced its quote; on a retraction, for "
+        "the one whose removal leaves its quote with no occurrence."
+    )
+    retracted: bool = Field(
+        default=False,
+        description="True: take the occurrence's count back (an entry's "
+        "new version no longer carries it, and no other entry does).",
+    )
     route_key: Id | None = Field(
         default=None,
         description='The Kafka key: for a person, the unresolved id of the surname ("surname:'

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, ProbeBatch
 from schemas.entries import EntryVerdict, RawEntry
-from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
+from schemas.quotes import CanonicalQuote, QuoteMention, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 
 
@@ -37,7 +37,11 @@ PROBES = TopicSpec(
 )
 ANSWERS = TopicSpec("dedup-answers", AnswerBatch, "entry_id", "internal", doc="Gather by entry.")
 QUOTE_MENTIONS = TopicSpec(
-    "quote-mentions", QuoteOccurrence, "quote_id", "internal", doc="Occurrences keyed by quote."
+    "quote-mentions",
+    QuoteMention,
+    "occurrence.quote_id",
+    "internal",
+    doc="Occurrences reported or retracted, keyed by quote.",
 )
 SPEAKER_MENTIONS = TopicSpec(
     "speaker-mentions",

@@ -67,7 +67,7 @@ def _paragraph_key(digest: str) -> str:
 
 def probe_batches(entry: RawEntry, params: PipelineParams, shards: int) -> list[ProbeBatch]:
     """The entry's distinct signatures (its digest, paragraphs and LSH bands), one batch per
-    shard that owns any of them."""
+    shard that owns any of them, marked with the entry's version."""
     fp = _fingerprint(tuple(entry.paragraphs), params.fingerprint)
     sketch = Claimant(
         entry_id=entry.entry_id,
@@ -84,7 +84,7 @@ def probe_batches(entry: RawEntry, params: PipelineParams, shards: int) -> list[
     refs += [
         SignatureRef(key=band, kind=SignatureKind.BAND) for band in dict.fromkeys(fp.band_keys)
     ]
-    return claims.probe_batches(sketch, refs, shards)
+    return claims.probe_batches(sketch, refs, shards, entry.version().tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +223,13 @@ def _occurrence(
         cue=quote.cue,
         speaker_resolved=quote.speaker_resolved,
         surname_key=quote.surname_key if quote.speaker_type is SpeakerType.PERSON else None,
+        corrected=entry.updated_time is not None and entry.updated_time > entry.event_time,
     )
 
 
-def speaker_mention(occ: QuoteOccurrence, new_quote: bool) -> SpeakerMention:
+def speaker_mention(
+    occ: QuoteOccurrence, new_quote: bool, *, retracted: bool = False
+) -> SpeakerMention:
     """An attributed occurrence on its way to the tallies, under the key of its speaker's
     surname group (a person) or of its speaker (an organisation): see core/registry.py."""
     if occ.speaker_id is None:
@@ -234,5 +237,6 @@ def speaker_mention(occ: QuoteOccurrence, new_quote: bool) -> SpeakerMention:
     return SpeakerMention(
         occurrence=occ,
         new_quote=new_quote,
+        retracted=retracted,
         route_key=registry.route_key(occ.speaker_id, occ.surname_key),
     )

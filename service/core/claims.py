@@ -189,7 +189,7 @@ def shard_of(key: str, shards: int) -> int:
 
 
 def probe_batches(
-    sketch: Claimant, signatures: Iterable[SignatureRef], shards: int
+    sketch: Claimant, signatures: Iterable[SignatureRef], shards: int, version: str | None = None
 ) -> list[ProbeBatch]:
     """An entry's signatures grouped by owning shard: one batch per shard that owns any."""
     by_shard: dict[int, list[SignatureRef]] = {}
@@ -202,6 +202,7 @@ def probe_batches(
             shards=len(by_shard),
             sketch=sketch,
             signatures=refs,
+            version=version,
         )
         for shard, refs in sorted(by_shard.items())
     ]
@@ -305,6 +306,7 @@ def _answer_batch(
         shard=batch.shard,
         shards=answers[0].expected,
         revision=answers[0].revision,
+        version=None if answers[0].revision else batch.version,
         holders=list(holders.values()),
         answers=[
             KeyAnswer(
@@ -349,11 +351,16 @@ class ClaimIndex:
     _holders: dict[str, list[_Held]] = field(default_factory=dict)  # key -> oldest first
     _rows: dict[Hashable, tuple[float, str, list[str], str]] = field(default_factory=dict)
     _sketches: dict[str, Claimant] = field(default_factory=dict)  # "entry_id@shard" -> sketch
+    _versions: dict[Hashable, str | None] = field(default_factory=dict)  # row -> entry version
 
     def add(self, row: Hashable, batch: ProbeBatch) -> None:
-        """Index one stored probe batch (idempotent: a row already indexed is left alone)."""
+        """Index one stored probe batch (idempotent: a row already indexed is left alone; a
+        new version of the entry replaces it)."""
         if row in self._rows:
-            return
+            if self._versions.get(row) == batch.version:
+                return
+            self.remove(row)
+        self._versions[row] = batch.version
         at_time = batch.sketch.event_time
         ts = at_time.timestamp()
         keys = []
@@ -375,6 +382,7 @@ class ClaimIndex:
     def remove(self, row: Hashable) -> None:
         """Forget one row (its window expired or was deleted); unknown rows are ignored."""
         found = self._rows.pop(row, None)
+        self._versions.pop(row, None)
         if found is None:
             return
         ts, entry_id, keys, sketch_key = found

@@ -35,6 +35,7 @@ def add_occurrence(
             outlets=[occ.outlet],
             first_seen=occ.event_time,
             last_seen=occ.event_time,
+            corrected=occ.corrected,
         )
     # The earliest report's wording is the canonical text, whatever order reports arrive in
     # (ties broken by the text itself, so equal times cannot depend on arrival order).
@@ -49,8 +50,32 @@ def add_occurrence(
             "outlets": sorted({*quote.outlets, occ.outlet})[:MAX_OUTLETS],
             "first_seen": min(quote.first_seen, occ.event_time),
             "last_seen": max(quote.last_seen, occ.event_time),
+            "corrected": quote.corrected or occ.corrected,
         }
     )
+
+
+def retract_occurrence(
+    quote: CanonicalQuote, occ: QuoteOccurrence, *, uncount: bool
+) -> CanonicalQuote | None:
+    """An entry no longer reports `occ` (its new version dropped it): its report goes, and
+    the occurrence's count when no entry carries it any more (`uncount`, the caller's to
+    know). None: the quote has no occurrence left.
+
+    Outlets and first/last seen are recomputed from the reports while they are all known
+    (fewer than MAX_REPORTS); past that they keep what they were."""
+    occurrences = quote.occurrences - (1 if uncount else 0)
+    if occurrences <= 0:
+        return None
+    reports = [r for r in quote.reports if r.entry_id != occ.entry_id]
+    update: dict[str, object] = {"occurrences": occurrences, "reports": reports, "corrected": True}
+    if reports and len(quote.reports) < MAX_REPORTS:
+        update |= {
+            "outlets": sorted({r.outlet for r in reports}),
+            "first_seen": min(r.event_time for r in reports),
+            "last_seen": max(r.event_time for r in reports),
+        }
+    return quote.model_copy(update=update)
 
 
 def settled_marks(marks: list[list], offset: int, applied: int, by: int) -> list[list]:
@@ -200,6 +225,29 @@ def add_to_tally(
             "latest_quotes": _recent(tally.latest_quotes, occ),
             "surname_key": tally.surname_key or occ.surname_key,
             **counts,
+        }
+    )
+
+
+def take_back(
+    tally: SpeakerUpdate,
+    occ: QuoteOccurrence,
+    *,
+    counted_at: datetime,
+    quote_gone: bool,
+    window_s: float,
+) -> SpeakerUpdate:
+    """Take one counted occurrence back (no entry reports it any more): its count, its window
+    (where it was counted), and the quote itself when `quote_gone` (no occurrence left)."""
+    latest = tally.latest_quotes
+    if quote_gone:
+        latest = [q for q in latest if q.quote_id != occ.quote_id]
+    return tally.model_copy(
+        update={
+            "occurrences": max(0, tally.occurrences - 1),
+            "distinct_quotes": max(0, tally.distinct_quotes - (1 if quote_gone else 0)),
+            "windows": _add_to_windows(tally.windows, counted_at, window_s, delta=-1),
+            "latest_quotes": latest,
         }
     )
 

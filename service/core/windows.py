@@ -128,6 +128,22 @@ def move_in_series(
     return add_to_series(uncounted, series.speaker_id, earliest, offset, specs)
 
 
+def remove_from_series(
+    series: SpeakerSeries, counted_at: datetime, offset: int, specs: SeriesSpecs
+) -> SpeakerSeries:
+    """Take back one occurrence counted at `counted_at` (no entry reports it any more)."""
+    if offset <= series.offset:
+        return series
+    at = counted_at.timestamp()
+    return series.model_copy(
+        update={
+            "hopping": _uncount(series.hopping, specs.hopping, at),
+            "tumbling": _uncount(series.tumbling, specs.tumbling, at),
+            "offset": offset,
+        }
+    )
+
+
 def _uncount(counts: Mapping[float, int], spec: WindowSpec, at: float) -> dict[float, int]:
     updated = dict(counts)
     for start in spec.starts(at):

@@ -5,6 +5,8 @@ Stages (topic -> agent -> topics):
   entries          -> fingerprint_entries -> dedup-probes (one batch per owning partition)
   dedup-probes     -> claim_signatures    -> dedup-answers (one batch per entry, keyed by id)
   dedup-answers    -> gather_verdicts     -> entry-verdicts, unique-entries, quote-mentions
+                      (a new version of an entry: its verdict again, and retractions of the
+                      quotes it no longer carries)
   quote-mentions   -> record_quotes       -> canonical-quotes, quotes, speaker-mentions
   speaker-mentions -> tally_speakers      -> speaker-updates (keyed by a person's surname group:
                       the speaker registry merges a surname-only id into the one full name known)
@@ -30,19 +32,20 @@ from tenacity import RetryCallState
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, Holder, ProbeBatch
 from schemas.entries import EntryStatus, EntryVerdict, RawEntry
-from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
+from schemas.quotes import CanonicalQuote, QuoteMention, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerRegistryRow, SpeakerSeries, SpeakerUpdate
 from service import pipeline
-from service.core import registry
+from service.core import carriers, registry
 from service.core.claims import Gathered, answer_batch, gather_batch
 from service.core.tallies import (
     add_occurrence,
     add_to_tally,
-    earliest_report,
     move_occurrence,
+    retract_occurrence,
     settled_marks,
+    take_back,
 )
-from service.core.windows import add_to_series, move_in_series
+from service.core.windows import add_to_series, move_in_series, remove_from_series
 from service.settings import Settings
 from service.stream.cache import WriteCache
 from service.stream.codec import decode
@@ -166,7 +169,19 @@ def register_agents(
         await send(topics.entries, entry.entry_id, entry, at=entry.event_time)
 
     async def fingerprint_entries(_event: faust.EventT, entry: RawEntry) -> None:
-        """Keep the entry until its verdict is known; scatter its signatures to their owners."""
+        """Keep the entry's latest version until its verdict is known; scatter its signatures
+        to their owners. A version older than the one kept is dropped (any arrival order)."""
+        stored = tables.pending_entries[entry.entry_id].current()
+        if stored:
+            kept = RawEntry.model_validate(stored).version()
+            if kept > entry.version():
+                log.info(
+                    "entry_version_superseded",
+                    entry_id=entry.entry_id,
+                    version=entry.version().tag,
+                    kept=kept.tag,
+                )
+                return
         tables.pending_entries[entry.entry_id] = entry.model_dump(mode="json")
         for batch in pipeline.probe_batches(entry, params, settings.partitions):
             await send(
@@ -181,50 +196,133 @@ def register_agents(
         answers, _ = answer_batch(batch, known, sketches, judge, horizon)
         # One row per entry and shard (the index learns its keys from it), not one per key.
         row = f"{batch.entry_id}@{batch.shard}"
-        if not tables.shard_probes[row].current():
+        held = tables.shard_probes[row].current()
+        # A new version of the entry replaces what the shard holds for it; an older one not.
+        if not held or (batch.version or "") > (held.get("version") or ""):
             tables.shard_probes[row] = batch.model_dump(mode="json")
         for answer in answers:
             await send(topics.answers, answer.entry_id, answer, at=answer.event_time)
 
     async def gather_verdicts(_event: faust.EventT, answer: AnswerBatch) -> None:
-        """Once all answer batches for an entry are in: its verdict, then its quotes."""
+        """Once all answer batches for an entry's latest version are in: its verdict, then
+        its quotes. A new version of an entry already published corrects what it published."""
         stored = tables.gathering[answer.entry_id].current()
+        version = stored.get("version")
+        if not answer.revision and answer.version != version:
+            latest = _pending_version(answer.entry_id)
+            if answer.version != latest:
+                log.info(
+                    "answers_for_replaced_version_dropped",
+                    entry_id=answer.entry_id,
+                    version=answer.version,
+                    latest=latest,
+                )
+                return
+            if version is not None:
+                # The entry's new version: gathered afresh; what was published stays known.
+                stored = {k: v for k, v in stored.items() if k in _PUBLISHED}
+            version = answer.version
         gathered = gather_batch(_load_gathered(stored), answer)
         published = stored.get("published")
+        kept = {k: v for k, v in stored.items() if k in _PUBLISHED} | {"version": version}
         if not gathered.complete:
-            tables.gathering[answer.entry_id] = _dump_gathered(gathered, published)
+            tables.gathering[answer.entry_id] = _dump_gathered(gathered, published, kept)
             return
         raw = tables.pending_entries[answer.entry_id].current()
         if not raw:
             raise LookupError(f"answers for {answer.entry_id} but the entry was never stored")
         entry = RawEntry.model_validate(raw)
+        if version is not None and entry.version().tag != version:
+            # A newer version is on its way: its own answers decide.
+            tables.gathering[answer.entry_id] = _dump_gathered(gathered, published, kept)
+            return
         verdict = pipeline.verdict_for_entry(entry, gathered, params)
+        occurrences = [located.occurrence for located in pipeline.quote_occurrences(entry)]
+        corrected = published is not None and kept.get("published_version") not in (None, version)
+        if corrected:
+            before = EntryVerdict.model_validate(published)
+            old = [_quote_from(q, before) for q in stored.get("quotes", [])]
+            ids = {occ.occurrence_id for occ in occurrences}
+            retracted = [q for q in old if q.occurrence_id not in ids]
+        else:
+            retracted = [_quote_from(q, verdict) for q in stored.get("retracted", [])]
         tables.gathering[answer.entry_id] = _dump_gathered(
-            gathered, verdict.model_dump(mode="json")
+            gathered,
+            verdict.model_dump(mode="json"),
+            {
+                "version": version,
+                "published_version": version,
+                "quotes": [_compact(occ) for occ in occurrences],
+                "retracted": [_compact(occ) for occ in retracted],
+            },
         )
-        if published is not None and answer.revision:
+        if corrected:
+            await publish_correction(entry, verdict, before.status, retracted, occurrences)
+        elif published is not None and answer.revision:
             before = EntryVerdict.model_validate(published)
             if before != verdict:
                 await publish_revision(entry, verdict, before.status)
         else:
             # First verdict, or answers replayed (restart, entry sent again): the same outputs
-            # again, which the sink upserts.
-            await publish_entry_results(entry, verdict)
+            # again, which the sink upserts (and a correction's retractions again).
+            await publish_entry_results(entry, verdict, occurrences, retracted)
 
-    async def publish_entry_results(entry: RawEntry, verdict: EntryVerdict) -> None:
+    def _pending_version(entry_id: str) -> str | None:
+        raw = tables.pending_entries[entry_id].current()
+        return RawEntry.model_validate(raw).version().tag if raw else None
+
+    async def send_mentions(
+        occurrences: list[QuoteOccurrence], retracted: list[QuoteOccurrence]
+    ) -> None:
+        # Retractions first: a quote that moved within the entry is taken back, then reported.
+        for occ in retracted:
+            mention = QuoteMention(occurrence=occ, retracted=True)
+            await send(topics.quote_mentions, occ.quote_id, mention, at=occ.event_time)
+        for occ in occurrences:
+            # record_quotes counts the occurrence once and publishes its earliest report.
+            mention = QuoteMention(occurrence=occ)
+            await send(topics.quote_mentions, occ.quote_id, mention, at=occ.event_time)
+
+    async def publish_entry_results(
+        entry: RawEntry,
+        verdict: EntryVerdict,
+        occurrences: list[QuoteOccurrence],
+        retracted: list[QuoteOccurrence],
+    ) -> None:
         await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
         if verdict.status is EntryStatus.UNIQUE:
             await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
-        for located in pipeline.quote_occurrences(entry):
-            occ = located.occurrence
-            # record_quotes counts the occurrence once and publishes its earliest report.
-            await send(topics.quote_mentions, occ.quote_id, occ, at=occ.event_time)
+        await send_mentions(occurrences, retracted)
         log.info(
             "entry_processed",
             entry_id=entry.entry_id,
             status=verdict.status.value,
             canonical_id=verdict.canonical_id,
             new_paragraphs=verdict.new_paragraphs,
+        )
+
+    async def publish_correction(
+        entry: RawEntry,
+        verdict: EntryVerdict,
+        before: EntryStatus,
+        retracted: list[QuoteOccurrence],
+        occurrences: list[QuoteOccurrence],
+    ) -> None:
+        """A new version of a published entry: its verdict and text replace the old ones, the
+        quotes it no longer carries are retracted, and those it carries are reported."""
+        await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
+        if verdict.status is EntryStatus.UNIQUE:
+            await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
+        elif before is EntryStatus.UNIQUE:
+            await send(topics.unique_entries, entry.entry_id, None)
+        await send_mentions(occurrences, retracted)
+        log.info(
+            "entry_corrected",
+            entry_id=entry.entry_id,
+            version=entry.version().tag,
+            status=verdict.status.value,
+            retracted=len(retracted),
+            quotes=len(occurrences),
         )
 
     async def publish_revision(entry: RawEntry, verdict: EntryVerdict, before: EntryStatus) -> None:
@@ -241,42 +339,55 @@ def register_agents(
             canonical_id=verdict.canonical_id,
         )
 
-    async def record_quotes(event: faust.EventT, occ: QuoteOccurrence) -> None:
-        """One canonical quote per (words, speaker): its occurrences counted once each, and
-        each occurrence published on `quotes` as its earliest report (any arrival order)."""
+    async def record_quotes(event: faust.EventT, mention: QuoteMention) -> None:
+        """One canonical quote per (words, speaker): its occurrences counted once each while
+        an entry carries them, and each published on `quotes` as its earliest report (any
+        arrival order); an occurrence no entry carries any more is withdrawn."""
+        occ = mention.occurrence
         offset = event.message.offset
         stored = tables.canonical_quotes.get(occ.quote_id)
         before = CanonicalQuote.model_validate(stored["row"]) if stored else None
-        # As in tally_speakers: the row's last applied offset catches a replay of this event
-        # after a crash, recorded_occurrences the same paragraph in another entry (within
-        # the horizon). The marker is written after the row.
+        # The row's last applied offset catches a replay of this event after a crash; the
+        # marks (core/carriers.py), which entries carry the occurrence. Marks are written
+        # after the row.
         applied = stored["offset"] if stored else -1
         seen = tables.recorded_occurrences[occ.occurrence_id]
-        # Marks are [earliest report (3 items), input offset that counted the occurrence].
         marks = [m for m in (seen.delta(horizon), seen.current()) if m]
-        counted = offset > applied and not settled_marks(marks, offset, applied, by=3)
-        publish, mark = earliest_report(marks, occ)
-        quote = add_occurrence(before, occ, new=counted)
+        quote: CanonicalQuote | None
+        if mention.retracted:
+            step = carriers.retract(marks, occ, offset, applied)
+            quote = retract_occurrence(before, occ, uncount=step.count < 0) if before else None
+        else:
+            step = carriers.report(marks, occ, offset, applied)
+            quote = add_occurrence(before, occ, new=step.count > 0)
         first = stored["first"] if stored else occ.occurrence_id
-        if quote != before or offset > applied:
+        if quote is None:
+            if stored:
+                del tables.canonical_quotes[occ.quote_id]
+        elif quote != before or offset > applied:
             tables.canonical_quotes[occ.quote_id] = {
                 "row": quote.model_dump(mode="json"),
                 "offset": max(offset, applied),
                 "first": first,  # the occurrence that introduced it: one distinct quote
             }
-        if mark is not None or counted:
-            base = mark if mark is not None else min(m[:3] for m in marks)
-            # The offset that counted it: this event's, unless an earlier one's mark is kept
-            # (none when the row was written and the mark was lost: this event counted it).
-            by = offset if counted or not marks else max(m[3] for m in marks)
-            tables.recorded_occurrences[occ.occurrence_id] = [*base, by]
-        await cache.send(topics.canonical_quotes, quote.quote_id, quote)
-        if publish:
-            await send(topics.quotes, occ.occurrence_id, occ, at=occ.event_time)
-        if occ.speaker_id is not None:
-            mention = pipeline.speaker_mention(occ, new_quote=first == occ.occurrence_id)
-            assert mention.route_key is not None
-            await send(topics.speaker_mentions, mention.route_key, mention, at=occ.event_time)
+        if step.mark is not None:
+            tables.recorded_occurrences[occ.occurrence_id] = step.mark
+        if quote is not None or mention.retracted:
+            await cache.send(topics.canonical_quotes, occ.quote_id, quote)
+        if mention.retracted and step.withdrawn:
+            await send(topics.quotes, occ.occurrence_id, None)
+        elif step.publish is not None:
+            await send(topics.quotes, occ.occurrence_id, step.publish, at=occ.event_time)
+        if occ.speaker_id is None:
+            return
+        if mention.retracted:
+            if not step.withdrawn:
+                return  # another entry still reports it: it still counts
+            speaker = pipeline.speaker_mention(occ, new_quote=quote is None, retracted=True)
+        else:
+            speaker = pipeline.speaker_mention(occ, new_quote=first == occ.occurrence_id)
+        assert speaker.route_key is not None
+        await send(topics.speaker_mentions, speaker.route_key, speaker, at=occ.event_time)
 
     async def tally_speakers(event: faust.EventT, mention: SpeakerMention) -> None:
         """Per-speaker totals and event-time windows, each occurrence counted exactly once."""
@@ -288,9 +399,13 @@ def register_agents(
         tally = SpeakerUpdate.model_validate(stored["row"]) if stored else None
         applied = stored["offset"] if stored else -1
         seen = tables.counted_occurrences[occ.occurrence_id]
-        # Marks are [event time counted at, input offset that counted it].
+        # Marks are [event time counted at, input offset that counted it], and a third item,
+        # the input offset that took the count back, once no entry reports it any more.
         found = [m for m in (seen.delta(horizon), seen.current()) if m]
-        marks = settled_marks(found, offset, applied, by=1)
+        if mention.retracted:
+            await take_back_count(occ, mention.new_quote, found, tally, offset, applied)
+            return
+        marks = settled_marks(counting_marks(found), offset, applied, by=1)
         first_mark = min(marks) if marks else None
         counted_at = _at(first_mark[0]) if first_mark else None
         # An occurrence counts in the windows of its earliest report: a copy that turns out to
@@ -324,6 +439,43 @@ def register_agents(
             # A moved count keeps the offset of the event that counted it.
             by = first_mark[1] if first_mark else offset
             tables.counted_occurrences[occ.occurrence_id] = [occ.event_time.timestamp(), by]
+        await publish_views(occ)
+
+    async def take_back_count(
+        occ: QuoteOccurrence,
+        quote_gone: bool,
+        found: list[list],
+        tally: SpeakerUpdate | None,
+        offset: int,
+        applied: int,
+    ) -> None:
+        """No entry reports the occurrence any more: its count goes, from the totals and from
+        the windows it was counted in, once (a replay finds the mark taken back)."""
+        assert occ.speaker_id is not None
+        latest = max(found, key=_mark_offset, default=None)
+        if latest is None or tally is None:
+            return  # never counted here
+        # Taken back by this very event, for a row that never applied it (a kill between the
+        # two writes): not taken back yet.
+        torn = len(latest) > 2 and latest[2] == offset and offset > applied
+        if len(latest) > 2 and not torn:
+            await publish_views(occ)
+            return
+        if offset > applied:
+            counted_at = _at(latest[0])
+            taken = take_back(
+                tally, occ, counted_at=counted_at, quote_gone=quote_gone, window_s=settings.window_s
+            )
+            tables.speaker_tallies[occ.speaker_id] = {
+                "row": taken.model_dump(mode="json"),
+                "offset": offset,
+            }
+            series = tables.speaker_series.get(occ.speaker_id)
+            if series:
+                row = SpeakerSeries.model_validate(series)
+                after = remove_from_series(row, counted_at, offset, specs)
+                tables.speaker_series[occ.speaker_id] = after.model_dump(mode="json")
+        tables.counted_occurrences[occ.occurrence_id] = [latest[0], latest[1], offset]
         await publish_views(occ)
 
     def load_tallies(ids: list[str]) -> dict[str, SpeakerUpdate]:
@@ -362,8 +514,21 @@ def register_agents(
     stage_agent(app, topics.entries, RawEntry, fingerprint_entries, dead)
     stage_agent(app, topics.probes, ProbeBatch, claim_signatures, dead)
     stage_agent(app, topics.answers, AnswerBatch, gather_verdicts, dead)
-    stage_agent(app, topics.quote_mentions, QuoteOccurrence, record_quotes, dead)
+    stage_agent(app, topics.quote_mentions, QuoteMention, record_quotes, dead)
     stage_agent(app, topics.speaker_mentions, SpeakerMention, tally_speakers, dead)
+
+
+def _mark_offset(mark: list) -> int:
+    """The input offset of a count mark's last change: counted, or taken back."""
+    return mark[2] if len(mark) > 2 else mark[1]
+
+
+def counting_marks(found: list[list]) -> list[list]:
+    """The marks that count the occurrence: none when the latest change took it back."""
+    latest = max(found, key=_mark_offset, default=None)
+    if latest is None or len(latest) > 2:
+        return []
+    return [m for m in found if len(m) == 2]
 
 
 def _at(epoch_s: float) -> datetime:
@@ -386,9 +551,36 @@ def _load_gathered(stored: dict[str, Any]) -> Gathered | None:
     )
 
 
-def _dump_gathered(gathered: Gathered, published: dict[str, Any] | None) -> dict[str, Any]:
+# What a gathering keeps of the version it last published, across the gathering of the next:
+# its version, its quotes (what a correction may retract) and the quotes it retracted (sent
+# again when its answers are replayed).
+_PUBLISHED = ("published_version", "quotes", "retracted")
+# Fields a stored quote takes from its entry's verdict rather than storing them again.
+_FROM_ENTRY = {"entry_id", "document_id", "outlet", "event_time", "schema_version"}
+
+
+def _compact(occ: QuoteOccurrence) -> dict[str, Any]:
+    return occ.model_dump(mode="json", exclude=_FROM_ENTRY)
+
+
+def _quote_from(stored: dict[str, Any], verdict: EntryVerdict) -> QuoteOccurrence:
+    return QuoteOccurrence.model_validate(
+        {
+            **stored,
+            "entry_id": verdict.entry_id,
+            "document_id": verdict.document_id,
+            "outlet": verdict.outlet,
+            "event_time": verdict.event_time,
+        }
+    )
+
+
+def _dump_gathered(
+    gathered: Gathered, published: dict[str, Any] | None, kept: dict[str, Any] | None = None
+) -> dict[str, Any]:
     position = {entry_id: i for i, entry_id in enumerate(gathered.candidates)}
     return {
+        **(kept or {}),
         "published": published,
         "expected": gathered.expected,
         "shards": sorted(gathered.shards),

@@ -136,7 +136,7 @@ class CoalescingTable(faust.Table):
 class _Update:
     topic: faust.TopicT
     key: str
-    model: BaseModel
+    model: BaseModel | None  # None: a tombstone
     at: datetime | None
 
 
@@ -168,10 +168,16 @@ class WriteCache:
         (self._marks if marks else self._tables).append(table)
 
     async def send(
-        self, topic: faust.TopicT, key: str, model: BaseModel, *, at: datetime | None = None
+        self,
+        topic: faust.TopicT,
+        key: str,
+        model: BaseModel | None,
+        *,
+        at: datetime | None = None,
     ) -> None:
-        """An update of `key` on a compacted topic whose readers want its latest value only:
-        held until the next flush, where only the latest update of each key is sent."""
+        """An update of `key` on a compacted topic whose readers want its latest value only
+        (None: a tombstone): held until the next flush, where only the latest update of each
+        key is sent."""
         if not self.coalescing:
             await send(topic, key, model, at=at)
             return

@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaTimeoutError
 from schemas.dead_letters import DeadLetter, Failure
 from schemas.dedup import AnswerBatch, Holder, ProbeBatch, Resemblance, SignatureKind
 from schemas.entries import DocumentKind, EntryStatus, EntryVerdict, RawEntry
-from schemas.quotes import CanonicalQuote, QuoteOccurrence, SpeakerMention
+from schemas.quotes import CanonicalQuote, QuoteMention, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from service.core.claims import Gathered
 from service.stream import failures
@@ -257,8 +257,8 @@ def test_record_quotes_counts_a_repeated_occurrence_once(
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
-            await ctx.put(key=b"q:1", value=encode(occ))
-            await ctx.put(key=b"q:1", value=encode(occ))
+            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
+            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
             await recorder.wait_for("canonical-quotes", 2)
 
     run_with_app(scenario)
@@ -280,7 +280,7 @@ def test_record_quotes_links_each_quote_to_every_entry_that_carried_it(
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
             for occ in (first, rewrite, copy):
-                await ctx.put(key=b"q:1", value=encode(occ))
+                await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
             await recorder.wait_for("canonical-quotes", 3)
 
     run_with_app(scenario)
@@ -303,7 +303,7 @@ def test_record_quotes_publishes_each_occurrence_as_its_earliest_report(
         async with agent(app, "record_quotes").test_context() as ctx:
             # The copy is processed before its earlier original (arrival order after a restart).
             for occ in (copy, other, original, copy):
-                await ctx.put(key=b"q:1", value=encode(occ))
+                await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
             await recorder.wait_for("canonical-quotes", 4)
 
     run_with_app(scenario)
@@ -312,11 +312,15 @@ def test_record_quotes_publishes_each_occurrence_as_its_earliest_report(
     assert published == [(b"o:1", "doc:2"), (b"o:2", "doc:1"), (b"o:1", "doc:1")]
 
 
-def _mark(app: faust.App, table: str, occurrence_id: str, value: list) -> None:
+def _mark(app: faust.App, table: str, occurrence_id: str, value: list | dict) -> None:
     """A marker as a killed worker may leave it: in the changelog, its row's write not."""
     windowed = app.tables[table]
     for window in windowed.window.ranges(T0.timestamp()):
         windowed.data[(occurrence_id, window)] = value
+
+
+# doc:1 carries it: event time, start, end, paragraph, document, outlet, offset 1, carried.
+CARRIED_AT_1 = [T0.timestamp(), 0, 19, -1, "doc", "Example Times", 1, 1]
 
 
 def test_record_quotes_counts_an_occurrence_whose_marker_outlived_the_row(
@@ -326,11 +330,11 @@ def test_record_quotes_counts_an_occurrence_whose_marker_outlived_the_row(
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
-            await ctx.put(key=b"q:1", value=encode(first), timestamp=T0.timestamp())  # offset 0
+            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=first)), timestamp=T0.timestamp())  # offset 0
             await recorder.wait_for("canonical-quotes", 1)
             # The event at offset 1 counted o:2 and was killed after its marker was written.
-            _mark(app, "recorded-occurrences", "o:2", [T0.timestamp(), "doc:1", 0, 1])
-            await ctx.put(key=b"q:1", value=encode(second), timestamp=T0.timestamp())
+            _mark(app, "recorded-occurrences", "o:2", {"entries": {"doc:1": CARRIED_AT_1}})
+            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=second)), timestamp=T0.timestamp())
             await recorder.wait_for("canonical-quotes", 2)
 
     run_with_app(scenario)
@@ -346,14 +350,14 @@ def test_record_quotes_replay_restores_a_marker_lost_after_its_row(
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
-            await ctx.put(key=b"q:1", value=encode(occ), timestamp=T0.timestamp())  # offset 0
+            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)), timestamp=T0.timestamp())  # offset 0
             await recorder.wait_for("canonical-quotes", 1)
             # Killed after the row's write (it applied offsets up to 1), before the marker's.
             quotes = app.tables["canonical-quotes"].data
             quotes["q:1"] = {**quotes["q:1"], "offset": 1}
             app.tables["recorded-occurrences"].data.clear()
-            await ctx.put(key=b"q:1", value=encode(occ), timestamp=T0.timestamp())  # replay
-            await ctx.put(key=b"q:1", value=encode(copy), timestamp=T0.timestamp())
+            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)), timestamp=T0.timestamp())  # replay
+            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=copy)), timestamp=T0.timestamp())
             await recorder.wait_for("canonical-quotes", 3)
 
     run_with_app(scenario)

@@ -13,7 +13,7 @@ import faust
 import pytest
 from faust.tables.base import Collection
 
-from schemas.quotes import CanonicalQuote, SpeakerMention
+from schemas.quotes import CanonicalQuote, QuoteMention, SpeakerMention
 from schemas.speakers import SpeakerSeries, SpeakerUpdate
 from service.settings import Settings
 from service.stream.cache import WriteCache
@@ -141,7 +141,7 @@ def test_a_quote_reported_three_times_between_flushes_is_written_and_sent_once(
     async def scenario(app: faust.App) -> None:
         async with app.agents["record_quotes"].test_context() as ctx:
             for occ in reports:
-                await ctx.put(key=b"q:1", value=encode(occ))
+                await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
             await recorder.wait_for("speaker-mentions", 3)  # sent at once, not coalesced
             seen["before"] = (
                 list(recorder.to("canonical-quotes")),

@@ -11,7 +11,7 @@ import faust
 from faust.types.agents import AgentTestWrapperT
 
 from schemas.entries import DocumentKind, RawEntry
-from schemas.quotes import QuoteKind, QuoteOccurrence, SpeakerMention
+from schemas.quotes import QuoteKind, QuoteMention, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerRegistryRow, SpeakerSeries, SpeakerUpdate
 from service import pipeline
 from service.stream.codec import encode
@@ -205,7 +205,7 @@ def test_record_quotes_sends_everyone_of_one_surname_under_its_group_key(
     async def scenario(app: faust.App) -> None:
         async with app.agents["record_quotes"].test_context() as ctx:
             for occ in occurrences:
-                await ctx.put(key=occ.quote_id.encode(), value=encode(occ))
+                await ctx.put(key=occ.quote_id.encode(), value=encode(QuoteMention(occurrence=occ)))
             await recorder.wait_for("speaker-mentions", len(occurrences))
 
     run_with_app(scenario)
