@@ -89,32 +89,6 @@ def settled_marks(marks: list[list], offset: int, applied: int, by: int) -> list
     return [m for m in marks if m[by] != offset]
 
 
-def report_mark(occ: QuoteOccurrence) -> list[float | str | int]:
-    """Where an occurrence was reported, as the JSON list the worker keeps: event time (epoch
-    seconds), entry id, offset in the entry. Ordered, so the earliest report is the least."""
-    return [occ.event_time.timestamp(), occ.entry_id, occ.start]
-
-
-def earliest_report(
-    marks: list[list[float | str | int]], occ: QuoteOccurrence
-) -> tuple[bool, list[float | str | int] | None]:
-    """Whether `occ` is its occurrence's earliest report so far (its row is then published),
-    and the mark to store when it is a new earliest (None: keep what is stored).
-
-    `marks`: the report marks stored for the occurrence (anything after their first three
-    items is the caller's). The same report again (a replay after a crash) is still the
-    earliest, so its row is sent again and cannot be lost between storing the mark and sending
-    the row. The row ends up the same in any arrival order."""
-    mark = report_mark(occ)
-    if not marks:
-        return True, mark
-    earliest = min(tuple(m[:3]) for m in marks)
-    here = tuple(mark)
-    if here < earliest:
-        return True, mark
-    return here == earliest, None
-
-
 def _earliest_reports(reports: list[QuoteReport], report: QuoteReport) -> list[QuoteReport]:
     """The earliest MAX_REPORTS entries of all seen: the same set in any arrival order."""
     if any(r.entry_id == report.entry_id for r in reports):

@@ -14,7 +14,6 @@ from service.core.tallies import (
     LATEST_QUOTES,
     add_occurrence,
     add_to_tally,
-    earliest_report,
     move_occurrence,
 )
 
@@ -184,70 +183,6 @@ def test_canonical_text_for_simultaneous_reports_does_not_depend_on_arrival_orde
     one_way, other_way = fold_quote(a, b), fold_quote(b, a)
 
     assert one_way.text == other_way.text
-
-
-# --- earliest_report -------------------------------------------------------------------------
-
-# One occurrence (a paragraph syndicated by three entries) reported in a shuffled order.
-REPORTS = [
-    occurrence("o:1", minutes=30, entry_id="late"),
-    occurrence("o:1", minutes=0, entry_id="first"),
-    occurrence("o:1", minutes=0, entry_id="same-time"),
-    occurrence("o:1", minutes=10, entry_id="middle"),
-]
-
-
-def published_rows(reports: list[QuoteOccurrence]) -> dict[str, QuoteOccurrence]:
-    """The `quotes` rows a sink ends with, by occurrence id, as the agent publishes them."""
-    marks: dict[str, list] = {}
-    rows: dict[str, QuoteOccurrence] = {}
-    for occ in reports:
-        stored = [marks[occ.occurrence_id]] if occ.occurrence_id in marks else []
-        publish, mark = earliest_report(stored, occ)
-        if mark is not None:
-            marks[occ.occurrence_id] = mark
-        if publish:
-            rows[occ.occurrence_id] = occ
-    return rows
-
-
-def test_the_first_report_of_an_occurrence_is_published() -> None:
-    publish, mark = earliest_report([], REPORTS[0])
-
-    assert publish and mark is not None
-
-
-def test_a_later_report_of_a_known_occurrence_is_not_published() -> None:
-    _, mark = earliest_report([], REPORTS[1])
-    assert mark is not None
-
-    assert earliest_report([mark], REPORTS[0]) == (False, None)
-
-
-def test_the_earliest_report_sent_again_is_published_again() -> None:
-    """A replay after a crash may follow a stored mark whose row never left the worker."""
-    _, mark = earliest_report([], REPORTS[1])
-    assert mark is not None
-
-    assert earliest_report([mark], REPORTS[1]) == (True, None)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.permutations(REPORTS))
-def test_the_published_row_is_the_earliest_report_in_any_arrival_order(
-    reports: list[QuoteOccurrence],
-) -> None:
-    rows = published_rows(reports)
-
-    assert rows == published_rows(REPORTS)
-    assert rows["o:1"].entry_id == "first"  # ties in time broken by entry id
-
-
-def test_the_earliest_of_marks_kept_in_two_windows_decides() -> None:
-    marks = [earliest_report([], occ)[1] for occ in (REPORTS[3], REPORTS[1])]
-
-    assert earliest_report(marks, REPORTS[0]) == (False, None)
-    assert earliest_report(marks, REPORTS[1]) == (True, None)
 
 
 # --- add_to_tally ---------------------------------------------------------------------------
