@@ -220,7 +220,7 @@ def register_agents(
                 return
             if version is not None:
                 # The entry's new version: gathered afresh; what was published stays known.
-                stored = {k: v for k, v in stored.items() if k in _PUBLISHED}
+                stored = {k: v for k, v in stored.items() if k in ("published", *_PUBLISHED)}
             version = answer.version
         gathered = gather_batch(_load_gathered(stored), answer)
         published = stored.get("published")
@@ -536,7 +536,7 @@ def _at(epoch_s: float) -> datetime:
 
 
 def _load_gathered(stored: dict[str, Any]) -> Gathered | None:
-    if not stored:
+    if "candidates" not in stored:  # nothing gathered yet (for this version)
         return None
     candidates = {k: Holder.model_validate(v) for k, v in stored["candidates"].items()}
     # Entry ids are stored once, in `candidates`; the per-key lists hold their positions.

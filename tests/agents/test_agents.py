@@ -52,6 +52,11 @@ def raw_entry(entry_id: str = "doc:1", paragraphs: list[str] | None = None) -> R
     )
 
 
+def reported(occ: QuoteOccurrence) -> bytes:
+    """An occurrence on quote-mentions, as gather_verdicts sends it."""
+    return encode(QuoteMention(occurrence=occ))
+
+
 def agent(app: faust.App, name: str) -> faust.types.AgentT:
     return app.agents[name]
 
@@ -257,8 +262,8 @@ def test_record_quotes_counts_a_repeated_occurrence_once(
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
-            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
-            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
+            await ctx.put(key=b"q:1", value=reported(occ))
+            await ctx.put(key=b"q:1", value=reported(occ))
             await recorder.wait_for("canonical-quotes", 2)
 
     run_with_app(scenario)
@@ -280,7 +285,7 @@ def test_record_quotes_links_each_quote_to_every_entry_that_carried_it(
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
             for occ in (first, rewrite, copy):
-                await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
+                await ctx.put(key=b"q:1", value=reported(occ))
             await recorder.wait_for("canonical-quotes", 3)
 
     run_with_app(scenario)
@@ -303,7 +308,7 @@ def test_record_quotes_publishes_each_occurrence_as_its_earliest_report(
         async with agent(app, "record_quotes").test_context() as ctx:
             # The copy is processed before its earlier original (arrival order after a restart).
             for occ in (copy, other, original, copy):
-                await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)))
+                await ctx.put(key=b"q:1", value=reported(occ))
             await recorder.wait_for("canonical-quotes", 4)
 
     run_with_app(scenario)
@@ -330,11 +335,11 @@ def test_record_quotes_counts_an_occurrence_whose_marker_outlived_the_row(
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
-            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=first)), timestamp=T0.timestamp())  # offset 0
+            await ctx.put(key=b"q:1", value=reported(first), timestamp=T0.timestamp())  # offset 0
             await recorder.wait_for("canonical-quotes", 1)
             # The event at offset 1 counted o:2 and was killed after its marker was written.
             _mark(app, "recorded-occurrences", "o:2", {"entries": {"doc:1": CARRIED_AT_1}})
-            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=second)), timestamp=T0.timestamp())
+            await ctx.put(key=b"q:1", value=reported(second), timestamp=T0.timestamp())
             await recorder.wait_for("canonical-quotes", 2)
 
     run_with_app(scenario)
@@ -350,14 +355,14 @@ def test_record_quotes_replay_restores_a_marker_lost_after_its_row(
 
     async def scenario(app: faust.App) -> None:
         async with agent(app, "record_quotes").test_context() as ctx:
-            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)), timestamp=T0.timestamp())  # offset 0
+            await ctx.put(key=b"q:1", value=reported(occ), timestamp=T0.timestamp())  # offset 0
             await recorder.wait_for("canonical-quotes", 1)
             # Killed after the row's write (it applied offsets up to 1), before the marker's.
             quotes = app.tables["canonical-quotes"].data
             quotes["q:1"] = {**quotes["q:1"], "offset": 1}
             app.tables["recorded-occurrences"].data.clear()
-            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=occ)), timestamp=T0.timestamp())  # replay
-            await ctx.put(key=b"q:1", value=encode(QuoteMention(occurrence=copy)), timestamp=T0.timestamp())
+            await ctx.put(key=b"q:1", value=reported(occ), timestamp=T0.timestamp())  # replay
+            await ctx.put(key=b"q:1", value=reported(copy), timestamp=T0.timestamp())
             await recorder.wait_for("canonical-quotes", 3)
 
     run_with_app(scenario)
