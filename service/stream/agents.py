@@ -237,8 +237,18 @@ def register_agents(
             tables.gathering[answer.entry_id] = _dump_gathered(gathered, published, kept)
             return
         verdict = pipeline.verdict_for_entry(entry, gathered, params)
-        occurrences = [located.occurrence for located in pipeline.quote_occurrences(entry)]
         corrected = published is not None and kept.get("published_version") not in (None, version)
+        if published is not None and answer.revision and not corrected:
+            # A late earlier entry revises the verdict; the quotes stay as they were counted.
+            kept |= {"published_version": version}
+            tables.gathering[answer.entry_id] = _dump_gathered(
+                gathered, verdict.model_dump(mode="json"), kept
+            )
+            before = EntryVerdict.model_validate(published)
+            if before != verdict:
+                await publish_revision(entry, verdict, before.status)
+            return
+        occurrences = [located.occurrence for located in pipeline.quote_occurrences(entry)]
         if corrected:
             before = EntryVerdict.model_validate(published)
             old = [_quote_from(q, before) for q in stored.get("quotes", [])]
@@ -258,10 +268,6 @@ def register_agents(
         )
         if corrected:
             await publish_correction(entry, verdict, before.status, retracted, occurrences)
-        elif published is not None and answer.revision:
-            before = EntryVerdict.model_validate(published)
-            if before != verdict:
-                await publish_revision(entry, verdict, before.status)
         else:
             # First verdict, or answers replayed (restart, entry sent again): the same outputs
             # again, which the sink upserts (and a correction's retractions again).

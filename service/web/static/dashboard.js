@@ -65,13 +65,18 @@ function drawSpeakers(page) {
   $("speakers").replaceChildren(...rows);
 }
 
+const CORRECTED_TITLE = "Reported by an edited update, or a report of it was retracted";
+
 function drawQuotes(page) {
   const items = page.items.map((q) =>
-    el("li", { "data-quote-id": q.quote_id },
+    el("li", { "data-quote-id": q.quote_id, class: q.corrected ? "corrected" : "" },
       el("blockquote", {}, `“${q.text}”`),
       el("div", { class: "by" },
         `${q.speaker ?? "unattributed"} · ${q.outlets.join(", ")} · ${when(q.last_seen)}` +
-        (q.occurrences > 1 ? ` · reported ${q.occurrences} times` : ""))));
+        (q.occurrences > 1 ? ` · reported ${q.occurrences} times` : "")),
+      q.corrected
+        ? el("span", { class: "badge", title: CORRECTED_TITLE }, "corrected")
+        : ""));
   $("quotes").replaceChildren(...items);
 }
 
