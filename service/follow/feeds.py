@@ -52,12 +52,13 @@ def _author(name: object) -> str | None:
     return clean_or_none(match.group("name")) if match else text
 
 
-def _item(entry: Mapping[str, Any]) -> FeedItem:
+def _item(entry: dict[str, Any]) -> FeedItem:
     contents = [c.get("value", "") for c in entry.get("content", []) if isinstance(c, Mapping)]
     body = [p for value in contents for p in html_paragraphs(value)]
     summary = html_paragraphs(entry.get("summary") or "")
     published = _time(entry.get("published_parsed"), entry.get("published"))
-    modified = _time(entry.get("updated_parsed"), entry.get("updated"))
+    # dict.get: feedparser's own get() maps a missing `updated` to `published` (with a warning).
+    modified = _time(dict.get(entry, "updated_parsed"), dict.get(entry, "updated"))
     authors = [_author(a.get("name")) for a in entry.get("authors", []) if isinstance(a, Mapping)]
     link = entry.get("link") if isinstance(entry.get("link"), str) else None
     draft = Draft(
