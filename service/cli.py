@@ -486,14 +486,16 @@ def follow(
         ensure_topics(settings)
         publisher = KafkaPublisher(settings)
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    # Ctrl-C or SIGTERM (docker stop) ends the loop between polls, not in the middle of one.
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     fetcher = Fetcher(settings)
     try:
         follower = Follower(settings, fetcher, publisher, outlet=outlet and clean_text(outlet))
         published = follower.run(urls, once=once, stop=stop)
     finally:
         fetcher.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if not print_only:
         typer.echo(f"published {published} entries")
 

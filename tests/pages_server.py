@@ -3,6 +3,7 @@ responses (the last one repeats), so a page can change between polls, fail, or b
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import threading
@@ -88,10 +89,9 @@ def _handler(pages: Pages) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            try:
+            # The client may give up (timeout, size cap): that is the point.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout, size cap): that is the point
 
     return Handler
 
@@ -102,7 +102,7 @@ def pages_server() -> Iterator[tuple[str, Pages]]:
     pages = Pages()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(pages))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", pages
