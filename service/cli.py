@@ -497,7 +497,7 @@ def follow(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if not print_only:
-        typer.echo(f"published {published} entries")
+        typer.echo(f"published {published} {'entry' if published == 1 else 'entries'}")
 
 
 @app.command()
