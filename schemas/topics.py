@@ -99,3 +99,5 @@ TOPICS: tuple[TopicSpec, ...] = (
     FOLLOW_STATE,
 )
 OUTPUT_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in TOPICS if t.role == "output")
+# What the worker and the sink read or write; an input's own state topic is not among them.
+PIPELINE_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in TOPICS if t.role != "state")
