@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, ProbeBatch
 from schemas.entries import EntryVerdict, RawEntry
+from schemas.follow import FollowState
 from schemas.quotes import CanonicalQuote, QuoteMention, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 
@@ -18,7 +19,7 @@ class TopicSpec:
     name: str  # without the configured prefix
     model: type[BaseModel]
     key: str  # model field used as the Kafka key
-    role: str  # "input", "internal" or "output"
+    role: str  # "input", "internal", "output", or "state" (read and written by an input only)
     compacted: bool = False
     doc: str = ""
 
@@ -74,6 +75,14 @@ SPEAKER_UPDATES = TopicSpec(
     compacted=True,
     doc="Latest per-speaker tally.",
 )
+FOLLOW_STATE = TopicSpec(
+    "follow-state",
+    FollowState,
+    "entry_id",
+    "state",
+    compacted=True,
+    doc="What `liveblog follow` published: the latest version of each entry id.",
+)
 DEAD_LETTERS = TopicSpec(
     "dead-letters", DeadLetter, "source_topic", "output", doc="Events that failed, with reasons."
 )
@@ -91,5 +100,8 @@ TOPICS: tuple[TopicSpec, ...] = (
     CANONICAL_QUOTES,
     SPEAKER_UPDATES,
     DEAD_LETTERS,
+    FOLLOW_STATE,
 )
 OUTPUT_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in TOPICS if t.role == "output")
+# What the worker and the sink read or write; an input's own state topic is not among them.
+PIPELINE_TOPICS: tuple[TopicSpec, ...] = tuple(t for t in TOPICS if t.role != "state")

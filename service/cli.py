@@ -396,6 +396,110 @@ def dead_letters_replay(
     typer.echo(f"re-sent {done.sent} {events}{skipped if done.skipped_truncated else ''}")
 
 
+def _checked_urls(urls: list[str]) -> list[str]:
+    """The URLs as given, or exit 2 naming the first that is not an http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            typer.echo(f"error: not an http or https URL: {url!r}", err=True)
+            raise typer.Exit(2)
+    return urls
+
+
+@app.command()
+def follow(
+    urls: Annotated[
+        list[str],
+        typer.Argument(
+            help="Pages or feeds to follow: a live blog with schema.org LiveBlogPosting "
+            "JSON-LD, an RSS 2.0, Atom or JSON Feed, or any article page.",
+            show_default=False,
+        ),
+    ],
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="Seconds between two polls of one URL (default 60). Env: "
+            "LIVEBLOG_FOLLOW_INTERVAL_S.",
+            show_default=False,
+        ),
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll each URL once, publish, and exit.")
+    ] = False,
+    print_only: Annotated[
+        bool,
+        typer.Option(
+            "--print",
+            help="Write the RawEntry JSON lines that would be published to stdout instead "
+            "(no broker; what was printed is remembered for this run only).",
+        ),
+    ] = False,
+    outlet: Annotated[
+        str | None,
+        typer.Option(
+            help="Outlet name of every entry (default: the page's publisher, the feed's title, "
+            "else the host).",
+            show_default=False,
+        ),
+    ] = None,
+    bootstrap_servers: BootstrapOpt = None,
+    topic_prefix: PrefixOpt = None,
+    state_dir: StateOpt = None,
+    log_format: LogOpt = None,
+) -> None:
+    """Poll live pages and feeds, and publish their new or changed entries to raw-entries.
+
+    Each entry's event time is the page's own (datePublished), and an edit (dateModified, or
+    changed words) is published again as a later version. What was published is remembered on
+    the compacted follow-state topic, so a restart publishes nothing twice. A failed poll is
+    one log line; the others go on."""
+    import signal
+    import threading
+
+    from service.follow.fetch import Fetcher
+    from service.follow.paragraphs import clean_text
+    from service.follow.publish import KafkaPublisher, PrintPublisher, Publisher
+    from service.follow.runner import Follower
+
+    _checked_urls(urls)
+    if outlet is not None and not clean_text(outlet):
+        typer.echo("error: --outlet must name something", err=True)
+        raise typer.Exit(2)
+    settings = _settings(
+        bootstrap_servers=bootstrap_servers,
+        topic_prefix=topic_prefix,
+        state_dir=state_dir,
+        log_format=log_format,
+        follow_interval_s=interval,
+    )
+    publisher: Publisher
+    if print_only:
+        publisher = PrintPublisher(sys.stdout)
+    else:
+        from service.kafka.admin import ensure_topics
+
+        settings = _connected(settings)
+        ensure_topics(settings)
+        publisher = KafkaPublisher(settings)
+    stop = threading.Event()
+    # Ctrl-C or SIGTERM (docker stop) ends the loop between polls, not in the middle of one.
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    fetcher = Fetcher(settings)
+    try:
+        follower = Follower(settings, fetcher, publisher, outlet=outlet and clean_text(outlet))
+        published = follower.run(urls, once=once, stop=stop)
+    finally:
+        fetcher.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if not print_only:
+        typer.echo(f"published {published} {'entry' if published == 1 else 'entries'}")
+
+
 @app.command()
 def demo(
     bootstrap_servers: BootstrapOpt = None,

@@ -47,5 +47,5 @@ def configure_logging(settings: Settings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Client libraries are chatty at INFO (every rebalance table); keep their warnings.
-    for noisy in ("aiokafka", "kafka", "faust", "mode"):
+    for noisy in ("aiokafka", "kafka", "faust", "mode", "httpx", "httpcore", "trafilatura"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

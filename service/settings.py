@@ -224,6 +224,42 @@ class Settings(BaseSettings):
     api_gather_timeout_s: float = Field(
         default=5.0, gt=0, description="How long a worker waits for another worker's answer."
     )
+    follow_interval_s: float = Field(
+        default=60.0, gt=0, description="`liveblog follow` polls each URL this often."
+    )
+    follow_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a request of `liveblog follow` may take, connecting and reading.",
+    )
+    follow_max_page_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        description="Largest page or feed read (after decompression); a larger one is a failure.",
+    )
+    follow_host_gap_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Per-host limit: requests to one host start at least this far apart (and "
+        "one at a time).",
+    )
+    follow_retries: int = Field(
+        default=2, ge=0, description="Retries of a request answered 429 or 5xx, or not at all."
+    )
+    follow_backoff_s: float = Field(
+        default=1.0, ge=0, description="Wait before the first retry; it doubles at each retry."
+    )
+    follow_max_retry_wait_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="A Retry-After longer than this ends the poll of that URL; its next poll "
+        "comes no earlier than the server asked.",
+    )
+    follow_user_agent: str = Field(
+        default="liveblog-ingest/0.1 (follow)",
+        min_length=1,
+        description="User-Agent header of `liveblog follow`'s requests.",
+    )
 
     @model_validator(mode="after")
     def _windows_fit(self) -> Settings:

@@ -11,7 +11,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from schemas.topics import TOPICS, TopicSpec
+from schemas.topics import PIPELINE_TOPICS, TOPICS, TopicSpec
 from service.kafka.config import kafka_python_config
 from service.kafka.retry import BrokerUnavailable, call_with_retry
 from service.settings import Settings
@@ -118,8 +118,10 @@ class PartitionCountMismatch(RuntimeError):
 
 
 def expected_partitions(
-    settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS
+    settings: Settings, specs: tuple[TopicSpec, ...] = PIPELINE_TOPICS
 ) -> dict[str, int]:
+    """The partition count each topic of the pipeline must have (follow-state, which only
+    `liveblog follow` reads, may have any)."""
     return {spec.full_name(settings.topic_prefix): settings.partitions for spec in specs}
 
 

@@ -67,7 +67,7 @@ def test_compose_file_follows_the_compose_specification(
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
 
 
-OURS = ("worker-1", "worker-2", "sink", "replay")
+OURS = ("worker-1", "worker-2", "sink", "replay", "follow")
 WORKERS = ("worker-1", "worker-2")
 
 
@@ -193,3 +193,12 @@ def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> N
     settings = Settings()
 
     assert settings.ssl_cafile is None and settings.sasl_username is None
+
+
+def test_follow_is_off_unless_its_profile_is_asked_for(compose: dict) -> None:
+    services = compose["services"]
+
+    always_on = {name for name, service in services.items() if not service.get("profiles")}
+
+    assert services["follow"]["profiles"] == ["follow"]
+    assert "follow" not in always_on and set(OURS) - {"follow"} <= always_on

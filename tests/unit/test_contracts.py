@@ -22,6 +22,7 @@ from schemas.dead_letters import DeadLetter
 from schemas.dedup import AnswerBatch, Claimant, ProbeBatch
 from schemas.entries import EntryVerdict, RawEntry
 from schemas.export import JSON_DIR, exported_models, render_schema, stale_schemas
+from schemas.follow import FollowState
 from schemas.quotes import CanonicalQuote, QuoteMention, QuoteOccurrence, SpeakerMention
 from schemas.speakers import SpeakerUpdate
 from schemas.topics import TOPICS, TopicSpec
@@ -134,6 +135,7 @@ def _instances() -> dict[str, BaseModel]:
         "QuoteMention": QuoteMention(occurrence=occ, retracted=True),
         "SpeakerUpdate": add_to_tally(None, occ, count=True, new_quote=True, window_s=86_400),
         "DeadLetter": dead,
+        "FollowState": FollowState.of(entry, entry.event_time),
     }
 
 

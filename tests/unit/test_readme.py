@@ -50,3 +50,20 @@ def test_the_raw_entry_example_is_one_valid_jsonl_line() -> None:
     parsed = RawEntry.model_validate_json(line)
 
     assert json.loads(line)["entry_id"] == parsed.entry_id
+
+
+def test_the_follow_example_page_is_a_live_blog_of_two_updates() -> None:
+    from datetime import UTC, datetime
+
+    from service.follow.jsonld import read_liveblog
+
+    text = section("### Follow live pages and feeds")
+    page = re.search(r"<<'HTML'\n(.*?)\nHTML\n", text, re.S)
+    assert page is not None
+
+    reading = read_liveblog(
+        page.group(1), page_url="http://127.0.0.1:8000/liveblog.html", seen_at=datetime.now(UTC)
+    )
+
+    assert [f.entry.headline for f in reading.found] == ["Council meets", "Vote passes"]
+    assert {f.entry.outlet for f in reading.found} == {"Harbour Gazette"}
