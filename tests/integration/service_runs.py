@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kafka import KafkaConsumer, TopicPartition
+
 from schemas.entries import RawEntry
 from service.broker.embedded import free_port
 from service.kafka.admin import ensure_topics
+from service.kafka.config import kafka_python_config
 from service.processes import Child, spawn, stop_child
 from service.progress import wait_until_processed
 from service.replay.producer import publish
@@ -18,7 +24,8 @@ from service.settings import Settings
 from service.sink.runner import db_path
 from service.sink.writers import read_rows
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
 
 
 def spawn_worker(settings: Settings, number: int = 0) -> Child:
@@ -64,3 +71,47 @@ def wait_until(
             child.check()
         assert time.monotonic() < deadline, f"{what}: not after {timeout_s} s"
         time.sleep(poll_s)  # polling interval of the condition above
+
+
+def follow_once(settings: Settings, *urls: str) -> str:
+    """One run of `liveblog follow --once` in its own process (each run is a restart)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LIVEBLOG_BOOTSTRAP_SERVERS": settings.bootstrap_servers or "",
+        "LIVEBLOG_TOPIC_PREFIX": settings.topic_prefix,
+        "LIVEBLOG_PARTITIONS": str(settings.partitions),
+        "LIVEBLOG_STATE_DIR": str(settings.state_dir),
+        "LIVEBLOG_FOLLOW_HOST_GAP_S": "0",
+        "LIVEBLOG_LOG_FORMAT": "json",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "follow", "--once", *urls],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
+def read_all(settings: Settings, topic: str) -> list[tuple[bytes, bytes]]:
+    """Every record of a topic now, in offset order per partition."""
+    consumer = KafkaConsumer(**kafka_python_config(settings), enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[tuple[bytes, bytes]] = []
+        left = {tp for tp, end in ends.items() if end > 0}
+        while left:
+            for tp, batch in consumer.poll(timeout_ms=1000).items():
+                records += [(r.key, r.value) for r in batch]
+                if consumer.position(tp) >= ends[tp]:
+                    left.discard(tp)
+        return records
+    finally:
+        consumer.close()
