@@ -9,21 +9,18 @@ from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
 import structlog
-from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from schemas.entries import RawEntry
 from schemas.follow import FollowState
 from schemas.topics import FOLLOW_STATE, RAW_ENTRIES
 from service.follow.state import Published
-from service.kafka.config import kafka_python_config
 from service.kafka.retry import call_with_retry
+from service.kafka.topic_reader import read_topic
 from service.replay.producer import Event, send_events
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
-
-POLL_MS = 500
 
 
 class Publisher(Protocol):
@@ -92,29 +89,10 @@ def read_follow_state(settings: Settings) -> list[FollowState]:
 
 def _read(settings: Settings) -> Iterator[FollowState]:
     topic = FOLLOW_STATE.full_name(settings.topic_prefix)
-    consumer = KafkaConsumer(
-        **kafka_python_config(settings),
-        client_id="liveblog-follow-state",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=settings.max_message_bytes,
-    )
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        left = {tp for tp in partitions if ends[tp] > 0}
-        while left:
-            for tp, records in consumer.poll(timeout_ms=POLL_MS).items():
-                for record in records:
-                    if record.value is None:
-                        continue  # a tombstone: nothing remembered
-                    try:
-                        yield FollowState.model_validate_json(record.value)
-                    except ValidationError:
-                        log.warning(
-                            "follow_state_unreadable", partition=tp.partition, offset=record.offset
-                        )
-            left = {tp for tp in left if consumer.position(tp) < ends[tp]}
-    finally:
-        consumer.close()
+    for record in read_topic(settings, topic, "liveblog-follow-state"):
+        if record.value is None:
+            continue  # a tombstone: nothing remembered
+        try:
+            yield FollowState.model_validate_json(record.value)
+        except ValidationError:
+            log.warning("follow_state_unreadable", partition=record.partition, offset=record.offset)

@@ -14,19 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from schemas.dead_letters import DeadLetter
 from schemas.topics import DEAD_LETTERS
-from service.kafka.config import kafka_python_config
 from service.kafka.retry import call_with_retry
+from service.kafka.topic_reader import read_topic
 from service.replay.producer import Event, send_events
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
-
-POLL_MS = 1_000
 
 
 @dataclass(frozen=True)
@@ -42,32 +39,15 @@ def read_dead_letters(settings: Settings) -> list[DeadLetter]:
 
 def _read(settings: Settings) -> Iterator[DeadLetter]:
     topic = DEAD_LETTERS.full_name(settings.topic_prefix)
-    consumer = KafkaConsumer(
-        **kafka_python_config(settings),
-        client_id="liveblog-dead-letters",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=settings.max_message_bytes,
-    )
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        left = {tp for tp in partitions if ends[tp] > 0}
-        while left:
-            for tp, records in consumer.poll(timeout_ms=POLL_MS).items():
-                for record in records:
-                    yield from _decoded(record.value, record.key, tp, record.offset)
-            left = {tp for tp in left if consumer.position(tp) < ends[tp]}
-    finally:
-        consumer.close()
+    for record in read_topic(settings, topic, "liveblog-dead-letters"):
+        yield from _decoded(record.value, record.partition, record.offset)
 
 
-def _decoded(value: bytes, key: bytes | None, tp: TopicPartition, offset: int) -> list[DeadLetter]:
+def _decoded(value: bytes, partition: int, offset: int) -> list[DeadLetter]:
     try:
         return [DeadLetter.model_validate_json(value)]
     except ValidationError:  # not a dead letter (written by hand?): nothing to re-send
-        log.warning("dead_letter_unreadable", partition=tp.partition, offset=offset)
+        log.warning("dead_letter_unreadable", partition=partition, offset=offset)
         return []
 
 

@@ -10,12 +10,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kafka import KafkaConsumer, TopicPartition
-
 from schemas.entries import RawEntry
 from service.broker.embedded import free_port
 from service.kafka.admin import ensure_topics
-from service.kafka.config import kafka_python_config
+from service.kafka.topic_reader import read_topic
 from service.processes import Child, spawn, stop_child
 from service.progress import wait_until_processed
 from service.replay.producer import publish
@@ -99,19 +97,4 @@ def follow_once(settings: Settings, *urls: str) -> str:
 
 def read_all(settings: Settings, topic: str) -> list[tuple[bytes, bytes]]:
     """Every record of a topic now, in offset order per partition."""
-    consumer = KafkaConsumer(**kafka_python_config(settings), enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        records: list[tuple[bytes, bytes]] = []
-        left = {tp for tp, end in ends.items() if end > 0}
-        while left:
-            for tp, batch in consumer.poll(timeout_ms=1000).items():
-                records += [(r.key, r.value) for r in batch]
-                if consumer.position(tp) >= ends[tp]:
-                    left.discard(tp)
-        return records
-    finally:
-        consumer.close()
+    return [(r.key, r.value) for r in read_topic(settings, topic, "liveblog-tests")]
