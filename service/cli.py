@@ -400,10 +400,12 @@ def _checked_urls(urls: list[str]) -> list[str]:
     """The URLs as given, or exit 2 naming the first that is not an http(s) URL with a host."""
     from urllib.parse import urlsplit
 
+    from service.logging import redact_urls
+
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            typer.echo(f"error: not an http or https URL: {url!r}", err=True)
+            typer.echo(f"error: not an http or https URL: {redact_urls(url)!r}", err=True)
             raise typer.Exit(2)
     return urls
 

@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 from service.settings import LogFormat, Settings
+
+# Credentials a followed URL may carry: user:password@host, or a query parameter such as
+# ?api_key=... or &token=...; redacted wherever a URL is logged (a field, an error message, a
+# traceback).
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_SECRET_QUERY = re.compile(
+    r"(?i)([?&][^=&\s#]*(?:key|token|secret|pass|sig|auth|session|credential)[^=&\s#]*=)"
+    r"[^&\s#\"']+"
+)
+
+
+def redact_urls(text: str) -> str:
+    """`text` with the credentials of every URL in it replaced by "[redacted]"."""
+    return _SECRET_QUERY.sub(r"\1[redacted]", _USERINFO.sub("[redacted]@", text))
+
+
+def _redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+    for key, value in event.items():
+        if isinstance(value, str) and ("://" in value or "?" in value or "&" in value):
+            event[key] = redact_urls(value)
+    return event
 
 
 def configure_logging(settings: Settings) -> None:
@@ -17,9 +41,9 @@ def configure_logging(settings: Settings) -> None:
     # The console renderer prints a traceback itself; JSON needs it as text, or an exception
     # logged by any library (exc_info) would show as the repr of a traceback object.
     rendering: list[structlog.typing.Processor] = (
-        [structlog.dev.ConsoleRenderer()]
+        [_redact, structlog.dev.ConsoleRenderer()]
         if fmt is LogFormat.CONSOLE
-        else [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        else [structlog.processors.format_exc_info, _redact, structlog.processors.JSONRenderer()]
     )
     level = logging.getLevelName(settings.log_level.upper())
     shared: list[structlog.typing.Processor] = [
