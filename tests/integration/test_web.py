@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote as urlquote
 
@@ -400,7 +400,7 @@ def browser() -> Iterator[WebDriver]:
             chrome.quit()
 
 
-def test_dashboard_ranks_like_the_api_and_shows_a_new_quote_without_a_reload(
+def test_dashboard_ranks_like_the_api_and_shows_a_new_quote_and_its_correction_without_a_reload(
     seeded: Running, browser: WebDriver
 ) -> None:
     web = seeded.webs[0]
@@ -440,7 +440,25 @@ def test_dashboard_ranks_like_the_api_and_shows_a_new_quote_without_a_reload(
 
     WebDriverWait(browser, 120, poll_frequency=0.25).until(quote_shown)
     WebDriverWait(browser, 120, poll_frequency=0.25).until(speakers_counted)
-    # Still the same page: both came in through polling, not a reload.
+    edited = new_entry()
+    edited = edited.model_copy(
+        update={
+            "updated_time": edited.event_time + timedelta(hours=1),
+            "paragraphs": [*edited.paragraphs, "An earlier version of this post gave a wrong day."],
+        }
+    )
+    publish(seeded.settings, [edited], Pacing(), progress=False)
+
+    def marked_corrected(driver: WebDriver) -> bool:
+        return driver.execute_script(
+            "return Array.from(document.querySelectorAll('#quotes li.corrected'))"
+            ".some(li => li.textContent.includes(arguments[0]) && "
+            "li.querySelector('.badge').textContent === 'corrected')",
+            NEW_QUOTE,
+        )
+
+    WebDriverWait(browser, 120, poll_frequency=0.25).until(marked_corrected)
+    # Still the same page: all came in through polling, not a reload.
     assert browser.execute_script("return window.loadedOnce === true")
     assert "herman-halushchenko" in [r.speaker_id for r in ranking(web).items]
 
