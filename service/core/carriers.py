@@ -48,15 +48,24 @@ def _record(occ: QuoteOccurrence, offset: int, carried: bool) -> Record:
     return [at, occ.start, occ.end, index, occ.document_id, occ.outlet, offset, int(carried)]
 
 
-def merged(marks: Iterable[Mapping[str, Any]]) -> dict[str, Record]:
+def merged(marks: Iterable[Mapping[str, Any] | list[Any]]) -> dict[str, Record]:
     """Every entry's latest record over the marks of all windows read."""
     entries: dict[str, Record] = {}
     for mark in marks:
-        for entry_id, record in mark.get("entries", {}).items():
+        for entry_id, record in _entries_of(mark).items():
             held = entries.get(entry_id)
             if held is None or record[_OFFSET] > held[_OFFSET]:
                 entries[entry_id] = record
     return entries
+
+
+def _entries_of(mark: Mapping[str, Any] | list[Any]) -> Mapping[str, Record]:
+    # A mark of the earlier format, [event time, entry id, start, counting offset], named only
+    # the earliest report: that entry carries it (its end, paragraph and outlet unknown).
+    if isinstance(mark, list):
+        at, entry_id, start, offset = mark[:4]
+        return {entry_id: [at, start, None, None, None, None, offset, 1]}
+    return mark.get("entries", {})
 
 
 def _as_before(entries: dict[str, Record], offset: int, applied: int) -> dict[str, Record]:
@@ -86,7 +95,7 @@ def _bounded(entries: dict[str, Record]) -> dict[str, Record]:
 
 
 def report(
-    marks: Iterable[Mapping[str, Any]], occ: QuoteOccurrence, offset: int, applied: int
+    marks: Iterable[Mapping[str, Any] | list[Any]], occ: QuoteOccurrence, offset: int, applied: int
 ) -> OccurrenceStep:
     """An entry reports the occurrence (input `offset`; its row last applied `applied`).
 
@@ -104,7 +113,7 @@ def report(
 
 
 def retract(
-    marks: Iterable[Mapping[str, Any]], occ: QuoteOccurrence, offset: int, applied: int
+    marks: Iterable[Mapping[str, Any] | list[Any]], occ: QuoteOccurrence, offset: int, applied: int
 ) -> OccurrenceStep:
     """An entry's new version no longer carries the occurrence (`occ`: its old report)."""
     stored = merged(marks)
@@ -139,14 +148,21 @@ def _step(
 def _earliest_report(template: QuoteOccurrence, entry_id: str, record: Record) -> QuoteOccurrence:
     """Another entry's report of the same occurrence: the same words, speaker and paragraph
     wording, in that entry, at its own time and place."""
+    at, start, end, paragraph, document_id, outlet = record[:6]
+    if end is None:  # a mark of the earlier format: where in the entry is not known
+        return template.model_copy(update={"entry_id": entry_id, "event_time": _at(at)})
     return template.model_copy(
         update={
             "entry_id": entry_id,
-            "event_time": datetime.fromtimestamp(record[0], tz=UTC),
-            "start": record[1],
-            "end": record[2],
-            "paragraph_index": None if record[3] < 0 else record[3],
-            "document_id": record[4],
-            "outlet": record[5],
+            "event_time": _at(at),
+            "start": start,
+            "end": end,
+            "paragraph_index": None if paragraph < 0 else paragraph,
+            "document_id": document_id,
+            "outlet": outlet,
         }
     )
+
+
+def _at(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, tz=UTC)

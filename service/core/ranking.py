@@ -157,8 +157,9 @@ def speaker_share(
     query: ShareQuery,
     specs: SeriesSpecs,
 ) -> SpeakerShare:
-    """This worker's top `offset + limit` speakers, ranked at the query's as_of."""
-    pairs = list(held)
+    """This worker's top `offset + limit` speakers, ranked at the query's as_of. A speaker
+    whose every quote was retracted (a corrected attribution) is no longer ranked."""
+    pairs = [(u, s) for u, s in held if u.occurrences > 0]
     as_of = query.as_of or latest_time(u.last_seen for u, _ in pairs)
     if as_of is None:
         return SpeakerShare(worker=worker, total=0, items=[])

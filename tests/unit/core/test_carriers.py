@@ -208,3 +208,13 @@ def test_the_count_and_the_row_follow_what_the_entries_carry_in_any_order(
 
 def _order(occ: QuoteOccurrence) -> tuple[datetime, str]:
     return occ.event_time, occ.entry_id
+
+
+def test_a_mark_of_the_earlier_format_still_counts_its_report() -> None:
+    legacy = [FIRST.event_time.timestamp(), "first", FIRST.start, 0]
+
+    again = report([legacy], LATE, offset=5, applied=4)
+    gone = retract([legacy], FIRST, offset=5, applied=4)
+
+    assert (again.count, again.publish) == (0, None)
+    assert (gone.count, gone.withdrawn) == (-1, True)

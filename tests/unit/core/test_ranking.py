@@ -156,6 +156,16 @@ def test_the_series_counts_consecutive_windows_up_to_as_of() -> None:
     assert (result.window.start, result.window.end) == (at(65), at(125))
 
 
+def test_a_speaker_whose_every_quote_was_retracted_is_not_ranked() -> None:
+    retracted, _ = speaker("whitlow", 10)
+    held = [*HELD, (retracted.model_copy(update={"occurrences": 0, "distinct_quotes": 0}), None)]
+
+    share = speaker_share("w", held, ShareQuery(as_of=at(120)), SPECS)
+
+    assert "whitlow" not in [r.speaker_id for r in share.items]
+    assert share.total == len(HELD)
+
+
 def test_an_empty_cluster_gives_an_empty_page() -> None:
     share = speaker_share("w", [], ShareQuery(), SPECS)
 
