@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from synthetic import synthetic_entries
+from synthetic import Mix, synthetic_entries
 
 from schemas.entries import RawEntry
 from schemas.topics import RAW_ENTRIES
@@ -93,6 +93,13 @@ def common_args(parser: argparse.ArgumentParser) -> None:
         help="Event time of the first synthetic entry, ISO 8601 (default: now).",
     )
     parser.add_argument(
+        "--corrections",
+        type=float,
+        default=0.0,
+        help="Share of synthetic entries that are a new version of a recent entry (an edited "
+        "update: same id, one paragraph edited, a later updated_time). Default 0.",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="Keep the temporary folder (logs, sink outputs)."
     )
 
@@ -100,7 +107,11 @@ def common_args(parser: argparse.ArgumentParser) -> None:
 def synthetic(args: argparse.Namespace, count: int | None) -> Iterator[RawEntry]:
     """The script's synthetic stream (see bench/synthetic.py), as its common options say."""
     return synthetic_entries(
-        count, seed=args.seed, seconds_per_entry=args.seconds_per_entry, start=args.start
+        count,
+        seed=args.seed,
+        seconds_per_entry=args.seconds_per_entry,
+        start=args.start,
+        mix=Mix(correction=args.corrections),
     )
 
 

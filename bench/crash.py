@@ -90,7 +90,7 @@ def crashed_run(
                     "seconds_until_progress": round(progress_s, 1),
                     "seconds_after_start": round(time.monotonic() - started, 1),
                     "entries_with_verdict": done,
-                    "mid_stream": progressing and done < len(entries),
+                    "mid_stream": progressing and done < len({e.entry_id for e in entries}),
                 }
             )
             log("killed", **kills[-1])

@@ -7,7 +7,9 @@ Its text is one of four kinds, drawn with the probabilities of `Mix`:
 * exact      — a verbatim copy of a recently generated entry (another outlet syndicating it);
 * near       — a recent entry with one sentence lightly edited or its last paragraph dropped;
 * edited     — a seed entry with paragraphs dropped and reordered, some sentences edited;
-* recombined — new text: paragraphs built from seed sentences drawn at random, some edited.
+* recombined — new text: paragraphs built from seed sentences drawn at random, some edited;
+* correction — a new version of a recent entry (same id, a later `updated_time`), one of its
+               paragraphs edited: a live blog correcting an update (none by default).
 
 Edits are small (a word swapped, dropped, replaced or a number changed) and may land inside a
 quotation, which then counts as a new quote. Copies are drawn from the last `recent` entries, so
@@ -37,7 +39,7 @@ from service.replay.source import read_entries
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 START = datetime(2025, 3, 14, tzinfo=UTC)
 OUTLETS = ("Wire One", "Daily Ledger", "Evening Post", "Metro Courier", "Global Desk")
-KINDS = ("exact", "near", "edited", "recombined")
+KINDS = ("exact", "near", "edited", "recombined", "correction")
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"’]))\s+(?=[A-Z“\"])")
 _ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|St)|\b[A-Z])\.$")
@@ -67,9 +69,11 @@ class Mix:
     near: float = 0.15
     edited: float = 0.35
     recombined: float = 0.40
+    # Last, and 0 by default: the stream of the other kinds is then the same with or without.
+    correction: float = 0.0
 
     def weights(self) -> list[float]:
-        return [self.exact, self.near, self.edited, self.recombined]
+        return [self.exact, self.near, self.edited, self.recombined, self.correction]
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -152,8 +156,19 @@ class Generator:
         paragraphs = [edit_paragraph(p, rng, 0.2) for p in kept]
         return source.headline, paragraphs, source
 
+    def correct(self, at: datetime) -> RawEntry:
+        """A new version of a recent entry: one paragraph edited, edited at `at`."""
+        source = self.rng.choice(self.recent)
+        paragraphs = list(source.paragraphs)
+        i = self.rng.randrange(len(paragraphs))
+        paragraphs[i] = edit_paragraph(paragraphs[i], self.rng, 1.0)
+        updated = max(at, source.updated_time or source.event_time) + timedelta(seconds=1)
+        return source.model_copy(update={"paragraphs": paragraphs, "updated_time": updated})
+
     def entry(self, number: int, seed: int, start: datetime, seconds_per_entry: float) -> RawEntry:
         kind = self.rng.choices(KINDS, weights=self.weights)[0]
+        if kind == "correction" and self.recent:
+            return self.correct(start + timedelta(seconds=number * seconds_per_entry))
         headline, paragraphs, source = self.text(kind)
         offset = (number + self.rng.random()) * seconds_per_entry
         entry = RawEntry(
