@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -71,6 +72,24 @@ def test_a_live_blog_publishes_three_then_the_new_one_then_the_edited_one(
     assert recorder.batches[1][0].headline == "Vote passes"
     edited = recorder.batches[2][0]
     assert edited.headline == "Engineers give evidence" and "Kasimir Wolde" in edited.text()
+
+
+def test_an_update_that_drops_off_the_page_is_neither_published_nor_taken_back(
+    server: tuple[str, Pages],
+) -> None:
+    base, pages = server
+    full = fixture("liveblog-4.html").decode()
+    paged = re.sub(r',\s*\{[^{}]*"[^"]*#update-1"[^{}]*\}', "", full)  # the oldest paged out
+    assert paged != full
+    pages.serve("/live", Reply(full.encode()), Reply(paged.encode()))
+    recorder = Recorder()
+    run = follower(recorder)
+    target = Target(f"{base}/live")
+
+    counts = [run.poll(target) for _ in range(2)]
+
+    assert counts == [4, 0]
+    assert len(recorder.published.states) == 4  # still remembered: a restart sends it not again
 
 
 def test_an_unchanged_page_answered_304_publishes_nothing(server: tuple[str, Pages]) -> None:
