@@ -87,6 +87,23 @@ def _order(claimant: Claimant | Holder) -> tuple[float, str]:
     return (claimant.event_time.timestamp(), claimant.entry_id)
 
 
+# An owner's sketches by entry id: one, or one per version of the entry it holds.
+Sketches = Mapping[str, Claimant] | Mapping[str, tuple[Claimant, ...]]
+
+
+def resemblance_order(found: Resemblance) -> tuple[bool, float, float]:
+    """Which of two resemblances of one pair of entries (two versions of one of them) is the
+    closer: the same text, then the higher Jaccard, then containment. A total order, so the
+    closest is the same whichever version was scored first."""
+    return (found.same_text, found.jaccard, found.containment)
+
+
+def _claim_order(claimant: Claimant) -> tuple[float, str, int]:
+    # Two versions of an entry may carry one paragraph at two places: the first place wins.
+    index = -1 if claimant.paragraph_index is None else claimant.paragraph_index
+    return (claimant.event_time.timestamp(), claimant.entry_id, index)
+
+
 def answer_probe(
     claimants: list[Claimant],
     probe: SignatureProbe,
@@ -220,7 +237,7 @@ def _prober(batch: ProbeBatch, paragraph_index: int | None) -> Claimant:
 def answer_batch(
     batch: ProbeBatch,
     known: Mapping[str, list[Claimant]],
-    sketches: Mapping[str, Claimant],
+    sketches: Sketches,
     judge: Judge,
     horizon_s: float = math.inf,
 ) -> tuple[list[AnswerBatch], dict[str, list[Claimant]]]:
@@ -253,21 +270,30 @@ class _Scores:
     """The owner's resemblance of each (recipient, holder) pair met while answering a batch."""
 
     batch: ProbeBatch
-    sketches: Mapping[str, Claimant]
+    sketches: Sketches
     judge: Judge
     _memo: dict[tuple[str, str], Resemblance | None] = field(default_factory=dict)
     _levels: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def _sketch(self, entry_id: str) -> Claimant | None:
+    def _versions(self, entry_id: str) -> tuple[Claimant, ...]:
         if entry_id == self.batch.entry_id:
-            return self.batch.sketch
-        return self.sketches.get(entry_id)
+            return (self.batch.sketch,)  # the version probing now
+        found = self.sketches.get(entry_id)
+        if found is None:
+            return ()
+        return (found,) if isinstance(found, Claimant) else tuple(found)
 
     def resemblance(self, entry_id: str, holder_id: str) -> Resemblance | None:
+        """The closest resemblance of any version of the one to any version of the other."""
         pair = (entry_id, holder_id)
         if pair not in self._memo:
-            entry, holder = self._sketch(entry_id), self._sketch(holder_id)
-            self._memo[pair] = self.judge.score(entry, holder) if entry and holder else None
+            found = [
+                score
+                for entry in self._versions(entry_id)
+                for holder in self._versions(holder_id)
+                if (score := self.judge.score(entry, holder)) is not None
+            ]
+            self._memo[pair] = max(found, key=resemblance_order) if found else None
         return self._memo[pair]
 
     def rank(self, entry: Claimant, holder: Claimant) -> int:
@@ -350,17 +376,17 @@ class ClaimIndex:
 
     _holders: dict[str, list[_Held]] = field(default_factory=dict)  # key -> oldest first
     _rows: dict[Hashable, tuple[float, str, list[str], str]] = field(default_factory=dict)
-    _sketches: dict[str, Claimant] = field(default_factory=dict)  # "entry_id@shard" -> sketch
-    _versions: dict[Hashable, str | None] = field(default_factory=dict)  # row -> entry version
+    # "entry_id@shard" -> the sketch of each version of the entry held, by row.
+    _sketches: dict[str, dict[Hashable, Claimant]] = field(default_factory=dict)
 
     def add(self, row: Hashable, batch: ProbeBatch) -> None:
-        """Index one stored probe batch (idempotent: a row already indexed is left alone; a
-        new version of the entry replaces it)."""
+        """Index one stored probe batch (idempotent: a row already indexed is left alone).
+
+        Every version of an entry has a row of its own and stays held: a copy of the words an
+        entry carried before its correction is still a copy of that entry, whichever of the
+        two the owner saw first."""
         if row in self._rows:
-            if self._versions.get(row) == batch.version:
-                return
-            self.remove(row)
-        self._versions[row] = batch.version
+            return
         at_time = batch.sketch.event_time
         ts = at_time.timestamp()
         keys = []
@@ -377,12 +403,12 @@ class ClaimIndex:
             keys.append(ref.key)
         sketch_key = f"{batch.entry_id}@{batch.shard}"
         self._rows[row] = (ts, batch.entry_id, keys, sketch_key)
-        self._sketches[sketch_key] = batch.sketch
+        self._sketches.setdefault(sketch_key, {})[row] = batch.sketch
 
     def remove(self, row: Hashable) -> None:
-        """Forget one row (its window expired or was deleted); unknown rows are ignored."""
+        """Forget one row (its window expired or was deleted); unknown rows are ignored. The
+        versions of an entry share its event time, hence its window: they go together."""
         found = self._rows.pop(row, None)
-        self._versions.pop(row, None)
         if found is None:
             return
         ts, entry_id, keys, sketch_key = found
@@ -393,7 +419,10 @@ class ClaimIndex:
                 del holders[at]
             if not holders:
                 self._holders.pop(key, None)
-        self._sketches.pop(sketch_key, None)
+        versions = self._sketches.get(sketch_key, {})
+        versions.pop(row, None)
+        if not versions:
+            self._sketches.pop(sketch_key, None)
 
     def holders(self, key: str, prober: Claimant, horizon_s: float) -> list[Claimant]:
         """Every holder of `key` within the horizon of `prober`, oldest first: answer_probe
@@ -405,8 +434,8 @@ class ClaimIndex:
         first = bisect_left(held, (prober.event_time.timestamp() - horizon_s,))
         return _Holders.of(held[first:])
 
-    def sketches(self, shard: int) -> Mapping[str, Claimant]:
-        """The sketches one shard holds, by entry id (a live view, not a copy)."""
+    def sketches(self, shard: int) -> Mapping[str, tuple[Claimant, ...]]:
+        """The sketches one shard holds, by entry id, one per version held (a live view)."""
         return _ShardSketches(self._sketches, shard)
 
 
@@ -424,12 +453,12 @@ class _Holders(list[Claimant]):
 
 
 @dataclass(frozen=True)
-class _ShardSketches(Mapping[str, Claimant]):
-    _all: Mapping[str, Claimant]
+class _ShardSketches(Mapping[str, tuple[Claimant, ...]]):
+    _all: Mapping[str, Mapping[Hashable, Claimant]]
     _shard: int
 
-    def __getitem__(self, entry_id: str) -> Claimant:
-        return self._all[f"{entry_id}@{self._shard}"]
+    def __getitem__(self, entry_id: str) -> tuple[Claimant, ...]:
+        return tuple(self._all[f"{entry_id}@{self._shard}"].values())
 
     def __iter__(self) -> Iterator[str]:
         suffix = f"@{self._shard}"
@@ -544,11 +573,18 @@ def _learn_first_claim(
     if held is not None:
         known.append(held)
     if known:
-        first_claims[key] = min(known, key=_order)
+        first_claims[key] = min(known, key=_claim_order)
 
 
 def _learn_candidate(candidates: dict[str, Holder], holder: Holder) -> None:
     held = candidates.get(holder.entry_id)
-    # The same entry can be named with and without a score (a shard no longer has its sketch).
-    if held is None or (held.resemblance is None and holder.resemblance is not None):
+    # The same entry can be named with and without a score (a shard no longer has its sketch),
+    # and with two scores (two versions of it): the closest stands, in any arrival order.
+    if held is None or _closer(holder.resemblance, held.resemblance):
         candidates[holder.entry_id] = holder
+
+
+def _closer(found: Resemblance | None, held: Resemblance | None) -> bool:
+    if found is None:
+        return False
+    return held is None or resemblance_order(found) > resemblance_order(held)

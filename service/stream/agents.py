@@ -195,10 +195,9 @@ def register_agents(
         sketches = index.sketches(batch.shard)
         answers, _ = answer_batch(batch, known, sketches, judge, horizon)
         # One row per entry and shard (the index learns its keys from it), not one per key.
-        row = f"{batch.entry_id}@{batch.shard}"
-        held = tables.shard_probes[row].current()
-        # A new version of the entry replaces what the shard holds for it; an older one not.
-        if not held or (batch.version or "") > (held.get("version") or ""):
+        # One row per entry, shard and version: every version of an entry stays held.
+        row = f"{batch.entry_id}@{batch.shard}" + (f"@{batch.version}" if batch.version else "")
+        if not tables.shard_probes[row].current():
             tables.shard_probes[row] = batch.model_dump(mode="json")
         for answer in answers:
             await send(topics.answers, answer.entry_id, answer, at=answer.event_time)

@@ -191,3 +191,27 @@ def test_three_versions_end_as_the_latest_in_any_arrival_order(
     assert tallies["dana-whitlow"].occurrences == 1
     assert tallies.get("omar-reyes") is None or tallies["omar-reyes"].occurrences == 0
     assert tallies["priya-raman"].occurrences == 1
+
+
+COPY = FIRST.model_copy(
+    update={
+        "entry_id": "wire-1",
+        "document_id": "wire",
+        "outlet": "Wire Service",
+        "kind": DocumentKind.ARTICLE,
+        "event_time": T0 + timedelta(minutes=5),
+    }
+)
+
+
+@pytest.mark.parametrize("copy_first", [True, False])
+def test_a_copy_of_the_words_before_a_correction_stays_a_copy_in_any_order(
+    run_with_app: Run, recorder: SendRecorder, copy_first: bool
+) -> None:
+    later = (COPY, CORRECTED) if copy_first else (CORRECTED, COPY)
+
+    run_versions(run_with_app, recorder, FIRST, *later)
+
+    verdicts = [s.model(EntryVerdict) for s in recorder.to("entry-verdicts")]
+    final = [v for v in verdicts if v.entry_id == "wire-1"][-1]
+    assert (final.status.value, final.canonical_id) == ("duplicate", "blog-1")

@@ -605,7 +605,7 @@ def test_a_row_indexed_twice_counts_once_and_its_removal_forgets_it() -> None:
 def test_the_index_keeps_each_entrys_sketch_per_shard() -> None:
     index = index_of(batch("a", 0, [PARA], shard=2))
 
-    assert index.sketches(2).get("a") == sketch("a", 0)
+    assert index.sketches(2).get("a") == (sketch("a", 0),)
     assert index.sketches(1).get("a") is None
 
 
