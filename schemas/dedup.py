@@ -121,6 +121,7 @@ class AnswerBatch(Contract):
     answers: list[KeyAnswer]
     version: str | None = Field(
         default=None,
-        description="On the entry's own answers, the version it probed with (ProbeBatch.version); "
-        "answers to a version since replaced are dropped. None on revisions.",
+        description="The version of the entry answered: the one it probed with "
+        "(ProbeBatch.version), or on a revision the latest the owner holds. Answers about a "
+        "version since replaced are dropped.",
     )

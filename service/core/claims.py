@@ -283,13 +283,22 @@ class _Scores:
             return ()
         return (found,) if isinstance(found, Claimant) else tuple(found)
 
+    def recipient_version(self, entry_id: str) -> str | None:
+        """The version of `entry_id` its answers are about: the prober's own, else the latest
+        this owner holds (a revision scored against a version since replaced is dropped)."""
+        if entry_id == self.batch.entry_id:
+            return self.batch.version
+        latest = getattr(self.sketches, "latest_version", None)
+        return latest(entry_id) if latest else None
+
     def resemblance(self, entry_id: str, holder_id: str) -> Resemblance | None:
-        """The closest resemblance of any version of the one to any version of the other."""
+        """How much the recipient's latest version resembles the holder: the closest of any
+        version of the holder (a copy of words it carried before a correction is a copy)."""
         pair = (entry_id, holder_id)
         if pair not in self._memo:
             found = [
                 score
-                for entry in self._versions(entry_id)
+                for entry in self._versions(entry_id)[-1:]
                 for holder in self._versions(holder_id)
                 if (score := self.judge.score(entry, holder)) is not None
             ]
@@ -332,7 +341,7 @@ def _answer_batch(
         shard=batch.shard,
         shards=answers[0].expected,
         revision=answers[0].revision,
-        version=None if answers[0].revision else batch.version,
+        version=scores.recipient_version(recipient),
         holders=list(holders.values()),
         answers=[
             KeyAnswer(
@@ -376,8 +385,8 @@ class ClaimIndex:
 
     _holders: dict[str, list[_Held]] = field(default_factory=dict)  # key -> oldest first
     _rows: dict[Hashable, tuple[float, str, list[str], str]] = field(default_factory=dict)
-    # "entry_id@shard" -> the sketch of each version of the entry held, by row.
-    _sketches: dict[str, dict[Hashable, Claimant]] = field(default_factory=dict)
+    # "entry_id@shard" -> (version, sketch) of each version of the entry held, by row.
+    _sketches: dict[str, dict[Hashable, tuple[str, Claimant]]] = field(default_factory=dict)
 
     def add(self, row: Hashable, batch: ProbeBatch) -> None:
         """Index one stored probe batch (idempotent: a row already indexed is left alone).
@@ -403,7 +412,7 @@ class ClaimIndex:
             keys.append(ref.key)
         sketch_key = f"{batch.entry_id}@{batch.shard}"
         self._rows[row] = (ts, batch.entry_id, keys, sketch_key)
-        self._sketches.setdefault(sketch_key, {})[row] = batch.sketch
+        self._sketches.setdefault(sketch_key, {})[row] = (batch.version or "", batch.sketch)
 
     def remove(self, row: Hashable) -> None:
         """Forget one row (its window expired or was deleted); unknown rows are ignored. The
@@ -454,11 +463,17 @@ class _Holders(list[Claimant]):
 
 @dataclass(frozen=True)
 class _ShardSketches(Mapping[str, tuple[Claimant, ...]]):
-    _all: Mapping[str, Mapping[Hashable, Claimant]]
+    _all: Mapping[str, Mapping[Hashable, tuple[str, Claimant]]]
     _shard: int
 
     def __getitem__(self, entry_id: str) -> tuple[Claimant, ...]:
-        return tuple(self._all[f"{entry_id}@{self._shard}"].values())
+        """Each version's sketch, the latest version last."""
+        held = sorted(self._all[f"{entry_id}@{self._shard}"].values(), key=lambda v: v[0])
+        return tuple(sketch for _, sketch in held)
+
+    def latest_version(self, entry_id: str) -> str | None:
+        held = self._all.get(f"{entry_id}@{self._shard}")
+        return max(version for version, _ in held.values()) or None if held else None
 
     def __iter__(self) -> Iterator[str]:
         suffix = f"@{self._shard}"

@@ -207,7 +207,9 @@ def register_agents(
         its quotes. A new version of an entry already published corrects what it published."""
         stored = tables.gathering[answer.entry_id].current()
         version = stored.get("version")
-        if not answer.revision and answer.version != version:
+        # Answers say which version of the entry they are about (a revision: the one its owner
+        # held); those about a version since replaced are dropped, whatever order they come in.
+        if answer.version is not None and answer.version != version:
             latest = _pending_version(answer.entry_id)
             if answer.version != latest:
                 log.info(
