@@ -784,3 +784,55 @@ def test_verdicts_do_not_depend_on_the_order_probes_and_answers_arrive_in(
     shuffled = owner_answers(judge, data.draw(st.permutations(batches)), horizon_s)
 
     assert verdicts(data.draw(st.permutations(shuffled))) == verdicts(in_order)
+
+
+# --- versions of an entry -------------------------------------------------------------------
+
+
+def versioned(entry_id: str, minutes: int, version: str) -> ProbeBatch:
+    """A probe batch of one version of an entry (one band key, which is scored); its sketch's
+    digest names the version."""
+    b = batch(entry_id, minutes, [BAND])
+    return b.model_copy(
+        update={"version": version, "sketch": b.sketch.model_copy(update={"digest": version})}
+    )
+
+
+class ByDigest:
+    """A scorer that records which sketches (by digest) it compared."""
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str | None, str | None]] = []
+
+    def __call__(self, entry: Claimant, holder: Claimant) -> Resemblance:
+        self.pairs.append((entry.digest, holder.digest))
+        return SIMILAR
+
+
+def test_a_later_holder_is_answered_about_its_latest_version_only() -> None:
+    index = ClaimIndex()
+    index.add(("row", "later@v1"), versioned("later", 10, "v1"))
+    index.add(("row", "later@v2"), versioned("later", 10, "v2"))
+    scorer = ByDigest()
+    late_earlier = versioned("earlier", 0, "e1")
+    known = {BAND.key: index.holders(BAND.key, late_earlier.sketch, 3600)}
+
+    replies, _ = answer_batch(late_earlier, known, index.sketches(0), Judge(scorer, no_copy))
+
+    revision = next(r for r in replies if r.entry_id == "later")
+    assert revision.revision and revision.version == "v2"
+    assert ("v1", "e1") not in scorer.pairs
+
+
+def test_an_entry_is_scored_against_every_version_of_an_earlier_holder() -> None:
+    index = ClaimIndex()
+    index.add(("row", "earlier@v1"), versioned("earlier", 0, "v1"))
+    index.add(("row", "earlier@v2"), versioned("earlier", 0, "v2"))
+    scorer = ByDigest()
+    prober = versioned("later", 10, "l1")
+    known = {BAND.key: index.holders(BAND.key, prober.sketch, 3600)}
+
+    replies, _ = answer_batch(prober, known, index.sketches(0), Judge(scorer, no_copy))
+
+    assert replies[0].version == "l1"
+    assert {("l1", "v1"), ("l1", "v2")} <= set(scorer.pairs)
