@@ -250,8 +250,10 @@ def register_agents(
                 await publish_revision(entry, verdict, before.status)
             return
         occurrences = [located.occurrence for located in pipeline.quote_occurrences(entry)]
+        status: EntryStatus | None = None  # the status of the version this one corrects
         if corrected:
             before = EntryVerdict.model_validate(published)
+            status = before.status
             old = [_quote_from(q, before) for q in stored.get("quotes", [])]
             ids = {occ.occurrence_id for occ in occurrences}
             retracted = [q for q in old if q.occurrence_id not in ids]
@@ -267,20 +269,28 @@ def register_agents(
                 "retracted": [_compact(occ) for occ in retracted],
             },
         )
-        if corrected:
-            await publish_correction(entry, verdict, before.status, retracted, occurrences)
-        else:
-            # First verdict, or answers replayed (restart, entry sent again): the same outputs
-            # again, which the sink upserts (and a correction's retractions again).
-            await publish_entry_results(entry, verdict, occurrences, retracted)
+        # First verdict, a new version's, or answers replayed (restart, entry sent again): the
+        # same outputs again, which the sink upserts (and a correction's retractions again).
+        await publish_entry_results(entry, verdict, occurrences, retracted, status)
 
     def _pending_version(entry_id: str) -> str | None:
         raw = tables.pending_entries[entry_id].current()
         return RawEntry.model_validate(raw).version().tag if raw else None
 
-    async def send_mentions(
-        occurrences: list[QuoteOccurrence], retracted: list[QuoteOccurrence]
+    async def publish_entry_results(
+        entry: RawEntry,
+        verdict: EntryVerdict,
+        occurrences: list[QuoteOccurrence],
+        retracted: list[QuoteOccurrence],
+        before: EntryStatus | None = None,
     ) -> None:
+        """The entry's verdict, text and quotes. `before`: the status its last published
+        version had, when this is a new version of it (its retractions go first)."""
+        await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
+        if verdict.status is EntryStatus.UNIQUE:
+            await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
+        elif before is EntryStatus.UNIQUE:
+            await send(topics.unique_entries, entry.entry_id, None)
         # Retractions first: a quote that moved within the entry is taken back, then reported.
         for occ in retracted:
             mention = QuoteMention(occurrence=occ, retracted=True)
@@ -289,47 +299,15 @@ def register_agents(
             # record_quotes counts the occurrence once and publishes its earliest report.
             mention = QuoteMention(occurrence=occ)
             await send(topics.quote_mentions, occ.quote_id, mention, at=occ.event_time)
-
-    async def publish_entry_results(
-        entry: RawEntry,
-        verdict: EntryVerdict,
-        occurrences: list[QuoteOccurrence],
-        retracted: list[QuoteOccurrence],
-    ) -> None:
-        await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
-        if verdict.status is EntryStatus.UNIQUE:
-            await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
-        await send_mentions(occurrences, retracted)
         log.info(
-            "entry_processed",
-            entry_id=entry.entry_id,
-            status=verdict.status.value,
-            canonical_id=verdict.canonical_id,
-            new_paragraphs=verdict.new_paragraphs,
-        )
-
-    async def publish_correction(
-        entry: RawEntry,
-        verdict: EntryVerdict,
-        before: EntryStatus,
-        retracted: list[QuoteOccurrence],
-        occurrences: list[QuoteOccurrence],
-    ) -> None:
-        """A new version of a published entry: its verdict and text replace the old ones, the
-        quotes it no longer carries are retracted, and those it carries are reported."""
-        await send(topics.verdicts, entry.entry_id, verdict, at=entry.event_time)
-        if verdict.status is EntryStatus.UNIQUE:
-            await send(topics.unique_entries, entry.entry_id, entry, at=entry.event_time)
-        elif before is EntryStatus.UNIQUE:
-            await send(topics.unique_entries, entry.entry_id, None)
-        await send_mentions(occurrences, retracted)
-        log.info(
-            "entry_corrected",
+            "entry_processed" if before is None else "entry_corrected",
             entry_id=entry.entry_id,
             version=entry.version().tag,
             status=verdict.status.value,
-            retracted=len(retracted),
+            canonical_id=verdict.canonical_id,
+            new_paragraphs=verdict.new_paragraphs,
             quotes=len(occurrences),
+            retracted=len(retracted),
         )
 
     async def publish_revision(entry: RawEntry, verdict: EntryVerdict, before: EntryStatus) -> None:
